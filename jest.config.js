@@ -1,0 +1,12 @@
+// Unit specs live beside the code (src/, *.spec.ts); e2e and interop specs under test/.
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  // jose ships ESM only; ts-jest transpiles it to CommonJS for jest's module system.
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  testTimeout: 30000,
+};

@@ -1,0 +1,23 @@
+/** The one exception filter: every error leaves the server through toErrorBody. */
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorBody } from './error-response';
+
+@Catch()
+export class StsExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const body = toErrorBody(exception);
+    if (body.code >= 500) {
+      const cause = (exception as { cause?: unknown })?.cause ?? exception;
+      this.logger.error(
+        `${request.method} ${request.url} -> ${body.code} ${body.error} (request ${request.id})`,
+        cause instanceof Error ? cause.stack : String(cause),
+      );
+    }
+    void http.getResponse<FastifyReply>().status(body.code).send(body);
+  }
+}

@@ -1,0 +1,16 @@
+/** `GET /oauth2{P}/jwks`: the public signing keys of the instance's realm (RFC 7517). */
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { instanceFromWildcard } from '../realms/instance-route';
+import { RealmRegistry } from '../realms/realm-registry.service';
+
+@Controller('oauth2')
+export class JwksController {
+  constructor(private readonly realms: RealmRegistry) {}
+
+  @Get('*')
+  @Header('Cache-Control', 'public, max-age=300')
+  jwks(@Req() request: FastifyRequest): object {
+    return instanceFromWildcard(this.realms, request, '/jwks').realm.keys.jwks;
+  }
+}

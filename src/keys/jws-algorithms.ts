@@ -1,0 +1,57 @@
+/**
+ * The JWS algorithm table: the only place that knows which key suits which algorithm.
+ * Everything below it looks algorithms up here instead of enumerating them.
+ */
+import type { LoadedKey } from './loaded-key';
+
+type JwsRequirement =
+  | { family: 'oct'; minSecretBytes: number }
+  | { family: 'RSA'; minModulusBits: number }
+  | { family: 'EC'; curve: string }
+  | { family: 'OKP'; curves: readonly string[] };
+
+const hmac = (bits: number): JwsRequirement => ({ family: 'oct', minSecretBytes: bits / 8 });
+const rsa: JwsRequirement = { family: 'RSA', minModulusBits: 2048 };
+const ecdsa = (curve: string): JwsRequirement => ({ family: 'EC', curve });
+
+const JWS_ALGORITHMS = {
+  HS256: hmac(256),
+  HS384: hmac(384),
+  HS512: hmac(512),
+  RS256: rsa,
+  RS384: rsa,
+  RS512: rsa,
+  PS256: rsa,
+  PS384: rsa,
+  PS512: rsa,
+  ES256: ecdsa('P-256'),
+  ES384: ecdsa('P-384'),
+  ES512: ecdsa('P-521'),
+  EdDSA: { family: 'OKP', curves: ['Ed25519', 'Ed448'] },
+} as const satisfies Record<string, JwsRequirement>;
+
+export type JwsAlgorithmName = keyof typeof JWS_ALGORITHMS;
+export const JWS_ALGORITHM_NAMES = Object.keys(JWS_ALGORITHMS) as JwsAlgorithmName[];
+
+/** Why `key` cannot sign with `alg`, or undefined when it can. Never suggests a fallback. */
+export function keyProblemForAlgorithm(alg: JwsAlgorithmName, key: LoadedKey): string | undefined {
+  const need: JwsRequirement = JWS_ALGORITHMS[alg];
+  if (key.use !== 'sig') return `key "${key.kid}" has use "${key.use}"; ${alg} needs a key with use "sig"`;
+  if (key.family !== need.family) return `${alg} needs an ${need.family} key but "${key.kid}" is ${key.family}`;
+  switch (need.family) {
+    case 'oct':
+      return (key.secretBytes ?? 0) < need.minSecretBytes
+        ? `${alg} needs a secret of at least ${need.minSecretBytes} bytes; "${key.kid}" has ${key.secretBytes}`
+        : undefined;
+    case 'RSA':
+      return (key.modulusBits ?? 0) < need.minModulusBits
+        ? `${alg} needs an RSA key of at least ${need.minModulusBits} bits; "${key.kid}" has ${key.modulusBits}`
+        : undefined;
+    case 'EC':
+      return key.curve !== need.curve ? `${alg} needs curve ${need.curve}; "${key.kid}" is ${key.curve}` : undefined;
+    case 'OKP':
+      return key.curve === undefined || !need.curves.includes(key.curve)
+        ? `${alg} needs curve ${need.curves.join(' or ')}; "${key.kid}" is ${key.curve}`
+        : undefined;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Turns a realm's `keys:` entry into a LoadedKey: from a PEM file, from an environment
+ * variable (HMAC secret) or generated on first start under STS_DATA_DIR/keys and reused after.
+ */
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPair,
+  KeyObject,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
+import { describePrivateKey } from './key-object-facts';
+import type { LoadedKey } from './loaded-key';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export interface KeyLoadContext {
+  /** Relative key paths are resolved against this directory. */
+  readonly configDir: string;
+  /** Generated keys live in `<dataDir>/keys`. */
+  readonly dataDir: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A problem with one key entry; `field` is relative to the entry (`private_key_file`). */
+export class KeyLoadError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function loadKey(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
+  const sources = (['private_key_file', 'secret_env', 'generate'] as const).filter((s) => config[s] !== undefined);
+  if (sources.length !== 1) {
+    throw new KeyLoadError(
+      'kid',
+      sources.length === 0
+        ? `key "${config.kid}" needs one of private_key_file, secret_env or generate`
+        : `key "${config.kid}" has ${sources.join(' and ')}; give exactly one`,
+    );
+  }
+  if (config.secret_env !== undefined) {
+    if (config.certificate_file !== undefined) throw new KeyLoadError('certificate_file', 'a symmetric key has no certificate');
+    return secretFromEnv(config, context.env);
+  }
+  const privateKey =
+    config.private_key_file !== undefined
+      ? await privateKeyFromFile(config.private_key_file, context.configDir)
+      : await generatedKey(config.kid, config.generate!, context.dataDir);
+  if (privateKey.type === 'secret') return describeSecret(config, privateKey);
+  const certificate =
+    config.certificate_file === undefined ? undefined : await certificateMatching(config.certificate_file, privateKey, context);
+  return describeAsymmetric(config, privateKey, certificate);
+}
+
+function secretFromEnv(config: KeyConfig, env: NodeJS.ProcessEnv): LoadedKey {
+  const value = env[config.secret_env!];
+  if (value === undefined || value === '') {
+    throw new KeyLoadError('secret_env', `environment variable ${config.secret_env} is not set`);
+  }
+  return describeSecret(config, createSecretKey(Buffer.from(value, 'utf8')));
+}
+
+function describeSecret(config: KeyConfig, secret: KeyObject): LoadedKey {
+  return { kid: config.kid, use: config.use, family: 'oct', privateKey: secret, secretBytes: secret.symmetricKeySize };
+}
+
+function describeAsymmetric(config: KeyConfig, privateKey: KeyObject, certificate?: X509Certificate): LoadedKey {
+  const facts = describePrivateKey(privateKey);
+  const field = config.private_key_file !== undefined ? 'private_key_file' : 'generate';
+  if (!facts) throw new KeyLoadError(field, `unsupported key type ${privateKey.asymmetricKeyType}`);
+  if (facts.family === 'RSA' && (facts.modulusBits ?? 0) < 2048) {
+    throw new KeyLoadError(field, `RSA keys must have at least 2048 bits; "${config.kid}" has ${facts.modulusBits}`);
+  }
+  return { kid: config.kid, use: config.use, privateKey, publicKey: createPublicKey(privateKey), certificate, ...facts };
+}
+
+async function privateKeyFromFile(file: string, configDir: string): Promise<KeyObject> {
+  const pem = await readConfigFile(file, configDir, 'private_key_file');
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    throw new KeyLoadError(
+      'private_key_file',
+      `${file} is not an unencrypted PKCS#8, PKCS#1 or SEC1 PEM private key`,
+    );
+  }
+}
+
+async function certificateMatching(file: string, privateKey: KeyObject, context: KeyLoadContext): Promise<X509Certificate> {
+  const pem = await readConfigFile(file, context.configDir, 'certificate_file');
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    throw new KeyLoadError('certificate_file', `${file} is not a PEM X.509 certificate`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new KeyLoadError('certificate_file', `${file} does not certify this private key`);
+  }
+  return certificate;
+}
+
+async function readConfigFile(file: string, configDir: string, field: string): Promise<Buffer> {
+  try {
+    return await readFile(resolve(configDir, file));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file not readable';
+    throw new KeyLoadError(field, `${file}: ${reason}`);
+  }
+}
+
+/** Loads the key generated on an earlier start, or creates and stores it now. */
+async function generatedKey(kid: string, spec: GenerateKeyConfig, dataDir: string): Promise<KeyObject> {
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, spec.type === 'oct' ? `${kid}.secret` : `${kid}.key.pem`);
+  const stored = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new KeyLoadError('generate', `${file}: ${error.message}`);
+  });
+  if (stored !== undefined) return parseStoredKey(kid, spec, file, stored);
+
+  const key = await createKey(kid, spec);
+  const serialized =
+    key.type === 'secret' ? key.export().toString('base64url') : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Write then rename so a crash never leaves a half-written key behind.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, serialized, { mode: 0o600, flag: 'wx' });
+  await rename(temporary, file);
+  return key;
+}
+
+function parseStoredKey(kid: string, spec: GenerateKeyConfig, file: string, stored: string): KeyObject {
+  const key = spec.type === 'oct' ? createSecretKey(Buffer.from(stored.trim(), 'base64url')) : createPrivateKey(stored);
+  const expected: (string | undefined)[] = { rsa: ['rsa'], ec: ['ec'], okp: ['ed25519', 'ed448'], oct: [undefined] }[spec.type];
+  if (!expected.includes(key.asymmetricKeyType)) {
+    throw new KeyLoadError(
+      'generate',
+      `${file} holds a ${key.asymmetricKeyType ?? 'secret'} key, not ${spec.type}; delete it to generate a new "${kid}"`,
+    );
+  }
+  return key;
+}
+
+async function createKey(kid: string, spec: GenerateKeyConfig): Promise<KeyObject> {
+  switch (spec.type) {
+    case 'rsa': {
+      const modulusLength = spec.size ?? 2048;
+      if (modulusLength < 2048) throw new KeyLoadError('generate.size', `RSA keys must have at least 2048 bits`);
+      return (await generateKeyPairAsync('rsa', { modulusLength })).privateKey;
+    }
+    case 'ec': {
+      const curve = spec.curve ?? 'P-256';
+      if (!curve.startsWith('P-')) throw new KeyLoadError('generate.curve', `EC keys use P-256, P-384 or P-521`);
+      return (await generateKeyPairAsync('ec', { namedCurve: curve })).privateKey;
+    }
+    case 'okp': {
+      const curve = spec.curve ?? 'Ed25519';
+      if (curve !== 'Ed25519' && curve !== 'Ed448') throw new KeyLoadError('generate.curve', `OKP keys use Ed25519 or Ed448`);
+      return curve === 'Ed25519'
+        ? (await generateKeyPairAsync('ed25519')).privateKey
+        : (await generateKeyPairAsync('ed448')).privateKey;
+    }
+    case 'oct':
+      return createSecretKey(randomBytes((spec.size ?? 256) / 8));
+    default:
+      throw new KeyLoadError('generate.type', `cannot generate "${kid}"`);
+  }
+}

@@ -1,0 +1,34 @@
+/** Reads what the algorithm table needs to know out of a node:crypto KeyObject. */
+import type { KeyObject } from 'node:crypto';
+import type { KeyFamily } from './loaded-key';
+
+const NODE_CURVE_TO_JOSE: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
+export interface KeyFacts {
+  family: KeyFamily;
+  curve?: string;
+  modulusBits?: number;
+}
+
+/** Undefined for key types the STS does not sign with (DSA, DH, X25519, ...). */
+export function describePrivateKey(key: KeyObject): KeyFacts | undefined {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return { family: 'RSA', modulusBits: key.asymmetricKeyDetails?.modulusLength };
+    case 'ec': {
+      const named = key.asymmetricKeyDetails?.namedCurve ?? '';
+      return { family: 'EC', curve: NODE_CURVE_TO_JOSE[named] ?? named };
+    }
+    case 'ed25519':
+      return { family: 'OKP', curve: 'Ed25519' };
+    case 'ed448':
+      return { family: 'OKP', curve: 'Ed448' };
+    default:
+      return undefined;
+  }
+}

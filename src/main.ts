@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory';
+import { ConfigError } from './realms/config-problem';
+import { settingsFromEnv } from './server-settings';
+
+async function main(): Promise<void> {
+  const settings = settingsFromEnv();
+  const app = await createApp(settings);
+  await app.listen(settings.port, settings.host);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error; the server did not start:\n${error.message}\n`);
+  } else {
+    process.stderr.write(`The server did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

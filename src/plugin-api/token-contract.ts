@@ -1,0 +1,133 @@
+/**
+ * The token validator / token provider contract. Built-in token types (USERNAME, OPENIDCONNECT,
+ * ...) and plugins implement exactly these interfaces; the dispatcher knows nothing else.
+ * Modelled on PingAM's RestTokenTransformValidator / RestTokenProvider.
+ *
+ * One instance of each validator and token provider serves every concurrent request: keep no
+ * per-request state on `this`.
+ */
+import type { JsonObject, JsonValue } from './json';
+import type { RealmKey } from '../keys/loaded-key';
+import type { InstanceSettings, RealmSettings } from './settings';
+
+export type { RealmKey };
+
+/** Bumped on a breaking change; plugin manifests declare the version they were built for. */
+export const STS_CONTRACT_VERSION = '1.0';
+
+/** What a validator established about the caller (PingAM's SSO token). */
+export interface PrincipalSession {
+  /** When the principal originally authenticated; becomes the ID token's auth_time. */
+  readonly authenticatedAt: Date;
+  /** How the principal authenticated, as RFC 8176 `amr` values (`pwd`, `x509`, ...). */
+  readonly authenticationMethods: readonly string[];
+  /** Identity attributes or input-token claims, available to claim and attribute mapping. */
+  readonly attributes: Readonly<Record<string, JsonValue>>;
+}
+
+/** An identity the realm's identity store vouched for. */
+export interface AuthenticatedIdentity {
+  readonly username: string;
+  readonly attributes: Readonly<Record<string, JsonValue>>;
+}
+
+/** The realm's user directory (file today, LDAP later). */
+export interface IdentityStore {
+  /** Resolves the identity, or null for a wrong password and an unknown user alike. */
+  authenticate(username: string, password: string): Promise<AuthenticatedIdentity | null>;
+}
+
+/** The realm's keys, imported once at load and never re-parsed per request. */
+export interface RealmKeyResolver {
+  /** The key with this kid, or undefined. */
+  get(kid: string): RealmKey | undefined;
+}
+
+export interface StsRealmContext {
+  /** `/`, `/eu`, `/eu/fr` */
+  readonly path: string;
+  readonly settings: RealmSettings;
+  readonly identityStore: IdentityStore | undefined;
+  readonly keys: RealmKeyResolver;
+}
+
+export interface StsInstanceContext {
+  readonly name: string;
+  /** Instance path as used in URLs: `/default`, `/eu/fr/partners`. */
+  readonly path: string;
+  readonly settings: InstanceSettings;
+}
+
+/** Facts about the HTTP request that some token types need (X.509 from TLS or a proxy header). */
+export interface StsRequestContext {
+  readonly remoteAddress: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface TokenValidatorParams {
+  readonly inputTokenType: string;
+  /** The whole `input_token_state` object, `token_type` included. */
+  readonly inputTokenState: Readonly<JsonObject>;
+  readonly realm: StsRealmContext;
+  readonly instance: StsInstanceContext;
+  readonly request: StsRequestContext;
+}
+
+export interface TokenValidationResult {
+  /** The validated principal; must be a non-empty string. */
+  readonly principal: string;
+  readonly session?: PrincipalSession;
+  /** Extra state handed unchanged to the token provider. */
+  readonly additionalState?: JsonValue;
+}
+
+export interface TokenValidator {
+  /** Throw an StsError (InvalidTokenError, InvalidRequestError, ...) to reject the input. */
+  validateToken(params: TokenValidatorParams): Promise<TokenValidationResult> | TokenValidationResult;
+  /** Optional load-time check of the instance configuration this validator relies on. */
+  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[];
+}
+
+export interface TokenProviderParams {
+  readonly principal: string;
+  readonly session: PrincipalSession | undefined;
+  readonly additionalState: JsonValue | undefined;
+  readonly inputTokenType: string;
+  readonly inputTokenState: Readonly<JsonObject>;
+  readonly outputTokenType: string;
+  /** The whole `output_token_state` object, `token_type` included. */
+  readonly outputTokenState: Readonly<JsonObject>;
+  readonly realm: StsRealmContext;
+  readonly instance: StsInstanceContext;
+}
+
+export interface TokenProvider {
+  /** Returns the token as a string (base64 when binary). */
+  createToken(params: TokenProviderParams): Promise<string> | string;
+  /**
+   * Optional cheap check of `output_token_state`, run before the input is validated so a bad
+   * request costs no password hash or signature check. Throw InvalidRequestError to refuse.
+   */
+  checkOutputTokenState?(outputTokenState: Readonly<JsonObject>, instance: StsInstanceContext): void;
+  /** Optional load-time check of the instance configuration this token provider relies on. */
+  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[];
+}
+
+export interface ConfigurationCheckContext {
+  readonly realm: StsRealmContext;
+  readonly instance: StsInstanceContext;
+}
+
+/** A configuration mistake; `path` is relative to the instance (`oidc.signing_key`). */
+export interface ConfigurationProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** What a plugin module exports (and how built-in token types register). */
+export interface StsPluginManifest {
+  readonly name: string;
+  readonly contractVersion: string;
+  readonly validators?: Readonly<Record<string, TokenValidator>>;
+  readonly providers?: Readonly<Record<string, TokenProvider>>;
+}

@@ -1,0 +1,44 @@
+/**
+ * Load-time checks of an instance against the token types it names: every transform needs a
+ * validator and a token provider, and each of those may check the settings it relies on.
+ */
+import type { ConfigurationProblem, TokenProvider, TokenValidator } from '../plugin-api/token-contract';
+import type { Resolution, TokenTypeRegistry } from '../transform/token-type-registry';
+import { ConfigProblem, joinPath } from './config-problem';
+import type { LoadedInstance } from './loaded-instance';
+
+export function instanceProblems(loaded: LoadedInstance, registry: TokenTypeRegistry): ConfigProblem[] {
+  const { file } = loaded.realm;
+  const base = joinPath('instances', loaded.instance.name);
+  const problems: ConfigProblem[] = [];
+  const checked = new Set<TokenValidator | TokenProvider>();
+  const check = (handler: TokenValidator | TokenProvider): void => {
+    if (checked.has(handler)) return;
+    checked.add(handler);
+    const found: ConfigurationProblem[] = handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance }) ?? [];
+    problems.push(...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message })));
+  };
+
+  const { settings } = loaded.instance;
+  settings.supported_token_transforms.forEach((transform, index) => {
+    const path = joinPath(base, 'supported_token_transforms', index);
+    const validator = registry.resolveValidator(settings, transform.from);
+    const provider = registry.resolveProvider(settings, transform.to);
+    if (validator.status === 'unknown') {
+      problems.push({ file, path: joinPath(path, 'from'), message: unknownTypeMessage('validator', transform.from, registry) });
+    }
+    if (provider.status === 'unknown') {
+      problems.push({ file, path: joinPath(path, 'to'), message: unknownTypeMessage('provider', transform.to, registry) });
+    }
+    for (const resolution of [validator, provider] as Resolution<TokenValidator | TokenProvider>[]) {
+      if (resolution.status === 'ready') check(resolution.handler);
+    }
+  });
+  return problems;
+}
+
+function unknownTypeMessage(role: 'validator' | 'provider', tokenType: string, registry: TokenTypeRegistry): string {
+  const builtins = registry.builtinTypes(role === 'validator' ? 'validators' : 'providers').join(', ');
+  const binding = role === 'validator' ? 'custom_token_validators' : 'custom_token_providers';
+  return `no token ${role} for type "${tokenType}" (built-in: ${builtins}; bind plugin types with ${binding})`;
+}

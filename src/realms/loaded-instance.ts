@@ -1,0 +1,35 @@
+/** One STS instance after loading: its settings, its realm's runtime and its allowed transforms. */
+import type { RealmKeys } from '../keys/realm-keys';
+import type { IdentityStore, StsInstanceContext, StsRealmContext } from '../plugin-api/token-contract';
+import type { RealmConfig } from './schema/realm-config';
+import type { InstanceConfig } from './schema/instance-config';
+
+export interface LoadedRealm extends StsRealmContext {
+  readonly file: string;
+  readonly settings: RealmConfig;
+  readonly identityStore: IdentityStore | undefined;
+  readonly keys: RealmKeys;
+}
+
+export class LoadedInstance {
+  readonly instance: StsInstanceContext;
+  private readonly transforms: ReadonlySet<string>;
+
+  constructor(
+    readonly realm: LoadedRealm,
+    name: string,
+    settings: InstanceConfig,
+  ) {
+    this.instance = { name, path: instancePath(realm.path, name), settings };
+    this.transforms = new Set(settings.supported_token_transforms.map((t) => `${t.from}>${t.to}`));
+  }
+
+  supportsTransform(from: string, to: string): boolean {
+    return this.transforms.has(`${from}>${to}`);
+  }
+}
+
+/** `/` + `default` -> `/default`; `/eu/fr` + `partners` -> `/eu/fr/partners`. */
+export function instancePath(realmPath: string, name: string): string {
+  return realmPath === '/' ? `/${name}` : `${realmPath}/${name}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * Loads the whole configuration directory into a RealmSet, or throws a ConfigError listing every
+ * problem (file, key path, reason). Nothing is half-applied: callers swap in the result or keep
+ * what they had.
+ */
+import { FileIdentityStore } from '../identity/file-identity-store';
+import { KeyLoadContext, KeyLoadError, loadKey } from '../keys/key-loader';
+import type { LoadedKey } from '../keys/loaded-key';
+import { RealmKeys } from '../keys/realm-keys';
+import type { TokenTypeRegistry } from '../transform/token-type-registry';
+import { ConfigError, ConfigProblem, joinPath } from './config-problem';
+import { instanceProblems } from './instance-checks';
+import { LoadedInstance, LoadedRealm } from './loaded-instance';
+import { ParsedRealmFile, parseRealmFile } from './realm-file-parser';
+import { readRealmFiles } from './realm-file-reader';
+import { RealmSet } from './realm-set';
+
+export interface RealmLoadOptions extends KeyLoadContext {
+  readonly registry: TokenTypeRegistry;
+}
+
+export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
+  const { files, problems } = await readRealmFiles(options.configDir);
+  const parsed: ParsedRealmFile[] = [];
+  for (const file of files) {
+    const result = parseRealmFile(file);
+    problems.push(...result.problems);
+    if (result.parsed) parsed.push(result.parsed);
+  }
+  problems.push(...duplicateProblems(parsed));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const realms: LoadedRealm[] = [];
+  for (const file of parsed) {
+    const built = await buildRealm(file, options);
+    problems.push(...built.problems);
+    if (built.realm) realms.push(built.realm);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const instances = realms.flatMap((realm) =>
+    Object.entries(realm.settings.instances).map(([name, settings]) => new LoadedInstance(realm, name, settings)),
+  );
+  problems.push(...instances.flatMap((instance) => instanceProblems(instance, options.registry)));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return new RealmSet(realms, instances);
+}
+
+/** Realm paths are unique, and so are kids across the whole server. */
+function duplicateProblems(files: readonly ParsedRealmFile[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const realmFiles = new Map<string, string>();
+  const kidFiles = new Map<string, string>();
+  for (const { file, config } of files) {
+    const earlier = realmFiles.get(config.realm);
+    if (earlier) problems.push({ file, path: 'realm', message: `realm ${config.realm} is already defined in ${earlier}` });
+    realmFiles.set(config.realm, file);
+    config.keys.forEach((key, index) => {
+      const other = kidFiles.get(key.kid);
+      if (other) problems.push({ file, path: joinPath('keys', index, 'kid'), message: `kid "${key.kid}" is already used in ${other}; kids are unique across the server` });
+      kidFiles.set(key.kid, file);
+    });
+  }
+  return problems;
+}
+
+async function buildRealm(
+  { file, config }: ParsedRealmFile,
+  options: RealmLoadOptions,
+): Promise<{ realm?: LoadedRealm; problems: ConfigProblem[] }> {
+  const problems: ConfigProblem[] = [];
+  const keys: LoadedKey[] = [];
+  await Promise.all(
+    config.keys.map(async (keyConfig, index) => {
+      try {
+        keys[index] = await loadKey(keyConfig, options);
+      } catch (error) {
+        if (!(error instanceof KeyLoadError)) throw error;
+        problems.push({ file, path: joinPath('keys', index, error.field), message: error.message });
+      }
+    }),
+  );
+  if (problems.length > 0) return { problems };
+  const identityStore = config.identity_store && (await FileIdentityStore.create(config.identity_store.users));
+  return { realm: { file, path: config.realm, settings: config, identityStore, keys: new RealmKeys(keys) }, problems };
+}

@@ -1,0 +1,87 @@
+/**
+ * Holds the current configuration and swaps it whole when realm files change. A reload that
+ * fails validation keeps the last good configuration and logs why. Requests keep the
+ * LoadedInstance they started with, so a swap never changes a request midway.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { FSWatcher, watch } from 'node:fs';
+import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
+import { TokenTypeRegistry } from '../transform/token-type-registry';
+import { ConfigError } from './config-problem';
+import type { LoadedInstance } from './loaded-instance';
+import { loadRealms } from './realm-loader';
+import type { RealmSet } from './realm-set';
+
+const RELOAD_DEBOUNCE_MS = 200;
+
+export type ReloadOutcome = { applied: true } | { applied: false; error: ConfigError };
+
+@Injectable()
+export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Realms');
+  private current: RealmSet | undefined;
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private reloading: Promise<ReloadOutcome> = Promise.resolve({ applied: true });
+
+  constructor(
+    @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
+    private readonly tokenTypes: TokenTypeRegistry,
+  ) {}
+
+  /** Throws ConfigError: a bad configuration at start stops the server. */
+  async onModuleInit(): Promise<void> {
+    this.current = await this.load();
+    this.logger.log(`Serving ${this.current.instances.length} STS instance(s): ${this.instancePaths().join(', ')}`);
+    if (this.settings.watchConfig) this.startWatching();
+  }
+
+  onModuleDestroy(): void {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+  }
+
+  instance(path: string): LoadedInstance | undefined {
+    return this.current?.instance(path);
+  }
+
+  get ready(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Re-reads every realm file; reloads run one at a time, in order. */
+  reload(): Promise<ReloadOutcome> {
+    this.reloading = this.reloading.then(() => this.reloadNow());
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<ReloadOutcome> {
+    try {
+      this.current = await this.load();
+      this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
+      return { applied: true };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.logger.error(`Configuration reload refused; keeping the previous configuration:\n${error.message}`);
+      return { applied: false, error };
+    }
+  }
+
+  private load(): Promise<RealmSet> {
+    const { configDir, dataDir } = this.settings;
+    return loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes });
+  }
+
+  private startWatching(): void {
+    this.watcher = watch(this.settings.configDir, { recursive: true }, (_event, name) => {
+      if (name && /(^|\/)\.|~$|\.tmp$|\.swp$/.test(name)) return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
+    });
+    this.watcher.on('error', (error) => this.logger.error(`Watching ${this.settings.configDir} failed: ${error.message}`));
+  }
+
+  private instancePaths(): string[] {
+    return this.current?.instances.map((i) => i.instance.path) ?? [];
+  }
+}

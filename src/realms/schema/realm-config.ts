@@ -1,0 +1,30 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IdentityStoreConfig } from './identity-store-config';
+import type { InstanceConfig } from './instance-config';
+import { KeyConfig } from './key-config';
+
+/** `/`, `/eu`, `/eu/fr`: slash-separated segments of letters, digits, `.`, `_`, `-`. */
+export const REALM_PATH_PATTERN = /^\/$|^(\/[A-Za-z0-9._-]+)+$/;
+export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class RealmConfig {
+  @IsString()
+  @Matches(REALM_PATH_PATTERN, { message: 'realm must be "/" or a path such as /eu or /eu/fr' })
+  realm!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => IdentityStoreConfig)
+  identity_store?: IdentityStoreConfig;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => KeyConfig)
+  keys: KeyConfig[] = [];
+
+  /** Validated entry by entry (class-validator has no typed maps). */
+  @IsObject()
+  instances!: Record<string, InstanceConfig>;
+}

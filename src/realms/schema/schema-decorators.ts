@@ -1,0 +1,32 @@
+/** Small class-validator decorators the realm schema needs and class-validator lacks. */
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/** A plain object whose values are all non-empty strings (claim maps, plugin bindings). */
+export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStringRecord',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: '$property must map names to non-empty strings', ...options },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.values(value).every((v) => typeof v === 'string' && v.length > 0),
+      },
+    });
+}
+
+/** Refuses a key that must never appear, with a message that says what to do instead. */
+export function IsAbsent(message: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isAbsent',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message },
+      validator: { validate: (value: unknown) => value === undefined },
+    });
+}

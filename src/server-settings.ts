@@ -1,0 +1,38 @@
+/** Process-level settings from the environment (SPEC section 2), read once at start. */
+import { resolve } from 'node:path';
+
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly configDir: string;
+  readonly pluginsDir: string;
+  readonly dataDir: string;
+  /** Largest accepted request body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Reload realm files when they change on disk. */
+  readonly watchConfig: boolean;
+}
+
+export const SERVER_SETTINGS = Symbol('ServerSettings');
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    configDir: resolve(env.STS_CONFIG_DIR || 'config'),
+    pluginsDir: resolve(env.STS_PLUGINS_DIR || 'plugins'),
+    dataDir: resolve(env.STS_DATA_DIR || 'data'),
+    maxBodyBytes: integer(env, 'STS_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    watchConfig: env.STS_WATCH_CONFIG !== 'false',
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${raw} is not an integer between ${min} and ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,69 @@
+/**
+ * Output type OPENIDCONNECT: a signed OpenID Connect ID token (`oidc:` instance settings).
+ */
+import { randomBytes } from 'node:crypto';
+import { InvalidRequestError } from '../../errors/sts-errors';
+import { keyProblemForAlgorithm } from '../../keys/jws-algorithms';
+import { signJwt } from '../../keys/jwt-signer';
+import type { JsonObject } from '../../plugin-api/json';
+import type {
+  ConfigurationCheckContext,
+  ConfigurationProblem,
+  TokenProvider,
+  TokenProviderParams,
+} from '../../plugin-api/token-contract';
+import { mapAttributes } from '../claim-mapping';
+import { optionalBoolean, optionalString } from '../token-state-fields';
+
+/** Claims the STS sets itself; `claim_map` may not overwrite them. */
+const PROTOCOL_CLAIMS = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'amr', 'acr',
+  'at_hash', 'c_hash', 's_hash', 'sid', 'cnf',
+]);
+const MAX_NONCE_LENGTH = 1024;
+
+export class OidcTokenProvider implements TokenProvider {
+  checkOutputTokenState(state: Readonly<JsonObject>): void {
+    optionalString(state, 'output_token_state', 'nonce', MAX_NONCE_LENGTH);
+    if (optionalBoolean(state, 'output_token_state', 'allow_access') === false) {
+      throw new InvalidRequestError('output_token_state.allow_access must be true when present.');
+    }
+  }
+
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+    const oidc = instance.settings.oidc!;
+    const now = Math.floor(Date.now() / 1000);
+    const nonce = outputTokenState.nonce as string | undefined;
+    const claims = {
+      ...mapAttributes(oidc.claim_map, session?.attributes),
+      iss: oidc.issuer,
+      sub: principal,
+      aud: oidc.audience.length === 1 ? oidc.audience[0] : oidc.audience,
+      azp: oidc.authorized_party ?? oidc.audience[0],
+      iat: now,
+      exp: now + oidc.token_lifetime_seconds,
+      auth_time: session ? Math.floor(session.authenticatedAt.getTime() / 1000) : now,
+      jti: randomBytes(16).toString('base64url'),
+      ...(nonce !== undefined && { nonce }),
+      ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
+    };
+    return signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
+  }
+
+  checkConfiguration({ realm, instance }: ConfigurationCheckContext): ConfigurationProblem[] {
+    const oidc = instance.settings.oidc;
+    if (!oidc) return [{ path: 'oidc', message: 'missing; OPENIDCONNECT output needs an oidc section' }];
+    const problems: ConfigurationProblem[] = [];
+    const key = realm.keys.get(oidc.signing_key);
+    const keyProblem = key
+      ? keyProblemForAlgorithm(oidc.signature_algorithm, key)
+      : `no key "${oidc.signing_key}" in realm ${realm.path}`;
+    if (keyProblem) problems.push({ path: 'oidc.signing_key', message: keyProblem });
+    for (const claim of Object.keys(oidc.claim_map)) {
+      if (PROTOCOL_CLAIMS.has(claim)) {
+        problems.push({ path: `oidc.claim_map.${claim}`, message: `"${claim}" is set by the STS and cannot be mapped` });
+      }
+    }
+    return problems;
+  }
+}

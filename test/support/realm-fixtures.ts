@@ -1,0 +1,58 @@
+/** Realm configurations for tests; keys are generated into the test's own data directory. */
+import { hashPassword } from '../../src/identity/scrypt-password';
+
+export const DEMO_PASSWORD = 'correct horse battery staple';
+
+/** Cheapest cost the loader accepts, to keep the suite fast. */
+export function testPasswordHash(password = DEMO_PASSWORD): Promise<string> {
+  return hashPassword(password, { ln: 14, r: 8, p: 1 });
+}
+
+export async function rootRealm(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  return {
+    realm: '/',
+    identity_store: {
+      type: 'file',
+      users: [
+        {
+          username: 'alice',
+          password_hash: await testPasswordHash(),
+          attributes: { mail: 'alice@example.com', cn: 'Alice Example', groups: ['staff', 'admins'] },
+        },
+      ],
+    },
+    keys: [
+      { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+      { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
+      { kid: 'hs-1', use: 'sig', generate: { type: 'oct', size: 256 } },
+    ],
+    instances: {
+      default: oidcInstance('RS256', 'rsa-1'),
+      es256: oidcInstance('ES256', 'ec-1'),
+      hs256: oidcInstance('HS256', 'hs-1'),
+    },
+    ...overrides,
+  };
+}
+
+export function oidcInstance(signature_algorithm: string, signing_key: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }],
+    oidc: {
+      issuer: 'https://sts.test',
+      audience: ['rp-client'],
+      token_lifetime_seconds: 300,
+      signature_algorithm,
+      signing_key,
+      claim_map: { email: 'mail', name: 'cn', groups: 'groups' },
+    },
+    ...extra,
+  };
+}
+
+export function usernameToOidc(username: string, password: string, output: Record<string, unknown> = {}): object {
+  return {
+    input_token_state: { token_type: 'USERNAME', username, password },
+    output_token_state: { token_type: 'OPENIDCONNECT', ...output },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts the real application on 127.0.0.1:<random port> over a throw-away configuration
+ * directory, for e2e tests over HTTP.
+ */
+import 'reflect-metadata';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { stringify } from 'yaml';
+import { createApp } from '../../src/app.factory';
+import type { ServerSettings } from '../../src/server-settings';
+
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly app: NestFastifyApplication;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  get(path: string): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+}
+
+/** Writes each realm object as `<name>.yaml` (or raw YAML text) into a new config directory. */
+export async function writeConfigDir(realms: Record<string, object | string>): Promise<{ root: string; configDir: string; dataDir: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'sts-test-'));
+  const configDir = join(root, 'config');
+  await mkdir(join(configDir, 'realms'), { recursive: true });
+  for (const [name, content] of Object.entries(realms)) {
+    await writeFile(join(configDir, 'realms', `${name}.yaml`), typeof content === 'string' ? content : stringify(content));
+  }
+  return { root, configDir, dataDir: join(root, 'data') };
+}
+
+export async function startTestServer(
+  realms: Record<string, object | string>,
+  overrides: Partial<ServerSettings> = {},
+): Promise<TestServer> {
+  const { root, configDir, dataDir } = await writeConfigDir(realms);
+  const settings: ServerSettings = {
+    host: '127.0.0.1',
+    port: 0,
+    configDir,
+    dataDir,
+    pluginsDir: join(root, 'plugins'),
+    maxBodyBytes: 64 * 1024,
+    watchConfig: false,
+    ...overrides,
+  };
+  const app = await createApp(settings, false);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const call = async (path: string, init: RequestInit): Promise<TestResponse> => {
+    const response = await fetch(baseUrl + path, init);
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    baseUrl,
+    configDir,
+    dataDir,
+    app,
+    post: (path, body, headers = {}) =>
+      call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    get: (path) => call(path, { method: 'GET' }),
+    close: async () => {
+      await app.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
