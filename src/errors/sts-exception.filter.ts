@@ -18,6 +18,7 @@ export class StsExceptionFilter implements ExceptionFilter {
         cause instanceof Error ? cause.stack : String(cause),
       );
     }
-    void http.getResponse<FastifyReply>().status(body.code).send(body);
+    // An error must never be cached (a 404 for an instance that a reload adds a moment later).
+    void http.getResponse<FastifyReply>().status(body.code).header('cache-control', 'no-store').send(body);
   }
 }

@@ -132,16 +132,25 @@ async function generatedKey(kid: string, spec: GenerateKeyConfig, dataDir: strin
   const key = await createKey(kid, spec);
   const serialized =
     key.type === 'secret' ? key.export().toString('base64url') : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Write then rename so a crash never leaves a half-written key behind.
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, serialized, { mode: 0o600, flag: 'wx' });
-  await rename(temporary, file);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Write then rename so a crash never leaves a half-written key behind.
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temporary, serialized, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, file);
+  } catch (error) {
+    throw new KeyLoadError('generate', `cannot store the generated key in ${dir}: ${(error as Error).message}`);
+  }
   return key;
 }
 
 function parseStoredKey(kid: string, spec: GenerateKeyConfig, file: string, stored: string): KeyObject {
-  const key = spec.type === 'oct' ? createSecretKey(Buffer.from(stored.trim(), 'base64url')) : createPrivateKey(stored);
+  let key: KeyObject;
+  try {
+    key = spec.type === 'oct' ? createSecretKey(Buffer.from(stored.trim(), 'base64url')) : createPrivateKey(stored);
+  } catch {
+    throw new KeyLoadError('generate', `${file} is damaged; restore it from a backup or delete it to generate a new "${kid}"`);
+  }
   const expected: (string | undefined)[] = { rsa: ['rsa'], ec: ['ec'], okp: ['ed25519', 'ed448'], oct: [undefined] }[spec.type];
   if (!expected.includes(key.asymmetricKeyType)) {
     throw new KeyLoadError(
@@ -171,8 +180,11 @@ async function createKey(kid: string, spec: GenerateKeyConfig): Promise<KeyObjec
         ? (await generateKeyPairAsync('ed25519')).privateKey
         : (await generateKeyPairAsync('ed448')).privateKey;
     }
-    case 'oct':
-      return createSecretKey(randomBytes((spec.size ?? 256) / 8));
+    case 'oct': {
+      const bits = spec.size ?? 256;
+      if (bits % 8 !== 0) throw new KeyLoadError('generate.size', `oct key sizes are whole bytes: a multiple of 8 bits`);
+      return createSecretKey(randomBytes(bits / 8));
+    }
     default:
       throw new KeyLoadError('generate.type', `cannot generate "${kid}"`);
   }

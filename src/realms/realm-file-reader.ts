@@ -30,7 +30,14 @@ export async function readRealmFiles(configDir: string): Promise<{ files: RealmF
   const problems: ConfigProblem[] = [];
   for (const name of names) {
     const file = displayPath(join(dir, name));
-    const document = parseDocument(await readFile(join(dir, name), 'utf8'), { uniqueKeys: true, prettyErrors: false });
+    let text: string;
+    try {
+      text = await readFile(join(dir, name), 'utf8');
+    } catch (error) {
+      problems.push({ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+      continue;
+    }
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     if (document.errors.length > 0) {
       problems.push(...document.errors.map((e) => ({ file, path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
       continue;

@@ -9,6 +9,7 @@ import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigError } from './config-problem';
 import type { LoadedInstance } from './loaded-instance';
+import { realmsDirectory } from './realm-file-reader';
 import { loadRealms } from './realm-loader';
 import type { RealmSet } from './realm-set';
 
@@ -60,8 +61,15 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
       this.current = await this.load();
       this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
       return { applied: true };
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
+    } catch (caught) {
+      // Anything else (an unreadable file, a read racing an editor's save) must not reject: a
+      // rejected reload would stop every later one (they chain) and crash the watcher's caller.
+      const error =
+        caught instanceof ConfigError
+          ? caught
+          : new ConfigError([
+              { file: realmsDirectory(this.settings.configDir), path: '', message: caught instanceof Error ? caught.message : String(caught) },
+            ]);
       this.logger.error(`Configuration reload refused; keeping the previous configuration:\n${error.message}`);
       return { applied: false, error };
     }

@@ -13,16 +13,16 @@ import type { JsonValue } from '../../plugin-api/json';
 import { IsAbsent } from './schema-decorators';
 
 export class FileUserConfig {
-  @IsString()
-  @Matches(/^\S(.*\S)?$/, { message: 'username must not be empty or start/end with whitespace' })
   @MaxLength(256)
+  @Matches(/^\S(.*\S)?$/, { message: 'username must not be empty or start/end with whitespace' })
+  @IsString()
   username!: string;
 
   /** PHC string `$scrypt$ln=..,r=..,p=..$salt$hash`; checked in depth when the store is built. */
-  @IsString()
   @Matches(/^\$scrypt\$/, {
     message: 'password_hash must be a PHC scrypt string ($scrypt$ln=15,r=8,p=1$<salt>$<hash>); create one with `npm run hash-password`',
   })
+  @IsString()
   password_hash!: string;
 
   @IsAbsent(
@@ -30,8 +30,8 @@ export class FileUserConfig {
   )
   password?: unknown;
 
-  @IsOptional()
   @IsObject()
+  @IsOptional()
   attributes: Record<string, JsonValue> = {};
 }
 
@@ -39,8 +39,8 @@ export class IdentityStoreConfig {
   @IsIn(['file'], { message: 'type must be one of: file' })
   type!: 'file';
 
-  @IsArray()
-  @ValidateNested({ each: true })
   @Type(() => FileUserConfig)
+  @ValidateNested({ each: true })
+  @IsArray()
   users!: FileUserConfig[];
 }

@@ -20,12 +20,12 @@ export const TOKEN_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
 
 export class TransformConfig {
-  @IsString()
   @Matches(TOKEN_TYPE_PATTERN, { message: TOKEN_TYPE_MESSAGE })
+  @IsString()
   from!: string;
 
-  @IsString()
   @Matches(TOKEN_TYPE_PATTERN, { message: TOKEN_TYPE_MESSAGE })
+  @IsString()
   to!: string;
 }
 
@@ -36,20 +36,20 @@ export class OidcConfig {
 
   /** A single audience is accepted as a string. */
   @Transform(({ value }) => (typeof value === 'string' ? [value] : value))
-  @IsArray()
-  @ArrayNotEmpty()
   @IsString({ each: true })
+  @ArrayNotEmpty()
+  @IsArray()
   audience!: string[];
 
   /** `azp`; defaults to the first audience. */
-  @IsOptional()
   @IsString()
+  @IsOptional()
   authorized_party?: string;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   @Max(86400)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
   token_lifetime_seconds: number = 600;
 
   @IsIn(JWS_ALGORITHM_NAMES, { message: `signature_algorithm must be one of: ${JWS_ALGORITHM_NAMES.join(', ')}` })
@@ -60,33 +60,33 @@ export class OidcConfig {
   signing_key!: string;
 
   /** Output claim name <- identity attribute (or input token claim) name. */
-  @IsOptional()
   @IsStringRecord()
+  @IsOptional()
   claim_map: Record<string, string> = {};
 }
 
 export class InstanceConfig {
-  @IsArray()
-  @ArrayNotEmpty()
-  @ValidateNested({ each: true })
   @Type(() => TransformConfig)
+  @ValidateNested({ each: true })
+  @ArrayNotEmpty()
+  @IsArray()
   supported_token_transforms!: TransformConfig[];
 
-  @IsOptional()
   @IsBoolean()
+  @IsOptional()
   persist_issued_tokens: boolean = false;
 
-  @IsOptional()
-  @ValidateNested()
   @Type(() => OidcConfig)
+  @ValidateNested()
+  @IsOptional()
   oidc?: OidcConfig;
 
   /** Token type -> plugin name. */
-  @IsOptional()
   @IsStringRecord()
+  @IsOptional()
   custom_token_validators: Record<string, string> = {};
 
-  @IsOptional()
   @IsStringRecord()
+  @IsOptional()
   custom_token_providers: Record<string, string> = {};
 }

@@ -9,43 +9,43 @@ export class GenerateKeyConfig {
   type!: GeneratedKeyType;
 
   /** RSA modulus or oct secret length, in bits. */
-  @IsOptional()
-  @IsInt()
-  @Min(256)
   @Max(16384)
+  @Min(256)
+  @IsInt()
+  @IsOptional()
   size?: number;
 
   /** EC: P-256 | P-384 | P-521; OKP: Ed25519 | Ed448. */
-  @IsOptional()
   @IsIn(['P-256', 'P-384', 'P-521', 'Ed25519', 'Ed448'], {
     message: 'curve must be one of: P-256, P-384, P-521, Ed25519, Ed448',
   })
+  @IsOptional()
   curve?: string;
 }
 
 export class KeyConfig {
-  @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,128}$/, { message: 'kid must be 1-128 characters of A-Z a-z 0-9 . _ -' })
+  @IsString()
   kid!: string;
 
   @IsIn(['sig', 'enc'], { message: 'use must be one of: sig, enc' })
   use!: 'sig' | 'enc';
 
-  @IsOptional()
   @IsString()
+  @IsOptional()
   private_key_file?: string;
 
-  @IsOptional()
   @IsString()
+  @IsOptional()
   certificate_file?: string;
 
   /** Name of an environment variable holding an HMAC secret (its UTF-8 bytes). */
-  @IsOptional()
   @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'secret_env must be an environment variable name' })
+  @IsOptional()
   secret_env?: string;
 
-  @IsOptional()
-  @ValidateNested()
   @Type(() => GenerateKeyConfig)
+  @ValidateNested()
+  @IsOptional()
   generate?: GenerateKeyConfig;
 }

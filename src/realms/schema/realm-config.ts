@@ -9,19 +9,19 @@ export const REALM_PATH_PATTERN = /^\/$|^(\/[A-Za-z0-9._-]+)+$/;
 export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class RealmConfig {
-  @IsString()
   @Matches(REALM_PATH_PATTERN, { message: 'realm must be "/" or a path such as /eu or /eu/fr' })
+  @IsString()
   realm!: string;
 
-  @IsOptional()
-  @ValidateNested()
   @Type(() => IdentityStoreConfig)
+  @ValidateNested()
+  @IsOptional()
   identity_store?: IdentityStoreConfig;
 
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
   @Type(() => KeyConfig)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
   keys: KeyConfig[] = [];
 
   /** Validated entry by entry (class-validator has no typed maps). */

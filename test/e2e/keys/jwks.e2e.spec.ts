@@ -1,0 +1,113 @@
+/**
+ * SPEC 4.3: `GET /oauth2{P}/jwks` publishes the realm's public signing keys only, and tokens the
+ * instances issue verify against it. Also the health endpoints of SPEC 4.4.
+ */
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
+import { expectErrorBody } from '../../support/error-body';
+import { DEMO_PASSWORD, rootRealm, usernameToOidc } from '../../support/realm-fixtures';
+import { startTestServer, TestServer } from '../../support/test-server';
+
+/** JWK members that carry private or symmetric key material (RFC 7518 section 6). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+describe('GET /oauth2{P}/jwks', () => {
+  let server: TestServer;
+  let jwks: JSONWebKeySet;
+  let headers: Headers;
+  beforeAll(async () => {
+    server = await startTestServer({ root: await rootRealm() });
+    const res = await server.get('/oauth2/default/jwks');
+    expect(res.status).toBe(200);
+    jwks = res.body;
+    headers = res.headers;
+  });
+  afterAll(() => server.close());
+
+  async function issue(instance: string): Promise<string> {
+    const res = await server.post(`/rest-sts/${instance}?_action=translate`, usernameToOidc('alice', DEMO_PASSWORD));
+    expect(res.status).toBe(200);
+    return res.body.issued_token;
+  }
+
+  it('answers JSON that may be cached (Cache-Control max-age)', () => {
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
+    expect(headers.get('cache-control')).toMatch(/max-age=\d+/);
+  });
+
+  it('is a JWK set whose every key has kid, kty and use=sig', () => {
+    expect(Object.keys(jwks)).toEqual(['keys']);
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) {
+      expect(typeof key.kid).toBe('string');
+      expect(typeof key.kty).toBe('string');
+      expect(key.use).toBe('sig');
+    }
+    expect(new Set(jwks.keys.map((k) => k.kid)).size).toBe(jwks.keys.length);
+  });
+
+  it('publishes the RSA and EC keys with their public members', () => {
+    const byKid = new Map(jwks.keys.map((k) => [k.kid, k] as [string | undefined, JWK]));
+    expect(byKid.get('rsa-1')).toMatchObject({ kty: 'RSA', n: expect.any(String), e: 'AQAB' });
+    expect(byKid.get('ec-1')).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+  });
+
+  it('does not publish the HMAC (oct) key', () => {
+    expect(jwks.keys.map((k) => k.kid)).not.toContain('hs-1');
+    expect(jwks.keys.map((k) => k.kty)).not.toContain('oct');
+  });
+
+  it('contains no private or symmetric key material anywhere', () => {
+    for (const key of jwks.keys) {
+      for (const member of PRIVATE_MEMBERS) expect(Object.keys(key)).not.toContain(member);
+    }
+    const serialized = JSON.stringify(jwks);
+    for (const member of PRIVATE_MEMBERS) expect(serialized).not.toContain(`"${member}":`);
+  });
+
+  it('verifies the token of the ES256 instance', async () => {
+    const token = await issue('es256');
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: 'ec-1' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: 'https://sts.test', audience: 'rp-client' });
+    expect(payload.sub).toBe('alice');
+    expect(protectedHeader.kid).toBe('ec-1');
+  });
+
+  it('verifies the token of the RS256 instance', async () => {
+    const { payload } = await jwtVerify(await issue('default'), createLocalJWKSet(jwks), { algorithms: ['RS256'] });
+    expect(payload.sub).toBe('alice');
+  });
+
+  it('cannot verify the HS256 instance\'s token, whose key stays secret', async () => {
+    const token = await issue('hs256');
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'HS256', kid: 'hs-1' });
+    await expect(jwtVerify(token, createLocalJWKSet(jwks))).rejects.toThrow();
+  });
+
+  it('is the same set for every instance of the realm', async () => {
+    const res = await server.get('/oauth2/es256/jwks');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(jwks);
+  });
+
+  it('answers 404 instance_not_found for an unknown instance', async () => {
+    expectErrorBody(await server.get('/oauth2/nope/jwks'), 404, 'instance_not_found');
+  });
+
+  it.each(['/oauth2/default/other', '/oauth2/default', '/oauth2/jwks'])('answers 404 not_found for %s', async (path) => {
+    expectErrorBody(await server.get(path), 404, 'not_found');
+  });
+});
+
+describe('health', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ root: await rootRealm() });
+  });
+  afterAll(() => server.close());
+
+  it.each(['/health/live', '/health/ready'])('GET %s answers 200 {status: UP}', async (path) => {
+    const res = await server.get(path);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'UP' });
+  });
+});
