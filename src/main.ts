@@ -3,6 +3,11 @@ import { createApp } from './app.factory';
 import { ConfigError } from './realms/config-problem';
 import { settingsFromEnv } from './server-settings';
 
+// A promise a plugin left behind that rejects later belongs to no request: log it, keep serving.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`Unhandled promise rejection (ignored): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+
 async function main(): Promise<void> {
   const settings = settingsFromEnv();
   const app = await createApp(settings);

@@ -11,6 +11,10 @@ export interface ServerSettings {
   readonly maxBodyBytes: number;
   /** Reload realm files when they change on disk. */
   readonly watchConfig: boolean;
+  /** Load, replace and remove plugins when `plugins/` changes. */
+  readonly watchPlugins: boolean;
+  /** A validator or token provider that has not answered by then gets a 504. */
+  readonly tokenTimeoutMs: number;
 }
 
 export const SERVER_SETTINGS = Symbol('ServerSettings');
@@ -24,6 +28,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     dataDir: resolve(env.STS_DATA_DIR || 'data'),
     maxBodyBytes: integer(env, 'STS_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     watchConfig: env.STS_WATCH_CONFIG !== 'false',
+    watchPlugins: env.STS_WATCH_PLUGINS !== 'false',
+    tokenTimeoutMs: integer(env, 'STS_TOKEN_TIMEOUT_MS', 10_000, 10, 600_000),
   };
 }
 

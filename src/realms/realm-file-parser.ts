@@ -3,7 +3,8 @@ import { PasswordHashFormatError, parseScryptHash } from '../identity/scrypt-pas
 import { ConfigProblem, joinPath } from './config-problem';
 import type { RealmFile } from './realm-file-reader';
 import { validateSchema } from './schema-validation';
-import { InstanceConfig, TOKEN_TYPE_PATTERN } from './schema/instance-config';
+import { TOKEN_TYPE_PATTERN } from '../transform/token-type-name';
+import { InstanceConfig } from './schema/instance-config';
 import { INSTANCE_NAME_PATTERN, RealmConfig } from './schema/realm-config';
 
 export interface ParsedRealmFile {

@@ -1,7 +1,8 @@
 /** Reads `<configDir>/realms/*.yaml` into plain objects; YAML syntax errors become ConfigProblems. */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { displayPath } from '../common/display-path';
 import type { ConfigProblem } from './config-problem';
 
 export interface RealmFile {
@@ -45,9 +46,4 @@ export async function readRealmFiles(configDir: string): Promise<{ files: RealmF
     files.push({ file, content: document.toJS({ maxAliasCount: 100 }) });
   }
   return { files, problems };
-}
-
-function displayPath(path: string): string {
-  const fromCwd = relative(process.cwd(), path);
-  return fromCwd.startsWith('..') || isAbsolute(fromCwd) ? path : fromCwd;
 }

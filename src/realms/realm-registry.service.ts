@@ -4,7 +4,8 @@
  * LoadedInstance they started with, so a swap never changes a request midway.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { FSWatcher, watch } from 'node:fs';
+import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
+import { PluginManager } from '../plugins/plugin-manager.service';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigError } from './config-problem';
@@ -21,24 +22,25 @@ export type ReloadOutcome = { applied: true } | { applied: false; error: ConfigE
 export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Realms');
   private current: RealmSet | undefined;
-  private watcher: FSWatcher | undefined;
-  private debounce: NodeJS.Timeout | undefined;
+  private watcher: DebouncedWatch | undefined;
   private reloading: Promise<ReloadOutcome> = Promise.resolve({ applied: true });
 
   constructor(
     @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
     private readonly tokenTypes: TokenTypeRegistry,
+    private readonly plugins: PluginManager,
   ) {}
 
   /** Throws ConfigError: a bad configuration at start stops the server. */
   async onModuleInit(): Promise<void> {
+    // Plugins first, so the configuration checks of plugin validators and token providers run.
+    await this.plugins.start();
     this.current = await this.load();
     this.logger.log(`Serving ${this.current.instances.length} STS instance(s): ${this.instancePaths().join(', ')}`);
     if (this.settings.watchConfig) this.startWatching();
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.debounce);
     this.watcher?.close();
   }
 
@@ -81,12 +83,13 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private startWatching(): void {
-    this.watcher = watch(this.settings.configDir, { recursive: true }, (_event, name) => {
-      if (name && /(^|\/)\.|~$|\.tmp$|\.swp$/.test(name)) return;
-      clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
-    });
-    this.watcher.on('error', (error) => this.logger.error(`Watching ${this.settings.configDir} failed: ${error.message}`));
+    this.watcher = watchDebounced(
+      this.settings.configDir,
+      RELOAD_DEBOUNCE_MS,
+      () => void this.reload(),
+      (error) => this.logger.error(`Watching ${this.settings.configDir} failed: ${error.message}`),
+      (name) => /(^|\/)\.|~$|\.tmp$|\.swp$/.test(name), // editor and temp files
+    );
   }
 
   private instancePaths(): string[] {

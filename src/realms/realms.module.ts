@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { builtinTokenTypes } from '../token-types/builtin-token-types';
-import { TokenTypeRegistry } from '../transform/token-type-registry';
+import { PluginsModule } from '../plugins/plugins.module';
+import { TokenTypesModule } from '../token-types/token-types.module';
 import { RealmRegistry } from './realm-registry.service';
 
 @Module({
-  providers: [{ provide: TokenTypeRegistry, useFactory: () => new TokenTypeRegistry([builtinTokenTypes()]) }, RealmRegistry],
-  exports: [RealmRegistry, TokenTypeRegistry],
+  imports: [TokenTypesModule, PluginsModule],
+  providers: [RealmRegistry],
+  exports: [RealmRegistry, TokenTypesModule, PluginsModule],
 })
 export class RealmsModule {}

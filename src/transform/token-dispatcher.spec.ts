@@ -197,4 +197,164 @@ describe('TokenDispatcher', () => {
     );
     expect(tokens).toEqual(ids.map((id) => `token-for-user-${id}`));
   });
+
+  describe('with a timeout', () => {
+    /** A promise the test settles by hand, so no test depends on how long anything takes. */
+    function deferred<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    }
+    const never = <T>() => new Promise<T>(() => undefined);
+
+    function timedSetup(timeoutMs: number) {
+      const s = setup();
+      return { ...s, dispatcher: new TokenDispatcher(s.registry, timeoutMs) };
+    }
+
+    function translate(dispatcher: TokenDispatcher, target: LoadedInstance) {
+      return dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request });
+    }
+
+    it('answers 504 token_processing_timeout for a validator that never settles, and never provides', async () => {
+      const { dispatcher, target, calls, validator, provider } = timedSetup(50);
+      validator.validateToken = () => {
+        calls.push('validate');
+        return never();
+      };
+      const createToken = jest.spyOn(provider, 'createToken');
+      const error = await rejection(translate(dispatcher, target));
+      expect(error).toBeInstanceOf(StsError);
+      expect([error.status, error.code]).toEqual([504, 'token_processing_timeout']);
+      expect(createToken).not.toHaveBeenCalled();
+      expect(calls).toEqual(['check-output', 'validate']);
+    });
+
+    it('answers 504 for a token provider that never settles', async () => {
+      const { dispatcher, target, calls, provider } = timedSetup(50);
+      provider.createToken = () => {
+        calls.push('create');
+        return never();
+      };
+      const error = await rejection(translate(dispatcher, target));
+      expect([error.status, error.code]).toEqual([504, 'token_processing_timeout']);
+      expect(calls).toEqual(['check-output', 'validate', 'create']);
+    });
+
+    it('answers 504 for an output state check that never settles, before any validation', async () => {
+      const { dispatcher, target, calls, provider } = timedSetup(50);
+      // The contract says void, but a plugin written in JS may well return a promise.
+      provider.checkOutputTokenState = (() => never()) as unknown as TokenProvider['checkOutputTokenState'];
+      const error = await rejection(translate(dispatcher, target));
+      expect([error.status, error.code]).toEqual([504, 'token_processing_timeout']);
+      expect(calls).toEqual([]);
+    });
+
+    it('drops a validator answer that arrives after the timeout', async () => {
+      const { dispatcher, target, calls, validator, provider } = timedSetup(50);
+      const late = deferred<{ principal: string }>();
+      validator.validateToken = () => late.promise;
+      const createToken = jest.spyOn(provider, 'createToken');
+
+      const error = await rejection(translate(dispatcher, target));
+      expect([error.status, error.code]).toEqual([504, 'token_processing_timeout']);
+
+      late.resolve({ principal: 'too-late' });
+      await late.promise;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(createToken).not.toHaveBeenCalled();
+      expect(calls).toEqual(['check-output']);
+    });
+
+    it('ignores a validator failure that arrives after the timeout', async () => {
+      const { dispatcher, target, validator, provider } = timedSetup(50);
+      const late = deferred<{ principal: string }>();
+      validator.validateToken = () => late.promise;
+      const createToken = jest.spyOn(provider, 'createToken');
+      const unhandled = jest.fn();
+      process.on('unhandledRejection', unhandled);
+      try {
+        const error = await rejection(translate(dispatcher, target));
+        expect(error.code).toBe('token_processing_timeout');
+        late.reject(new InvalidTokenError('late refusal'));
+        await late.promise.catch(() => undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).not.toHaveBeenCalled();
+        expect(createToken).not.toHaveBeenCalled();
+      } finally {
+        process.off('unhandledRejection', unhandled);
+      }
+    });
+
+    it('lets a slow validator that answers in time succeed', async () => {
+      const { dispatcher, target, calls, validator } = timedSetup(200);
+      validator.validateToken = async (params) => {
+        calls.push('validate');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return { principal: `slow-${params.inputTokenState.id}` };
+      };
+      await expect(translate(dispatcher, target)).resolves.toBe('token-for-slow-7');
+      expect(calls).toEqual(['check-output', 'validate', 'create']);
+    });
+
+    it('lets a validator that settles by hand before the timeout succeed', async () => {
+      const { dispatcher, target, validator } = timedSetup(50);
+      const answer = deferred<{ principal: string }>();
+      validator.validateToken = () => {
+        answer.resolve({ principal: 'in-time' });
+        return answer.promise;
+      };
+      await expect(translate(dispatcher, target)).resolves.toBe('token-for-in-time');
+    });
+
+    it('works with a synchronous validator and token provider', async () => {
+      const { dispatcher, target, calls } = timedSetup(50);
+      await expect(translate(dispatcher, target)).resolves.toBe('token-for-user-7');
+      expect(calls).toEqual(['check-output', 'validate', 'create']);
+    });
+
+    it('awaits a thenable that is not a Promise', async () => {
+      const { dispatcher, target, validator, provider } = timedSetup(50);
+      validator.validateToken = () =>
+        ({
+          then(onFulfilled: (value: { principal: string }) => unknown) {
+            onFulfilled({ principal: 'from-thenable' });
+          },
+        }) as unknown as Promise<{ principal: string }>;
+      provider.createToken = (params) =>
+        ({
+          then(onFulfilled: (value: string) => unknown) {
+            onFulfilled(`thenable-token-for-${params.principal}`);
+          },
+        }) as unknown as Promise<string>;
+      await expect(translate(dispatcher, target)).resolves.toBe('thenable-token-for-from-thenable');
+    });
+
+    it('times out a thenable that never settles', async () => {
+      const { dispatcher, target, validator, provider } = timedSetup(50);
+      const then = jest.fn();
+      validator.validateToken = () => ({ then }) as unknown as Promise<{ principal: string }>;
+      const createToken = jest.spyOn(provider, 'createToken');
+      const error = await rejection(translate(dispatcher, target));
+      expect([error.status, error.code]).toEqual([504, 'token_processing_timeout']);
+      expect(then).toHaveBeenCalled();
+      expect(createToken).not.toHaveBeenCalled();
+    });
+
+    it('turns a thenable whose then() throws into a 500, not a timeout', async () => {
+      const { dispatcher, target, validator } = timedSetup(50);
+      validator.validateToken = () =>
+        ({
+          then() {
+            throw new Error('broken thenable');
+          },
+        }) as unknown as Promise<{ principal: string }>;
+      const error = await rejection(translate(dispatcher, target));
+      expect([error.status, error.code]).toEqual([500, 'token_validation_failed']);
+    });
+  });
 });

@@ -3,7 +3,7 @@
  * token provider for the two types, refuse what the instance does not allow, validate, provide.
  * A failure inside a validator or token provider becomes a typed StsError, never a token.
  */
-import { InternalStsError, InvalidRequestError, isStsError, ServiceUnavailableError } from '../errors/sts-errors';
+import { InternalStsError, InvalidRequestError, isStsError, ServiceUnavailableError, StsError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 import type { StsRequestContext, TokenValidationResult } from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
@@ -17,7 +17,11 @@ export interface TranslateRequest {
 }
 
 export class TokenDispatcher {
-  constructor(private readonly registry: TokenTypeRegistry) {}
+  constructor(
+    private readonly registry: TokenTypeRegistry,
+    /** How long a validator or token provider may take before the request gets a 504. */
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   async translate({ target, inputTokenState, outputTokenState, request }: TranslateRequest): Promise<string> {
     const { realm, instance } = target;
@@ -30,14 +34,14 @@ export class TokenDispatcher {
         code: 'unsupported_transform',
       });
     }
-    await guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
+    await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
 
-    const result = await guarded('token_validation_failed', () =>
+    const result = await this.guarded('token_validation_failed', () =>
       validator.validateToken({ inputTokenType, inputTokenState, realm, instance, request }),
     );
     checkValidationResult(result);
 
-    const token = await guarded('token_issuance_failed', () =>
+    const token = await this.guarded('token_issuance_failed', () =>
       provider.createToken({
         principal: result.principal,
         session: result.session,
@@ -54,6 +58,30 @@ export class TokenDispatcher {
       throw new InternalStsError('The token provider returned no token.', { code: 'token_issuance_failed' });
     }
     return token;
+  }
+
+  /**
+   * StsErrors pass through; anything else is a fault of the validator or token provider and
+   * becomes a 500. One that does not settle in time becomes a 504; its late answer is dropped.
+   */
+  private async guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = work();
+      if (!isThenable(result)) return result;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new StsError(504, 'token_processing_timeout', 'The token could not be processed in time.')),
+          this.timeoutMs,
+        );
+      });
+      return await Promise.race([Promise.resolve(result), timeout]);
+    } catch (error) {
+      if (isStsError(error)) throw error;
+      throw new InternalStsError('The token could not be processed.', { code, cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -78,18 +106,12 @@ function ready<T>(resolution: Resolution<T>, tokenType: string): T {
   }
 }
 
-/** StsErrors pass through; anything else is a fault of the validator or token provider. */
-async function guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isStsError(error)) throw error;
-    throw new InternalStsError('The token could not be processed.', { code, cause: error });
-  }
-}
-
 function checkValidationResult(result: TokenValidationResult): void {
   if (typeof result?.principal !== 'string' || result.principal.length === 0) {
     throw new InternalStsError('The token validator returned no principal.', { code: 'token_validation_failed' });
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }

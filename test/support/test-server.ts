@@ -51,6 +51,8 @@ export async function startTestServer(
     pluginsDir: join(root, 'plugins'),
     maxBodyBytes: 64 * 1024,
     watchConfig: false,
+    watchPlugins: false,
+    tokenTimeoutMs: 10_000,
     ...overrides,
   };
   const app = await createApp(settings, false);

@@ -14,9 +14,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JWS_ALGORITHM_NAMES, JwsAlgorithmName } from '../../keys/jws-algorithms';
+import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
 import { IsStringRecord } from './schema-decorators';
 
-export const TOKEN_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
 
 export class TransformConfig {

@@ -2,63 +2,15 @@
  * Starts the BUILT server (`node dist/main.js`, from `npm run build`) the way an operator does,
  * and checks what start-up does with a bad and with a good configuration (SPEC section 2).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { oidcInstance, rootRealm } from '../../support/realm-fixtures';
+import { freePort, killAll, REPO, spawnMain, within } from '../../support/spawned-server';
 import { writeConfigDir } from '../../support/test-server';
 
-const REPO = resolve(__dirname, '../../..');
-const MAIN = join(REPO, 'dist', 'main.js');
 const EXPECTED_PROBLEM = 'instances.default.oidc.signing_key: no key "k9" in realm /';
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: { stdout: string; stderr: string };
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const started: ChildProcess[] = [];
 const roots: string[] = [];
-
-function startServer(cwd: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  const output = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('close', (code, signal) => done({ code, signal })),
-  );
-  return { child, output, exited };
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A port nothing listens on right now: bind port 0, read it, release it. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
+const startServer = spawnMain;
 
 async function badConfig() {
   const realm = await rootRealm({ instances: { default: oidcInstance('RS256', 'k9') } });
@@ -67,15 +19,7 @@ async function badConfig() {
   return dir;
 }
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing; run \`npm run build\` before the e2e tests`);
-});
-
-afterEach(() => {
-  for (const child of started.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-});
+afterEach(killAll);
 
 afterAll(async () => {
   await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));

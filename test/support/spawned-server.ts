@@ -1,0 +1,110 @@
+/**
+ * Runs the BUILT server (`node dist/main.js`, from `npm run build`) as an operator does, for
+ * tests that need a real process: start-up failures, and plugins loaded by Node's own module
+ * loader (jest's sandbox cannot run a native dynamic import()).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { TestResponse } from './test-server';
+
+export const REPO = resolve(__dirname, '../..');
+export const MAIN = join(REPO, 'dist', 'main.js');
+
+export interface SpawnedProcess {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts `node dist/main.js` in `cwd` with only PATH, NO_COLOR and `env` set. */
+export function spawnMain(cwd: string, env: Record<string, string>): SpawnedProcess {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing; run \`npm run build\` before the e2e tests`);
+  const child = spawn(process.execPath, [MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      done({ code, signal });
+    }),
+  );
+  return { child, output, exited };
+}
+
+/** Kills whatever a test file left running. */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A port nothing listens on right now: bind port 0, read it, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+export interface SpawnedServer extends SpawnedProcess {
+  readonly baseUrl: string;
+  post(path: string, body: unknown): Promise<TestResponse>;
+  stop(): Promise<void>;
+}
+
+/** Starts the server and resolves once /health/ready answers 200. */
+export async function startSpawnedServer(cwd: string, env: Record<string, string>): Promise<SpawnedServer> {
+  const port = await freePort();
+  const started = spawnMain(cwd, { ...env, PORT: String(port) });
+  let exit: unknown;
+  void started.exited.then((result) => (exit = result));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ready = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+    if (ready?.status === 200) break;
+    if (exit || Date.now() > deadline) {
+      started.child.kill('SIGKILL');
+      throw new Error(`server did not become ready (exit: ${JSON.stringify(exit)}):\n${started.output.stdout}${started.output.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    ...started,
+    baseUrl,
+    post: async (path, body) => {
+      const response = await fetch(baseUrl + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: async () => {
+      started.child.kill('SIGTERM');
+      await within(started.exited, 10_000, 'exit after SIGTERM');
+    },
+  };
+}
