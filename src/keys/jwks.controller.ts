@@ -11,6 +11,6 @@ export class JwksController {
   @Get('*')
   @Header('Cache-Control', 'public, max-age=300')
   jwks(@Req() request: FastifyRequest): object {
-    return instanceFromWildcard(this.realms, request, '/jwks').realm.keys.jwks;
+    return instanceFromWildcard(this.realms, request, '/jwks').realm.keys.jwksAt();
   }
 }

@@ -1,20 +1,29 @@
 /** Signs a JWT with a realm key through jose; the algorithm was checked against the key at load. */
 import { SignJWT, type JWTPayload } from 'jose';
+import { x5tOf } from './certificate-thumbprint';
 import type { JwsAlgorithmName } from './jws-algorithms';
 import type { LoadedKey } from './loaded-key';
 
 export interface JwtHeaderOptions {
+  /** Omitted when empty. */
   readonly typ?: string;
   readonly includeKid?: boolean;
+  /** Needs the key's certificate (checked at load). */
+  readonly includeX5t?: boolean;
 }
 
 export function signJwt(
   payload: JWTPayload,
   alg: JwsAlgorithmName,
   key: LoadedKey,
-  { typ, includeKid = true }: JwtHeaderOptions = {},
+  { typ, includeKid = true, includeX5t = false }: JwtHeaderOptions = {},
 ): Promise<string> {
   return new SignJWT(payload)
-    .setProtectedHeader({ alg, ...(typ && { typ }), ...(includeKid && { kid: key.kid }) })
+    .setProtectedHeader({
+      alg,
+      ...(typ && { typ }),
+      ...(includeKid && { kid: key.kid }),
+      ...(includeX5t && key.certificate && { x5t: x5tOf(key.certificate) }),
+    })
     .sign(key.privateKey);
 }

@@ -15,7 +15,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
-import { describePrivateKey } from './key-object-facts';
+import { describeAsymmetricKey } from './key-object-facts';
 import type { LoadedKey } from './loaded-key';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -26,6 +26,8 @@ export interface KeyLoadContext {
   /** Generated keys live in `<dataDir>/keys`. */
   readonly dataDir: string;
   readonly env: NodeJS.ProcessEnv;
+  /** ms since the epoch (default Date.now); rotation decides what is pending, active and retired by it. */
+  readonly clock?: () => number;
 }
 
 /** A problem with one key entry; `field` is relative to the entry (`private_key_file`). */
@@ -39,6 +41,11 @@ export class KeyLoadError extends Error {
 }
 
 export async function loadKey(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
+  const key = await loadKeyMaterial(config, context);
+  return config.retired_at === undefined ? key : { ...key, retiredAt: new Date(config.retired_at) };
+}
+
+async function loadKeyMaterial(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
   const sources = (['private_key_file', 'secret_env', 'generate'] as const).filter((s) => config[s] !== undefined);
   if (sources.length !== 1) {
     throw new KeyLoadError(
@@ -75,7 +82,7 @@ function describeSecret(config: KeyConfig, secret: KeyObject): LoadedKey {
 }
 
 function describeAsymmetric(config: KeyConfig, privateKey: KeyObject, certificate?: X509Certificate): LoadedKey {
-  const facts = describePrivateKey(privateKey);
+  const facts = describeAsymmetricKey(privateKey);
   const field = config.private_key_file !== undefined ? 'private_key_file' : 'generate';
   if (!facts) throw new KeyLoadError(field, `unsupported key type ${privateKey.asymmetricKeyType}`);
   if (facts.family === 'RSA' && (facts.modulusBits ?? 0) < 2048) {
@@ -151,7 +158,7 @@ function parseStoredKey(kid: string, spec: GenerateKeyConfig, file: string, stor
   } catch {
     throw new KeyLoadError('generate', `${file} is damaged; restore it from a backup or delete it to generate a new "${kid}"`);
   }
-  const expected: (string | undefined)[] = { rsa: ['rsa'], ec: ['ec'], okp: ['ed25519', 'ed448'], oct: [undefined] }[spec.type];
+  const expected: (string | undefined)[] = { rsa: ['rsa'], ec: ['ec'], okp: ['ed25519', 'ed448', 'x25519', 'x448'], oct: [undefined] }[spec.type];
   if (!expected.includes(key.asymmetricKeyType)) {
     throw new KeyLoadError(
       'generate',
@@ -175,10 +182,9 @@ async function createKey(kid: string, spec: GenerateKeyConfig): Promise<KeyObjec
     }
     case 'okp': {
       const curve = spec.curve ?? 'Ed25519';
-      if (curve !== 'Ed25519' && curve !== 'Ed448') throw new KeyLoadError('generate.curve', `OKP keys use Ed25519 or Ed448`);
-      return curve === 'Ed25519'
-        ? (await generateKeyPairAsync('ed25519')).privateKey
-        : (await generateKeyPairAsync('ed448')).privateKey;
+      if (curve === 'Ed25519') return (await generateKeyPairAsync('ed25519')).privateKey;
+      if (curve === 'X25519') return (await generateKeyPairAsync('x25519')).privateKey;
+      throw new KeyLoadError('generate.curve', `OKP keys use Ed25519 (signing) or X25519 (encryption)`);
     }
     case 'oct': {
       const bits = spec.size ?? 256;

@@ -14,11 +14,11 @@ export interface KeyFacts {
   modulusBits?: number;
 }
 
-/** Undefined for key types the STS does not sign with (DSA, DH, X25519, ...). */
-export function describePrivateKey(key: KeyObject): KeyFacts | undefined {
+/** Works for private and public keys; undefined for key types the STS does not use (DSA, DH, ...). */
+export function describeAsymmetricKey(key: KeyObject): KeyFacts | undefined {
   switch (key.asymmetricKeyType) {
+    // RSA-PSS-only keys (OID id-RSASSA-PSS) are left out: they cannot be published as JWKs.
     case 'rsa':
-    case 'rsa-pss':
       return { family: 'RSA', modulusBits: key.asymmetricKeyDetails?.modulusLength };
     case 'ec': {
       const named = key.asymmetricKeyDetails?.namedCurve ?? '';
@@ -28,6 +28,10 @@ export function describePrivateKey(key: KeyObject): KeyFacts | undefined {
       return { family: 'OKP', curve: 'Ed25519' };
     case 'ed448':
       return { family: 'OKP', curve: 'Ed448' };
+    case 'x25519':
+      return { family: 'OKP', curve: 'X25519' };
+    case 'x448':
+      return { family: 'OKP', curve: 'X448' };
     default:
       return undefined;
   }

@@ -16,6 +16,8 @@ export interface RealmKey {
   readonly modulusBits?: number;
   readonly secretBytes?: number;
   readonly certificate?: X509Certificate;
+  /** Key rollover: signs nothing from this instant; published until its tokens have expired. */
+  readonly retiredAt?: Date;
 }
 
 export type LoadedKey = RealmKey;

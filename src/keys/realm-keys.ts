@@ -1,20 +1,67 @@
 /** A realm's loaded keys, looked up by kid; built once per configuration load. */
 import type { JWK } from 'jose';
 import type { RealmKeyResolver } from '../plugin-api/token-contract';
-import { publicJwk } from './public-jwk';
 import type { LoadedKey } from './loaded-key';
+import { publicJwk } from './public-jwk';
+import type { KeyRing } from './rotation/key-ring';
+
+interface PublishedKey {
+  readonly jwk: JWK;
+  /** Retired keys drop out of the JWKS at this time (ms); active keys never do. */
+  readonly until: number;
+}
 
 export class RealmKeys implements RealmKeyResolver {
   private readonly byKid: ReadonlyMap<string, LoadedKey>;
-  /** Public signing keys, exported once: what every instance of the realm publishes. */
-  readonly jwks: { keys: JWK[] };
+  private readonly rings: ReadonlyMap<string, KeyRing>;
+  private readonly published: readonly PublishedKey[];
+  private readonly ringJwks = new WeakMap<LoadedKey, JWK>();
+  private readonly lifetimeMs: number;
 
-  constructor(keys: readonly LoadedKey[]) {
+  /**
+   * @param longestTokenLifetimeSeconds how long a token signed just before retirement can live:
+   *   a retired key stays in the JWKS until then.
+   */
+  constructor(
+    keys: readonly LoadedKey[],
+    longestTokenLifetimeSeconds = 0,
+    rings: readonly KeyRing[] = [],
+    private readonly clock: () => number = Date.now,
+  ) {
     this.byKid = new Map(keys.map((key) => [key.kid, key]));
-    this.jwks = { keys: keys.filter((k) => k.use === 'sig' && k.publicKey).map(publicJwk) };
+    this.rings = new Map(rings.map((ring) => [ring.name, ring]));
+    this.lifetimeMs = longestTokenLifetimeSeconds * 1000;
+    this.published = keys
+      .filter((key) => key.use === 'sig' && key.publicKey)
+      .map((key) => ({
+        jwk: publicJwk(key),
+        until: key.retiredAt ? key.retiredAt.getTime() + longestTokenLifetimeSeconds * 1000 : Infinity,
+      }));
   }
 
+  /** A key by kid; for a rotating key, its name gives the version that signs now. */
   get(kid: string): LoadedKey | undefined {
-    return this.byKid.get(kid);
+    return this.byKid.get(kid) ?? this.rings.get(kid)?.activeAt(this.clock());
+  }
+
+  /** Public signing keys a verifier may need at `now`: pending, active and recently retired ones. */
+  jwksAt(now = this.clock()): { keys: JWK[] } {
+    const fixed = this.published.filter((p) => now < p.until).map((p) => p.jwk);
+    const rotating = [...this.rings.values()]
+      .flatMap((ring) => ring.publishedAt(now, this.lifetimeMs))
+      .filter((key) => key.use === 'sig' && key.publicKey)
+      .map((key) => this.jwkOf(key));
+    return { keys: [...fixed, ...rotating] };
+  }
+
+  /** When a ring needs its next version or can drop an old one: the realm is reloaded then. */
+  nextKeyEventAt(): number {
+    return Math.min(Infinity, ...[...this.rings.values()].map((ring) => ring.nextEventAt));
+  }
+
+  private jwkOf(key: LoadedKey): JWK {
+    let jwk = this.ringJwks.get(key);
+    if (!jwk) this.ringJwks.set(key, (jwk = publicJwk(key)));
+    return jwk;
   }
 }

@@ -46,6 +46,8 @@ export interface RealmKeyResolver {
 export interface StsRealmContext {
   /** `/`, `/eu`, `/eu/fr` */
   readonly path: string;
+  /** Relative file names in the configuration are resolved against this directory. */
+  readonly configDir: string;
   readonly settings: RealmSettings;
   readonly identityStore: IdentityStore | undefined;
   readonly keys: RealmKeyResolver;
@@ -85,7 +87,7 @@ export interface TokenValidator {
   /** Throw an StsError (InvalidTokenError, InvalidRequestError, ...) to reject the input. */
   validateToken(params: TokenValidatorParams): Promise<TokenValidationResult> | TokenValidationResult;
   /** Optional load-time check of the instance configuration this validator relies on. */
-  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[];
+  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[] | Promise<ConfigurationProblem[]>;
 }
 
 export interface TokenProviderParams {
@@ -109,8 +111,11 @@ export interface TokenProvider {
    * request costs no password hash or signature check. Throw InvalidRequestError to refuse.
    */
   checkOutputTokenState?(outputTokenState: Readonly<JsonObject>, instance: StsInstanceContext): void;
-  /** Optional load-time check of the instance configuration this token provider relies on. */
-  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[];
+  /**
+   * Optional load-time check of the instance configuration this token provider relies on. It may
+   * also prepare what it needs (read a partner key file); the instance is served only if it passes.
+   */
+  checkConfiguration?(context: ConfigurationCheckContext): ConfigurationProblem[] | Promise<ConfigurationProblem[]>;
 }
 
 export interface ConfigurationCheckContext {

@@ -7,17 +7,11 @@ import type { Resolution, TokenTypeRegistry } from '../transform/token-type-regi
 import { ConfigProblem, joinPath } from './config-problem';
 import type { LoadedInstance } from './loaded-instance';
 
-export function instanceProblems(loaded: LoadedInstance, registry: TokenTypeRegistry): ConfigProblem[] {
+export async function instanceProblems(loaded: LoadedInstance, registry: TokenTypeRegistry): Promise<ConfigProblem[]> {
   const { file } = loaded.realm;
   const base = joinPath('instances', loaded.instance.name);
   const problems: ConfigProblem[] = [];
-  const checked = new Set<TokenValidator | TokenProvider>();
-  const check = (handler: TokenValidator | TokenProvider): void => {
-    if (checked.has(handler)) return;
-    checked.add(handler);
-    const found: ConfigurationProblem[] = handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance }) ?? [];
-    problems.push(...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message })));
-  };
+  const handlers = new Set<TokenValidator | TokenProvider>();
 
   const { settings } = loaded.instance;
   settings.supported_token_transforms.forEach((transform, index) => {
@@ -31,9 +25,13 @@ export function instanceProblems(loaded: LoadedInstance, registry: TokenTypeRegi
       problems.push({ file, path: joinPath(path, 'to'), message: unknownTypeMessage('provider', transform.to, registry) });
     }
     for (const resolution of [validator, provider] as Resolution<TokenValidator | TokenProvider>[]) {
-      if (resolution.status === 'ready') check(resolution.handler);
+      if (resolution.status === 'ready') handlers.add(resolution.handler);
     }
   });
+  for (const handler of handlers) {
+    const found: ConfigurationProblem[] = (await handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance })) ?? [];
+    problems.push(...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message })));
+  }
   return problems;
 }
 

@@ -181,9 +181,9 @@ describe('loadRealms: a valid configuration', () => {
     expect(await readFile(join(keysDir, 'rsa-1.key.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
 
     const second = await load(dir);
-    const firstJwks = first.realms[0].keys.jwks;
+    const firstJwks = first.realms[0].keys.jwksAt();
     expect(firstJwks.keys.map((k) => k.kid).sort()).toEqual(['ec-1', 'rsa-1']);
-    expect(second.realms[0].keys.jwks).toEqual(firstJwks);
+    expect(second.realms[0].keys.jwksAt()).toEqual(firstJwks);
     const secret = (set: RealmSet) => set.realms[0].keys.get('hs-1')!.privateKey.export().toString('hex');
     expect(secret(second)).toBe(secret(first));
     expect(first.realms[0].keys.get('hs-1')!.secretBytes).toBe(32);
@@ -191,7 +191,7 @@ describe('loadRealms: a valid configuration', () => {
 
   it('publishes only public parts of signing keys in the realm JWKS', async () => {
     const set = await load(await configDir({ root: realm() }));
-    for (const jwk of set.realms[0].keys.jwks.keys) {
+    for (const jwk of set.realms[0].keys.jwksAt().keys) {
       expect(jwk).not.toHaveProperty('d');
       expect(jwk).not.toHaveProperty('k');
       expect(jwk.use).toBe('sig');
@@ -213,7 +213,7 @@ describe('loadRealms: a valid configuration', () => {
     const der = await readFile(join(keys, 'rsa.crt.der'));
 
     const set = await load(dir);
-    const [jwk] = set.realms[0].keys.jwks.keys;
+    const [jwk] = set.realms[0].keys.jwksAt().keys;
     expect(jwk).toMatchObject({ kty: 'RSA', kid: 'rsa-file', use: 'sig', e: 'AQAB' });
     expect(jwk.x5c).toEqual([der.toString('base64')]);
     expect(jwk['x5t#S256']).toBe(createHash('sha256').update(der).digest('base64url'));
@@ -472,7 +472,7 @@ describe('loadRealms: refused configurations', () => {
       expect(process.env.STS_TEST_HS_SECRET).toBeUndefined();
       const set = await load(await configDir({ root }), { STS_TEST_HS_SECRET: 'x'.repeat(32) });
       expect(set.realms[0].keys.get('hs-env')).toMatchObject({ family: 'oct', secretBytes: 32 });
-      expect(set.realms[0].keys.jwks.keys).toEqual([]);
+      expect(set.realms[0].keys.jwksAt().keys).toEqual([]);
     });
 
     it('refuses a secret_env variable that is not set', async () => {

@@ -7,10 +7,14 @@ import { FileIdentityStore } from '../identity/file-identity-store';
 import { KeyLoadContext, KeyLoadError, loadKey } from '../keys/key-loader';
 import type { LoadedKey } from '../keys/loaded-key';
 import { RealmKeys } from '../keys/realm-keys';
+import { loadKeyRing } from '../keys/rotation/key-ring-store';
+import type { KeyRing } from '../keys/rotation/key-ring';
+import { longestTokenLifetimeSeconds } from '../keys/token-lifetimes';
 import type { TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigError, ConfigProblem, joinPath } from './config-problem';
 import { instanceProblems } from './instance-checks';
 import { LoadedInstance, LoadedRealm } from './loaded-instance';
+import { publicationProblems } from './publication-checks';
 import { ParsedRealmFile, parseRealmFile } from './realm-file-parser';
 import { readRealmFiles } from './realm-file-reader';
 import { RealmSet } from './realm-set';
@@ -41,7 +45,8 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
   const instances = realms.flatMap((realm) =>
     Object.entries(realm.settings.instances).map(([name, settings]) => new LoadedInstance(realm, name, settings)),
   );
-  problems.push(...instances.flatMap((instance) => instanceProblems(instance, options.registry)));
+  for (const instance of instances) problems.push(...(await instanceProblems(instance, options.registry)));
+  problems.push(...publicationProblems(instances));
   if (problems.length > 0) throw new ConfigError(problems);
   return new RealmSet(realms, instances);
 }
@@ -61,6 +66,14 @@ function duplicateProblems(files: readonly ParsedRealmFile[]): ConfigProblem[] {
       kidFiles.set(key.kid, file);
     });
   }
+  // A rotating key "k" signs as "k.v1", "k.v2", ...: no other key may be named like that.
+  const rotating = files.flatMap(({ config }) => config.keys.filter((key) => key.rotation).map((key) => key.kid));
+  for (const { file, config } of files) {
+    config.keys.forEach((key, index) => {
+      const owner = rotating.find((name) => key.kid.startsWith(`${name}.v`) && /^\d+$/.test(key.kid.slice(name.length + 2)));
+      if (owner) problems.push({ file, path: joinPath('keys', index, 'kid'), message: `kid "${key.kid}" is reserved for versions of the rotating key "${owner}"` });
+    });
+  }
   return problems;
 }
 
@@ -69,11 +82,18 @@ async function buildRealm(
   options: RealmLoadOptions,
 ): Promise<{ realm?: LoadedRealm; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
-  const keys: LoadedKey[] = [];
+  // Indexed by position so the JWKS lists keys in configuration order, however loading interleaves.
+  const keys: (LoadedKey | undefined)[] = [];
+  const rings: (KeyRing | undefined)[] = [];
+  const lifetimeSeconds = longestTokenLifetimeSeconds(config);
   await Promise.all(
     config.keys.map(async (keyConfig, index) => {
       try {
-        keys[index] = await loadKey(keyConfig, options);
+        if (keyConfig.rotation) {
+          rings[index] = await loadKeyRing(keyConfig, options, lifetimeSeconds * 1000, (c) => loadKey(c, options));
+        } else {
+          keys[index] = await loadKey(keyConfig, options);
+        }
       } catch (error) {
         if (!(error instanceof KeyLoadError)) throw error;
         problems.push({ file, path: joinPath('keys', index, error.field), message: error.message });
@@ -82,5 +102,10 @@ async function buildRealm(
   );
   if (problems.length > 0) return { problems };
   const identityStore = config.identity_store && (await FileIdentityStore.create(config.identity_store.users));
-  return { realm: { file, path: config.realm, settings: config, identityStore, keys: new RealmKeys(keys) }, problems };
+  const realmKeys = new RealmKeys(keys.filter(isDefined), lifetimeSeconds, rings.filter(isDefined), options.clock ?? Date.now);
+  return { realm: { file, path: config.realm, configDir: options.configDir, settings: config, identityStore, keys: realmKeys }, problems };
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }

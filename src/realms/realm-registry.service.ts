@@ -23,6 +23,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Realms');
   private current: RealmSet | undefined;
   private watcher: DebouncedWatch | undefined;
+  private keyEventTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<ReloadOutcome> = Promise.resolve({ applied: true });
 
   constructor(
@@ -36,16 +37,23 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     // Plugins first, so the configuration checks of plugin validators and token providers run.
     await this.plugins.start();
     this.current = await this.load();
+    this.scheduleKeyEvents();
     this.logger.log(`Serving ${this.current.instances.length} STS instance(s): ${this.instancePaths().join(', ')}`);
     if (this.settings.watchConfig) this.startWatching();
   }
 
   onModuleDestroy(): void {
     this.watcher?.close();
+    clearTimeout(this.keyEventTimer);
   }
 
   instance(path: string): LoadedInstance | undefined {
     return this.current?.instance(path);
+  }
+
+  /** The configuration being served; replaced whole by each successful reload. */
+  get realmSet(): RealmSet | undefined {
+    return this.current;
   }
 
   get ready(): boolean {
@@ -61,6 +69,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private async reloadNow(): Promise<ReloadOutcome> {
     try {
       this.current = await this.load();
+      this.scheduleKeyEvents();
       this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
       return { applied: true };
     } catch (caught) {
@@ -80,6 +89,19 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private load(): Promise<RealmSet> {
     const { configDir, dataDir } = this.settings;
     return loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes });
+  }
+
+  /**
+   * Rotating keys move on by time (a new version to pre-publish, an old one to drop): reload when
+   * the next step is due. Checked at least daily; timers cannot wait longer than about 24 days.
+   */
+  private scheduleKeyEvents(): void {
+    clearTimeout(this.keyEventTimer);
+    const next = Math.min(...(this.current?.realms.map((realm) => realm.keys.nextKeyEventAt()) ?? []));
+    if (!Number.isFinite(next)) return;
+    const delay = Math.min(Math.max(next - Date.now(), 1000), 86_400_000);
+    this.keyEventTimer = setTimeout(() => void this.reload(), delay);
+    this.keyEventTimer.unref();
   }
 
   private startWatching(): void {

@@ -2,48 +2,12 @@
  * The ID tokens we issue, verified by openssl: not by jose, which made them. The public keys come
  * from our JWKS endpoint; openssl builds the ECDSA DER signature itself (asn1parse -genconf).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { JsonWebKey } from 'node:crypto';
 import { join } from 'node:path';
+import { ecdsaDer, jwsParts as parts, openssl, publicKeyPemFile, removeOpensslWorkDir, tempFile as file } from '../support/openssl';
 import { DEMO_PASSWORD, oidcInstance, rootRealm, usernameToOidc } from '../support/realm-fixtures';
 import { startTestServer, TestServer } from '../support/test-server';
-
-const work = mkdtempSync(join(tmpdir(), 'sts-interop-'));
-let counter = 0;
-
-function file(content: string | Buffer): string {
-  const path = join(work, `f${counter++}`);
-  writeFileSync(path, content);
-  return path;
-}
-
-/** Runs openssl and returns [exit status, stdout]; never throws on a failed verification. */
-function openssl(args: string[]): [number, string] {
-  const result = spawnSync('openssl', args, { encoding: 'utf8' });
-  return [result.status ?? -1, `${result.stdout}${result.stderr}`];
-}
-
-function parts(jwt: string): { input: string; signature: Buffer; header: { alg: string; kid: string } } {
-  const [header, payload, signature] = jwt.split('.');
-  return {
-    input: `${header}.${payload}`,
-    signature: Buffer.from(signature, 'base64url'),
-    header: JSON.parse(Buffer.from(header, 'base64url').toString('utf8')),
-  };
-}
-
-/** Raw JOSE r||s -> DER, assembled by openssl from a generator config. */
-function ecdsaDer(signature: Buffer): Buffer {
-  const half = signature.length / 2;
-  const config = file(
-    `asn1=SEQUENCE:sig\n[sig]\nr=INTEGER:0x${signature.subarray(0, half).toString('hex')}\ns=INTEGER:0x${signature.subarray(half).toString('hex')}\n`,
-  );
-  const out = join(work, `der${counter++}`);
-  execFileSync('openssl', ['asn1parse', '-genconf', config, '-out', out, '-noout']);
-  return readFileSync(out);
-}
 
 describe('ID tokens verified with openssl', () => {
   let server: TestServer;
@@ -56,7 +20,10 @@ describe('ID tokens verified with openssl', () => {
     server = await startTestServer({ root: realm });
     jwks = (await server.get('/oauth2/default/jwks')).body;
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    removeOpensslWorkDir();
+  });
 
   async function issue(instance: string): Promise<string> {
     const res = await server.post(`/rest-sts/${instance}?_action=translate`, usernameToOidc('alice', DEMO_PASSWORD));
@@ -67,13 +34,13 @@ describe('ID tokens verified with openssl', () => {
   function publicKeyPem(kid: string): string {
     const jwk = jwks.keys.find((k) => k.kid === kid);
     if (!jwk) throw new Error(`kid ${kid} not in JWKS`);
-    return file(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }));
+    return publicKeyPemFile(jwk);
   }
 
   /** openssl dgst verification of the signing input; extra args select the padding. */
   function dgstVerify(jwt: string, signature: Buffer, extra: string[] = []): [number, string] {
     const { input, header } = parts(jwt);
-    return openssl(['dgst', '-sha256', '-verify', publicKeyPem(header.kid), ...extra, '-signature', file(signature), file(input)]);
+    return openssl(['dgst', '-sha256', '-verify', publicKeyPem(header.kid!), ...extra, '-signature', file(signature), file(input)]);
   }
 
   it('RS256: openssl verifies the signature, and refuses a tampered token', async () => {
@@ -103,7 +70,7 @@ describe('ID tokens verified with openssl', () => {
   it('EdDSA: openssl pkeyutl verifies the Ed25519 signature', async () => {
     const jwt = await issue('eddsa');
     const { input, signature, header } = parts(jwt);
-    const args = ['pkeyutl', '-verify', '-pubin', '-inkey', publicKeyPem(header.kid), '-rawin', '-in', file(input), '-sigfile', file(signature)];
+    const args = ['pkeyutl', '-verify', '-pubin', '-inkey', publicKeyPem(header.kid!), '-rawin', '-in', file(input), '-sigfile', file(signature)];
     expect(openssl(args)).toEqual([0, expect.stringContaining('Signature Verified Successfully')]);
   });
 

@@ -1,9 +1,8 @@
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -13,9 +12,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { JWS_ALGORITHM_NAMES, JwsAlgorithmName } from '../../keys/jws-algorithms';
 import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
+import { AccessTokenConfig } from './access-token-config';
+import { EncryptionConfig, toStringArray } from './encryption-config';
 import { IsStringRecord } from './schema-decorators';
+import { SignedTokenConfig } from './signed-token-config';
 
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
 
@@ -30,15 +31,15 @@ export class TransformConfig {
 }
 
 /** Output type OPENIDCONNECT: the ID token the STS issues. */
-export class OidcConfig {
+export class OidcConfig extends SignedTokenConfig {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'issuer must be an http(s) URL' })
   issuer!: string;
 
   /** A single audience is accepted as a string. */
-  @Transform(({ value }) => (typeof value === 'string' ? [value] : value))
   @IsString({ each: true })
   @ArrayNotEmpty()
   @IsArray()
+  @toStringArray
   audience!: string[];
 
   /** `azp`; defaults to the first audience. */
@@ -52,17 +53,16 @@ export class OidcConfig {
   @IsOptional()
   token_lifetime_seconds: number = 600;
 
-  @IsIn(JWS_ALGORITHM_NAMES, { message: `signature_algorithm must be one of: ${JWS_ALGORITHM_NAMES.join(', ')}` })
-  signature_algorithm!: JwsAlgorithmName;
-
-  /** kid of a realm key with `use: sig`. */
-  @IsString()
-  signing_key!: string;
-
   /** Output claim name <- identity attribute (or input token claim) name. */
   @IsStringRecord()
   @IsOptional()
   claim_map: Record<string, string> = {};
+
+  /** Optional JWE around the signed ID token. */
+  @ValidateNested()
+  @Type(() => EncryptionConfig)
+  @IsOptional()
+  encryption?: EncryptionConfig;
 }
 
 export class InstanceConfig {
@@ -80,6 +80,12 @@ export class InstanceConfig {
   @ValidateNested()
   @IsOptional()
   oidc?: OidcConfig;
+
+  /** Output type JWT (RFC 9068 access token). */
+  @Type(() => AccessTokenConfig)
+  @ValidateNested()
+  @IsOptional()
+  access_token?: AccessTokenConfig;
 
   /** Token type -> plugin name. */
   @IsStringRecord()

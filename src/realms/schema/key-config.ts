@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 export type GeneratedKeyType = 'rsa' | 'ec' | 'okp' | 'oct';
 
@@ -8,19 +8,38 @@ export class GenerateKeyConfig {
   @IsIn(['rsa', 'ec', 'okp', 'oct'], { message: 'type must be one of: rsa, ec, okp, oct' })
   type!: GeneratedKeyType;
 
-  /** RSA modulus or oct secret length, in bits. */
+  /**
+   * RSA modulus or oct secret length, in bits. 128 is the smallest JOSE key (A128KW, A128GCMKW,
+   * dir with A128GCM); RSA's 2048-bit floor and each algorithm's own length are checked later.
+   */
   @Max(16384)
-  @Min(256)
+  @Min(128)
   @IsInt()
   @IsOptional()
   size?: number;
 
-  /** EC: P-256 | P-384 | P-521; OKP: Ed25519 | Ed448. */
-  @IsIn(['P-256', 'P-384', 'P-521', 'Ed25519', 'Ed448'], {
-    message: 'curve must be one of: P-256, P-384, P-521, Ed25519, Ed448',
+  /** EC: P-256 | P-384 | P-521; OKP: Ed25519 (EdDSA signing) | X25519 (ECDH-ES encryption). */
+  @IsIn(['P-256', 'P-384', 'P-521', 'Ed25519', 'X25519'], {
+    message: 'curve must be one of: P-256, P-384, P-521, Ed25519, X25519',
   })
   @IsOptional()
   curve?: string;
+}
+
+/** Automatic rotation of a generated key: pending -> active -> retired, under STS_DATA_DIR/keys. */
+export class RotationConfig {
+  /** A new version takes over this often. */
+  @Max(3650)
+  @Min(1)
+  @IsInt()
+  every_days!: number;
+
+  /** How long a new version is published before it signs (default: 7 days, at most half the period). */
+  @Max(3650)
+  @Min(0)
+  @IsNumber()
+  @IsOptional()
+  prepublish_days?: number;
 }
 
 export class KeyConfig {
@@ -48,4 +67,18 @@ export class KeyConfig {
   @ValidateNested()
   @IsOptional()
   generate?: GenerateKeyConfig;
+
+  @Type(() => RotationConfig)
+  @ValidateNested()
+  @IsOptional()
+  rotation?: RotationConfig;
+
+  /**
+   * Key rollover: when the key was retired (ISO 8601). A retired key signs nothing, and the JWKS
+   * keeps publishing it only until every token it could have signed has expired. (For retirement
+   * on a schedule, use rotation.)
+   */
+  @IsISO8601({ strict: true }, { message: 'retired_at must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z' })
+  @IsOptional()
+  retired_at?: string;
 }

@@ -3,8 +3,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../../errors/sts-errors';
-import { keyProblemForAlgorithm } from '../../keys/jws-algorithms';
+import { encrypterFor, prepareEncryption } from '../../keys/encryption/encryption-setup';
 import { signJwt } from '../../keys/jwt-signer';
+import { signingKeyProblem } from '../../keys/signing-key-check';
 import type { JsonObject } from '../../plugin-api/json';
 import type {
   ConfigurationCheckContext,
@@ -47,23 +48,22 @@ export class OidcTokenProvider implements TokenProvider {
       ...(nonce !== undefined && { nonce }),
       ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
     };
-    return signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
+    const signed = await signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
+    return oidc.encryption ? encrypterFor(oidc.encryption).encrypt(signed) : signed;
   }
 
-  checkConfiguration({ realm, instance }: ConfigurationCheckContext): ConfigurationProblem[] {
+  async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
     const oidc = instance.settings.oidc;
     if (!oidc) return [{ path: 'oidc', message: 'missing; OPENIDCONNECT output needs an oidc section' }];
     const problems: ConfigurationProblem[] = [];
-    const key = realm.keys.get(oidc.signing_key);
-    const keyProblem = key
-      ? keyProblemForAlgorithm(oidc.signature_algorithm, key)
-      : `no key "${oidc.signing_key}" in realm ${realm.path}`;
+    const keyProblem = signingKeyProblem(oidc.signature_algorithm, oidc.signing_key, realm);
     if (keyProblem) problems.push({ path: 'oidc.signing_key', message: keyProblem });
     for (const claim of Object.keys(oidc.claim_map)) {
       if (PROTOCOL_CLAIMS.has(claim)) {
         problems.push({ path: `oidc.claim_map.${claim}`, message: `"${claim}" is set by the STS and cannot be mapped` });
       }
     }
+    if (oidc.encryption) problems.push(...(await prepareEncryption(oidc.encryption, realm, 'oidc.encryption')));
     return problems;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * Output type JWT: an RFC 9068 access token, configured with PingFederate's JSON token
+ * management options (`access_token:`), optionally encrypted (nested JWT).
+ */
+import { randomBytes } from 'node:crypto';
+import { encrypterFor, prepareEncryption } from '../../keys/encryption/encryption-setup';
+import { signJwt } from '../../keys/jwt-signer';
+import { signingKeyProblem } from '../../keys/signing-key-check';
+import type { JsonObject, JsonValue } from '../../plugin-api/json';
+import type {
+  ConfigurationCheckContext,
+  ConfigurationProblem,
+  StsInstanceContext,
+  TokenProvider,
+  TokenProviderParams,
+} from '../../plugin-api/token-contract';
+import type { AccessTokenConfig } from '../../realms/schema/access-token-config';
+import { mapAttributes } from '../claim-mapping';
+import { readAccessTokenRequest } from './access-token-claims';
+
+/** Set by the STS alone: neither `claim_map` nor a request's custom claims may touch them. */
+const STS_CLAIMS = ['sub', 'iat', 'nbf', 'jti', 'auth_time', 'cnf', 'act', 'may_act'];
+/** PingFederate's attribute contract: a mapping of these overrides the configured value. */
+const OVERRIDABLE = ['iss', 'aud'];
+
+export class AccessTokenProvider implements TokenProvider {
+  checkOutputTokenState(state: Readonly<JsonObject>, instance: StsInstanceContext): void {
+    readAccessTokenRequest(state, instance.settings.access_token!);
+  }
+
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+    const config = instance.settings.access_token!;
+    const request = readAccessTokenRequest(outputTokenState, config);
+    const now = Math.floor(Date.now() / 1000);
+    const { exp: extension, ...mapped } = mapAttributes(config.claim_map, session?.attributes);
+    const claims: Record<string, JsonValue> = {
+      ...request.claims,
+      ...(config.issuer && { iss: config.issuer }),
+      sub: principal,
+      ...(config.audience.length > 0 && { aud: config.audience.length === 1 ? config.audience[0] : config.audience }),
+      iat: now,
+      exp: now + config.token_lifetime_minutes * 60 + lifetimeExtension(extension),
+      ...(config.jti_length > 0 && { jti: randomId(config.jti_length) }),
+      ...(config.client_id_claim_name && request.clientId !== undefined && { [config.client_id_claim_name]: request.clientId }),
+      ...(config.scope_claim_name && request.scopes.length > 0 && {
+        [config.scope_claim_name]: config.space_delimit_scope ? request.scopes.join(' ') : request.scopes,
+      }),
+      ...(session && { auth_time: Math.floor(session.authenticatedAt.getTime() / 1000) }),
+      ...mapped,
+    };
+    const signed = await signJwt(claims, config.signature_algorithm, realm.keys.get(config.signing_key)!, {
+      typ: config.typ,
+      includeKid: config.include_kid,
+      includeX5t: config.include_x5t,
+    });
+    return config.encryption ? encrypterFor(config.encryption).encrypt(signed) : signed;
+  }
+
+  async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
+    const config = instance.settings.access_token;
+    if (!config) return [{ path: 'access_token', message: 'missing; JWT output needs an access_token section' }];
+    const problems: ConfigurationProblem[] = [];
+    const keyProblem = signingKeyProblem(config.signature_algorithm, config.signing_key, realm, config.include_x5t);
+    if (keyProblem) problems.push({ path: 'access_token.signing_key', message: keyProblem });
+    const protectedClaims = stsClaims(config);
+    for (const claim of Object.keys(config.claim_map)) {
+      if (protectedClaims.has(claim) && !OVERRIDABLE.includes(claim) && !isNamedClaim(config, claim)) {
+        problems.push({ path: `access_token.claim_map.${claim}`, message: `"${claim}" is set by the STS and cannot be mapped` });
+      }
+    }
+    config.allowed_custom_claims.forEach((claim, index) => {
+      if (protectedClaims.has(claim)) {
+        problems.push({ path: `access_token.allowed_custom_claims[${index}]`, message: `"${claim}" is set by the STS; a request cannot supply it` });
+      }
+    });
+    if (config.encryption) problems.push(...(await prepareEncryption(config.encryption, realm, 'access_token.encryption')));
+    return problems;
+  }
+}
+
+/** Every claim the STS writes itself for this configuration. */
+function stsClaims(config: AccessTokenConfig): Set<string> {
+  return new Set([...STS_CLAIMS, ...OVERRIDABLE, 'exp', config.client_id_claim_name, config.scope_claim_name].filter(Boolean));
+}
+
+/** The client id and scope claims may be mapped (the mapping overrides the request), as in PingFederate. */
+function isNamedClaim(config: AccessTokenConfig, claim: string): boolean {
+  return claim === 'exp' || claim === config.client_id_claim_name || claim === config.scope_claim_name;
+}
+
+/** A mapped `exp` extends the lifetime by that many seconds (PingFederate's attribute contract). */
+function lifetimeExtension(value: JsonValue | undefined): number {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
+}
+
+function randomId(length: number): string {
+  return randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+}
