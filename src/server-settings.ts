@@ -15,6 +15,15 @@ export interface ServerSettings {
   readonly watchPlugins: boolean;
   /** A validator or token provider that has not answered by then gets a 504. */
   readonly tokenTimeoutMs: number;
+  /** HTTPS instead of HTTP when set; client certificates are requested when `clientCaFile` is set. */
+  readonly tls?: TlsSettings;
+}
+
+export interface TlsSettings {
+  readonly keyFile: string;
+  readonly certificateFile: string;
+  /** CA names sent in the TLS CertificateRequest; each instance still checks chains itself. */
+  readonly clientCaFile?: string;
 }
 
 export const SERVER_SETTINGS = Symbol('ServerSettings');
@@ -30,7 +39,18 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     watchConfig: env.STS_WATCH_CONFIG !== 'false',
     watchPlugins: env.STS_WATCH_PLUGINS !== 'false',
     tokenTimeoutMs: integer(env, 'STS_TOKEN_TIMEOUT_MS', 10_000, 10, 600_000),
+    tls: tlsFromEnv(env),
   };
+}
+
+function tlsFromEnv(env: NodeJS.ProcessEnv): TlsSettings | undefined {
+  const { STS_TLS_KEY_FILE: keyFile, STS_TLS_CERT_FILE: certificateFile, STS_TLS_CLIENT_CA_FILE: clientCaFile } = env;
+  if (!keyFile && !certificateFile) {
+    if (clientCaFile) throw new Error('STS_TLS_CLIENT_CA_FILE needs STS_TLS_KEY_FILE and STS_TLS_CERT_FILE (HTTPS)');
+    return undefined;
+  }
+  if (!keyFile || !certificateFile) throw new Error('STS_TLS_KEY_FILE and STS_TLS_CERT_FILE go together');
+  return { keyFile: resolve(keyFile), certificateFile: resolve(certificateFile), clientCaFile: clientCaFile ? resolve(clientCaFile) : undefined };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

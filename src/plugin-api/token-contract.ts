@@ -62,8 +62,14 @@ export interface StsInstanceContext {
 
 /** Facts about the HTTP request that some token types need (X.509 from TLS or a proxy header). */
 export interface StsRequestContext {
+  /** The TCP peer (a proxy, when there is one). */
   readonly remoteAddress: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The mutual-TLS client's certificate chain as DER, leaf first (the TLS stack may complete it
+   * with CAs from STS_TLS_CLIENT_CA_FILE); empty without mutual TLS.
+   */
+  readonly clientCertificateChain: readonly Buffer[];
 }
 
 export interface TokenValidatorParams {

@@ -3,12 +3,14 @@ import { STS_CONTRACT_VERSION, type StsPluginManifest } from '../plugin-api/toke
 import { AccessTokenProvider } from './jwt/access-token.provider';
 import { OidcTokenProvider } from './oidc/oidc.provider';
 import { UsernameTokenValidator } from './username/username.validator';
+import { X509IssuanceProvider } from './x509/x509-issuance.provider';
+import { X509TokenValidator } from './x509/x509.validator';
 
 export function builtinTokenTypes(): StsPluginManifest {
   return {
     name: 'builtin',
     contractVersion: STS_CONTRACT_VERSION,
-    validators: { USERNAME: new UsernameTokenValidator() },
-    providers: { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider() },
+    validators: { USERNAME: new UsernameTokenValidator(), X509: new X509TokenValidator() },
+    providers: { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider() },
   };
 }

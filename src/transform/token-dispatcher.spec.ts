@@ -13,7 +13,7 @@ import { TokenDispatcher } from './token-dispatcher';
 import { TokenTypeRegistry } from './token-type-registry';
 
 const realm = { path: '/', file: 'test.yaml', settings: {}, identityStore: undefined, keys: {} } as unknown as LoadedRealm;
-const request = { remoteAddress: '127.0.0.1', headers: {} };
+const request = { remoteAddress: '127.0.0.1', headers: {}, clientCertificateChain: [] };
 
 function instanceWith(transforms: [string, string][], bindings: Partial<InstanceConfig> = {}): LoadedInstance {
   const settings = {

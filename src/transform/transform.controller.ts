@@ -8,6 +8,7 @@ import { ConflictError, InvalidRequestError, StsError } from '../errors/sts-erro
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
+import { clientCertificateChain } from './client-certificates';
 import { CancelBody, parseBody, TranslateBody, ValidateBody } from './request-bodies';
 import { TokenDispatcher } from './token-dispatcher';
 
@@ -31,7 +32,7 @@ export class TransformController {
           target,
           inputTokenState: input_token_state,
           outputTokenState: output_token_state,
-          request: { remoteAddress: request.ip, headers: request.headers },
+          request: { remoteAddress: request.ip, headers: request.headers, clientCertificateChain: clientCertificateChain(request) },
         });
         return { issued_token };
       }

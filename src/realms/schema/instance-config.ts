@@ -17,6 +17,7 @@ import { AccessTokenConfig } from './access-token-config';
 import { EncryptionConfig, toStringArray } from './encryption-config';
 import { IsStringRecord } from './schema-decorators';
 import { SignedTokenConfig } from './signed-token-config';
+import { X509IssuanceConfig, X509ValidationConfig } from './x509-config';
 
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
 
@@ -80,6 +81,18 @@ export class InstanceConfig {
   @ValidateNested()
   @IsOptional()
   oidc?: OidcConfig;
+
+  /** Input type X509. */
+  @Type(() => X509ValidationConfig)
+  @ValidateNested()
+  @IsOptional()
+  x509_validation?: X509ValidationConfig;
+
+  /** Output type X509. */
+  @Type(() => X509IssuanceConfig)
+  @ValidateNested()
+  @IsOptional()
+  x509_issuance?: X509IssuanceConfig;
 
   /** Output type JWT (RFC 9068 access token). */
   @Type(() => AccessTokenConfig)

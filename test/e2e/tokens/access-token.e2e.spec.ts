@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { rm } from 'node:fs/promises';
 import { createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { ConfigError, type ConfigProblem } from '../../../src/realms/config-problem';
+import type { ConfigError } from '../../../src/realms/config-problem';
+import { configErrorOf, expectConfigProblem } from '../../support/config-errors';
 import { loadRealms } from '../../../src/realms/realm-loader';
 import { builtinTokenTypes } from '../../../src/token-types/builtin-token-types';
 import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
@@ -362,26 +363,10 @@ describe('access_token configurations refused at load', () => {
       },
     });
     roots.push(dir.root);
-    let caught: unknown;
-    try {
-      await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(ConfigError);
-    return caught as ConfigError;
+    return configErrorOf(loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry }));
   }
 
-  function expectProblem(error: ConfigError, path: string, message: RegExp): void {
-    expect(error.problems).toContainEqual(
-      expect.objectContaining<Partial<ConfigProblem>>({
-        file: expect.stringMatching(/(^|\/)realms\/root\.yaml$/),
-        path,
-        message: expect.stringMatching(message),
-      }),
-    );
-    expect(error.message).toMatch(new RegExp(`realms/root\\.yaml: ${path.replace(/[.[\]]/g, '\\$&')}: `));
-  }
+  const expectProblem = expectConfigProblem;
 
   it('loads a valid instance (so the refusals below are about the one change each makes)', async () => {
     const dir = await writeConfigDir({
