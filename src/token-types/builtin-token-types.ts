@@ -2,6 +2,8 @@
 import { STS_CONTRACT_VERSION, type StsPluginManifest } from '../plugin-api/token-contract';
 import { AccessTokenProvider } from './jwt/access-token.provider';
 import { OidcTokenProvider } from './oidc/oidc.provider';
+import { Saml2TokenProvider } from './saml2/saml2.provider';
+import { Saml2TokenValidator } from './saml2/saml2.validator';
 import { UsernameTokenValidator } from './username/username.validator';
 import { X509IssuanceProvider } from './x509/x509-issuance.provider';
 import { X509TokenValidator } from './x509/x509.validator';
@@ -10,7 +12,7 @@ export function builtinTokenTypes(): StsPluginManifest {
   return {
     name: 'builtin',
     contractVersion: STS_CONTRACT_VERSION,
-    validators: { USERNAME: new UsernameTokenValidator(), X509: new X509TokenValidator() },
-    providers: { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider() },
+    validators: { USERNAME: new UsernameTokenValidator(), X509: new X509TokenValidator(), SAML2: new Saml2TokenValidator() },
+    providers: { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider(), SAML2: new Saml2TokenProvider() },
   };
 }

@@ -16,6 +16,7 @@ import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
 import { AccessTokenConfig } from './access-token-config';
 import { EncryptionConfig, toStringArray } from './encryption-config';
 import { IsStringRecord } from './schema-decorators';
+import { Saml2Config, Saml2ValidationConfig } from './saml2-config';
 import { SignedTokenConfig } from './signed-token-config';
 import { X509IssuanceConfig, X509ValidationConfig } from './x509-config';
 
@@ -81,6 +82,18 @@ export class InstanceConfig {
   @ValidateNested()
   @IsOptional()
   oidc?: OidcConfig;
+
+  /** Output type SAML2. */
+  @Type(() => Saml2Config)
+  @ValidateNested()
+  @IsOptional()
+  saml2?: Saml2Config;
+
+  /** Input type SAML2. */
+  @Type(() => Saml2ValidationConfig)
+  @ValidateNested()
+  @IsOptional()
+  saml2_validation?: Saml2ValidationConfig;
 
   /** Input type X509. */
   @Type(() => X509ValidationConfig)

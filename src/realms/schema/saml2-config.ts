@@ -1,0 +1,117 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsStringRecord } from './schema-decorators';
+
+/** Optional XML encryption of what the STS issues, to the SP's certificate (AES-GCM content, RSA-OAEP key transport). */
+export class Saml2EncryptionConfig {
+  /** The SP's certificate (PEM), relative to the config dir. */
+  @IsString()
+  sp_certificate_file!: string;
+
+  /** Wrap the whole assertion in EncryptedAssertion. */
+  @IsBoolean()
+  @IsOptional()
+  encrypt_assertion: boolean = true;
+
+  /** Replace the NameID with EncryptedID (when the assertion itself is not encrypted). */
+  @IsBoolean()
+  @IsOptional()
+  encrypt_name_id: boolean = false;
+
+  /** Replace each Attribute with EncryptedAttribute (when the assertion itself is not encrypted). */
+  @IsBoolean()
+  @IsOptional()
+  encrypt_attributes: boolean = false;
+}
+
+/** Output type SAML2: the assertion the STS issues (SPEC `saml2:`). */
+export class Saml2Config {
+  @IsString()
+  issuer!: string;
+
+  /** The SP the assertion is for: AudienceRestriction. */
+  @IsString()
+  sp_entity_id!: string;
+
+  /** Recipient of BEARER subject confirmations. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'sp_acs_url must be an http(s) URL' })
+  sp_acs_url!: string;
+
+  @IsString()
+  @IsOptional()
+  name_id_format: string = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+
+  @Max(86400)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  token_lifetime_seconds: number = 600;
+
+  /** SAML attribute name <- identity attribute (or input-token claim). */
+  @IsStringRecord()
+  @IsOptional()
+  attribute_map: Record<string, string> = {};
+
+  @IsBoolean()
+  @IsOptional()
+  sign_assertion: boolean = true;
+
+  /**
+   * kid of a realm RSA key (>= 2048 bits) with use sig and a certificate_file (for KeyInfo); needed when
+   * sign_assertion. EC keys are refused: xml-crypto, the XML signature library, has no ECDSA.
+   */
+  @IsString()
+  @IsOptional()
+  signing_key?: string;
+
+  @Type(() => Saml2EncryptionConfig)
+  @ValidateNested()
+  @IsOptional()
+  encryption?: Saml2EncryptionConfig;
+}
+
+export class TrustedIdpConfig {
+  @IsString()
+  entity_id!: string;
+
+  /** The IdP's signing certificate (PEM); only these keys count, KeyInfo in a document never does. */
+  @IsString()
+  certificate_file!: string;
+}
+
+/** Input type SAML2: which assertions are accepted (SPEC `saml2_validation:`). */
+export class Saml2ValidationConfig {
+  @Type(() => TrustedIdpConfig)
+  @ValidateNested({ each: true })
+  @ArrayNotEmpty()
+  @IsArray()
+  trusted_idps!: TrustedIdpConfig[];
+
+  /** This STS's entity id: the assertion's AudienceRestriction must name it. */
+  @IsString()
+  audience!: string;
+
+  @Max(600)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  clock_skew_seconds: number = 60;
+
+  /** Documents larger than this are refused before any parsing. */
+  @Max(1048576)
+  @Min(1024)
+  @IsInt()
+  @IsOptional()
+  max_document_bytes: number = 65536;
+}

@@ -1,0 +1,125 @@
+/**
+ * Signing and encryption of assertions, checked by xmlsec1 (an independent XML security
+ * implementation), not by the libraries that produced them.
+ */
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLSerializer } from '@xmldom/xmldom';
+import type { RealmKey } from '../../plugin-api/token-contract';
+import { buildAssertion } from './assertion-builder';
+import { encryptXml, readSpCertificate, SpCertificateError } from './xml-encryption';
+import { signAssertionXml, xmlSigningKeyProblem } from './xml-signing';
+
+const ID_ATTR = ['--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion'];
+let dir: string;
+let n = 0;
+const file = (content: string) => {
+  const path = join(dir, `f${n++}.xml`);
+  writeFileSync(path, content);
+  return path;
+};
+const run = (command: string, args: string[]) => {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return { status: result.status, out: `${result.stdout}${result.stderr}` };
+};
+function makeKeyPair(name: string, newkey: string[]): { key: string; cert: string } {
+  const key = join(dir, `${name}.key.pem`);
+  const cert = join(dir, `${name}.crt.pem`);
+  const result = run('openssl', ['req', '-x509', ...newkey, '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '2']);
+  if (result.status !== 0) throw new Error(result.out);
+  return { key, cert };
+}
+
+let signer: { key: string; cert: string };
+let sp: { key: string; cert: string };
+let realmKey: RealmKey;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'saml2-sign-'));
+  signer = makeKeyPair('idp', ['-newkey', 'rsa:2048']);
+  sp = makeKeyPair('sp', ['-newkey', 'rsa:2048']);
+  const privateKey = createPrivateKey(readFileSync(signer.key));
+  realmKey = {
+    kid: 'rsa',
+    use: 'sig',
+    family: 'RSA',
+    modulusBits: 2048,
+    privateKey,
+    publicKey: createPublicKey(privateKey),
+    certificate: new X509Certificate(readFileSync(signer.cert)),
+  };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function assertionXml(): string {
+  const doc = buildAssertion({
+    issuer: 'https://idp.test',
+    audience: 'https://sp.test',
+    recipient: 'https://sp.test/acs',
+    nameId: 'alice & <bob>',
+    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+    lifetimeSeconds: 300,
+    subjectConfirmation: 'BEARER',
+    authnInstant: new Date(),
+    authnContextClassRef: 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+    attributes: { mail: 'a@example.com' },
+  });
+  return new XMLSerializer().serializeToString(doc);
+}
+
+describe('signAssertionXml', () => {
+  it('puts ds:Signature right after Issuer and xmlsec1 verifies it with the certificate', () => {
+    const signed = signAssertionXml(assertionXml(), realmKey);
+    expect(signed).toMatch(/<\/saml:Issuer><ds:Signature xmlns:ds="http:\/\/www.w3.org\/2000\/09\/xmldsig#">/);
+    expect(signed).toContain('Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"');
+    expect(signed).toContain('<ds:X509Certificate>');
+    const ok = run('xmlsec1', ['--verify', '--pubkey-cert-pem', signer.cert, ...ID_ATTR, file(signed)]);
+    expect(ok).toMatchObject({ status: 0 });
+    const tampered = signed.replace('alice &amp; &lt;bob&gt;', 'mallory');
+    expect(tampered).not.toBe(signed);
+    expect(run('xmlsec1', ['--verify', '--pubkey-cert-pem', signer.cert, ...ID_ATTR, file(tampered)]).status).not.toBe(0);
+  });
+});
+
+describe('xmlSigningKeyProblem', () => {
+  const realm = (key: Partial<RealmKey>) => ({ path: '/', keys: { get: (kid: string) => (kid === 'k' ? ({ ...realmKey, ...key } as RealmKey) : undefined) } });
+  it('accepts an active RSA signing key with a certificate', () => {
+    expect(xmlSigningKeyProblem('k', realm({}))).toBeUndefined();
+  });
+  it.each([
+    ['missing', 'x', {}, /no key "x" in realm \//],
+    ['retired', 'k', { retiredAt: new Date() }, /retired/],
+    ['enc', 'k', { use: 'enc' as const }, /use "enc"/],
+    ['EC', 'k', { family: 'EC' as const }, /EC key.*RSA-SHA256 only/],
+    ['oct', 'k', { family: 'oct' as const }, /shared secret/],
+    ['no certificate', 'k', { certificate: undefined }, /no certificate_file/],
+  ])('refuses %s', (_name, kid, key, message) => {
+    expect(xmlSigningKeyProblem(kid, realm(key))).toMatch(message);
+  });
+});
+
+describe('encryptXml', () => {
+  it('produces AES-256-GCM / RSA-OAEP EncryptedData that xmlsec1 decrypts with the SP key', async () => {
+    const signed = signAssertionXml(assertionXml(), realmKey);
+    const encrypted = await encryptXml(signed, await readSpCertificate(sp.cert, '/'));
+    expect(encrypted).toContain('Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"');
+    expect(encrypted).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"');
+    expect(encrypted).not.toContain('alice');
+    const out = join(dir, `dec${n++}.xml`);
+    const decrypted = run('xmlsec1', ['--decrypt', '--privkey-pem', sp.key, '--output', out, file(encrypted)]);
+    expect(decrypted).toMatchObject({ status: 0 });
+    const plain = readFileSync(out, 'utf8');
+    expect(plain).toContain('alice &amp; &lt;bob&gt;');
+    expect(run('xmlsec1', ['--verify', '--pubkey-cert-pem', signer.cert, ...ID_ATTR, out]).status).toBe(0);
+  });
+
+  it('refuses unreadable, non-certificate and non-RSA SP certificates', async () => {
+    await expect(readSpCertificate('nope.pem', dir)).rejects.toThrow(/cannot read nope.pem \(ENOENT\)/);
+    await expect(readSpCertificate(sp.key, '/')).rejects.toThrow(SpCertificateError);
+    const ec = makeKeyPair('ec', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']);
+    await expect(readSpCertificate(ec.cert, '/')).rejects.toThrow(/ec key; .*RSA certificate/);
+  });
+});

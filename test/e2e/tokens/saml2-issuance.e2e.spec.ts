@@ -1,0 +1,497 @@
+/**
+ * Output type SAML2 (SPEC 3 `saml2:`, 4.1 `SAML2 {subject_confirmation, proof_token_state?}`):
+ * SAML 2.0 assertions over HTTP. openssl makes every key and certificate; xmlsec1 (an
+ * independent XML security implementation) verifies every signature and decrypts every
+ * encrypted part, so nothing here trusts the libraries that produced them. Then the load-time
+ * refusals of a saml2 section that could not issue.
+ */
+import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import type { ConfigError } from '../../../src/realms/config-problem';
+import { loadRealms } from '../../../src/realms/realm-loader';
+import { builtinTokenTypes } from '../../../src/token-types/builtin-token-types';
+import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
+import { configErrorOf, expectConfigProblem } from '../../support/config-errors';
+import { expectErrorBody } from '../../support/error-body';
+import { opensslOk, removeOpensslWorkDir, tempFile, tempPath } from '../../support/openssl';
+import { DEMO_PASSWORD, testPasswordHash } from '../../support/realm-fixtures';
+import { startTestServer, writeConfigDir, type TestResponse, type TestServer } from '../../support/test-server';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML and JSON under test
+
+const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const XENC = 'http://www.w3.org/2001/04/xmlenc#';
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+const ISSUER = 'https://sts.test';
+const SP = 'https://sp.test';
+const ACS = 'https://sp.test/saml/acs';
+const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const LIFETIME = 600;
+const ID_ATTR = ['--id-attr:ID', `${SAML}:Assertion`];
+
+interface KeyPair {
+  readonly keyFile: string;
+  readonly certFile: string;
+}
+
+function makeKeyPair(newkey: string[], subject: string): KeyPair {
+  const keyFile = tempPath('.key.pem');
+  const certFile = tempPath('.crt.pem');
+  opensslOk(['req', '-x509', ...newkey, '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', subject, '-days', '2']);
+  return { keyFile, certFile };
+}
+const RSA_2048 = ['-newkey', 'rsa:2048'];
+const EC_P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+
+function xmlsec1(args: string[]): [number, string] {
+  const result = spawnSync('xmlsec1', args, { encoding: 'utf8' });
+  return [result.status ?? -1, `${result.stdout}${result.stderr}`];
+}
+
+/** xmlsec1's verdict on the assertion's signature against exactly this certificate. */
+function verify(xml: string, certFile: string): [number, string] {
+  return xmlsec1(['--verify', '--pubkey-cert-pem', certFile, ...ID_ATTR, tempFile(xml, '.xml')]);
+}
+
+/** The document with its first xenc:EncryptedData decrypted by xmlsec1 with the SP's key. */
+function decrypt(xml: string, spKeyFile: string): string {
+  const out = tempPath('.xml');
+  const [status, output] = xmlsec1(['--decrypt', '--privkey-pem', spKeyFile, '--output', out, tempFile(xml, '.xml')]);
+  if (status !== 0) throw new Error(`xmlsec1 --decrypt failed (${status}):\n${output}`);
+  return readFileSync(out, 'utf8');
+}
+
+function parse(xml: string): Document {
+  return new DOMParser().parseFromString(xml, 'text/xml');
+}
+
+function all(node: Document | Element, ns: string, name: string): Element[] {
+  return Array.from(node.getElementsByTagNameNS(ns, name));
+}
+
+function one(node: Document | Element, ns: string, name: string): Element {
+  const found = all(node, ns, name);
+  expect({ name, count: found.length }).toEqual({ name, count: 1 });
+  return found[0];
+}
+
+/** The one direct child element `ns`:`name` of `element`. */
+function child(element: Element, ns: string, name: string): Element {
+  const found = Array.from(element.childNodes).filter(
+    (node) => node.nodeType === 1 && (node as Element).namespaceURI === ns && (node as Element).localName === name,
+  );
+  expect({ name, count: found.length }).toEqual({ name, count: 1 });
+  return found[0] as Element;
+}
+
+function childNames(element: Element): string[] {
+  return Array.from(element.childNodes)
+    .filter((node) => node.nodeType === 1)
+    .map((node) => (node as Element).localName!);
+}
+
+function translateBody(output: Json, username = 'alice', password = DEMO_PASSWORD): Json {
+  return {
+    input_token_state: { token_type: 'USERNAME', username, password },
+    output_token_state: { token_type: 'SAML2', ...output },
+  };
+}
+
+function samlInstance(saml2: Json | undefined): Json {
+  return { supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }], ...(saml2 && { saml2 }) };
+}
+
+function saml2Config(extra: Json = {}): Json {
+  return {
+    issuer: ISSUER,
+    sp_entity_id: SP,
+    sp_acs_url: ACS,
+    name_id_format: NAME_ID_FORMAT,
+    token_lifetime_seconds: LIFETIME,
+    attribute_map: { email: 'mail', memberOf: 'groups', missing: 'no-such-attribute' },
+    signing_key: 'rsa-saml',
+    ...extra,
+  };
+}
+
+/** A time the assertion carries, in ms. */
+function timeOf(element: Element, attribute: string): number {
+  const value = element.getAttribute(attribute)!;
+  expect(value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  return Date.parse(value);
+}
+
+let passwordHash: string;
+let rsaSigner: KeyPair;
+let ecSigner: KeyPair;
+let sp: KeyPair;
+let holder: KeyPair;
+let holderDerBase64: string;
+
+beforeAll(async () => {
+  passwordHash = await testPasswordHash();
+  rsaSigner = makeKeyPair(RSA_2048, '/CN=STS SAML signer');
+  ecSigner = makeKeyPair(EC_P256, '/CN=STS EC signer');
+  sp = makeKeyPair(RSA_2048, '/CN=SP encryption');
+  holder = makeKeyPair(EC_P256, '/CN=alice holder');
+  const der = tempPath('.der');
+  opensslOk(['x509', '-in', holder.certFile, '-outform', 'DER', '-out', der]);
+  holderDerBase64 = readFileSync(der).toString('base64');
+});
+afterAll(() => removeOpensslWorkDir());
+
+function realm(instances: Json, extraKeys: Json[] = []): Json {
+  return {
+    realm: '/',
+    identity_store: {
+      type: 'file',
+      users: [{ username: 'alice', password_hash: passwordHash, attributes: { mail: 'alice@example.com', cn: 'Alice', groups: ['staff', 'admins'] } }],
+    },
+    keys: [
+      { kid: 'rsa-saml', use: 'sig', private_key_file: rsaSigner.keyFile, certificate_file: rsaSigner.certFile },
+      ...extraKeys,
+    ],
+    instances,
+  };
+}
+
+describe('USERNAME -> SAML2 assertions over HTTP', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      root: realm({
+        saml: samlInstance(saml2Config()),
+        'enc-assertion': samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })),
+        'enc-name-id': samlInstance(
+          saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_name_id: true } }),
+        ),
+        'enc-attributes': samlInstance(
+          saml2Config({
+            attribute_map: { email: 'mail' },
+            encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_attributes: true },
+          }),
+        ),
+        'no-attributes': samlInstance(saml2Config({ attribute_map: {} })),
+      }),
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const translate = (instance: string, output: Json): Promise<TestResponse> =>
+    server.post(`/rest-sts/${instance}?_action=translate`, translateBody(output));
+
+  /** Issues an assertion and returns its XML, with the wall-clock window of the request. */
+  async function issue(instance: string, output: Json): Promise<{ xml: string; before: number; after: number }> {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const res = await translate(instance, output);
+    const after = Date.now();
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['issued_token']);
+    expect(typeof res.body.issued_token).toBe('string');
+    return { xml: res.body.issued_token, before, after };
+  }
+
+  /** Everything every assertion carries, whatever its subject confirmation. */
+  function expectAssertion(xml: string, before: number, after: number): Element {
+    const doc = parse(xml);
+    const assertion = doc.documentElement!;
+    expect([assertion.namespaceURI, assertion.localName]).toEqual([SAML, 'Assertion']);
+    expect(assertion.getAttribute('ID')).toMatch(/^_[0-9a-f]{32}$/);
+    expect(assertion.getAttribute('Version')).toBe('2.0');
+    const issueInstant = timeOf(assertion, 'IssueInstant');
+    expect(issueInstant).toBeGreaterThanOrEqual(before);
+    expect(issueInstant).toBeLessThanOrEqual(after);
+    // Schema order, with the enveloped signature right after Issuer.
+    expect(childNames(assertion).slice(0, 5)).toEqual(['Issuer', 'Signature', 'Subject', 'Conditions', 'AuthnStatement']);
+    expect(one(doc, SAML, 'Issuer').textContent).toBe(ISSUER);
+
+    const nameId = one(doc, SAML, 'NameID');
+    expect(nameId.textContent).toBe('alice');
+    expect(nameId.getAttribute('Format')).toBe(NAME_ID_FORMAT);
+
+    const conditions = one(doc, SAML, 'Conditions');
+    expect(issueInstant - timeOf(conditions, 'NotBefore')).toBe(60_000);
+    expect(timeOf(conditions, 'NotOnOrAfter') - issueInstant).toBe(LIFETIME * 1000);
+    expect(one(one(conditions, SAML, 'AudienceRestriction'), SAML, 'Audience').textContent).toBe(SP);
+
+    const authn = one(doc, SAML, 'AuthnStatement');
+    const authnInstant = timeOf(authn, 'AuthnInstant');
+    expect(authnInstant).toBeGreaterThanOrEqual(before);
+    expect(authnInstant).toBeLessThanOrEqual(after);
+    expect(authn.getAttribute('SessionIndex')).toMatch(/^_[0-9a-f]{32}$/);
+    expect(authn.getAttribute('SessionIndex')).not.toBe(assertion.getAttribute('ID'));
+    expect(one(authn, SAML, 'AuthnContextClassRef').textContent).toBe('urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport');
+
+    const signature = one(doc, DS, 'Signature');
+    expect(one(signature, DS, 'SignatureMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    expect(one(signature, DS, 'CanonicalizationMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/10/xml-exc-c14n#');
+    expect(one(signature, DS, 'Reference').getAttribute('URI')).toBe(`#${assertion.getAttribute('ID')}`);
+    expect(all(signature, DS, 'Transform').map((t) => t.getAttribute('Algorithm'))).toEqual([
+      'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+      'http://www.w3.org/2001/10/xml-exc-c14n#',
+    ]);
+    expect(one(signature, DS, 'DigestMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/04/xmlenc#sha256');
+    const signerDer = readFileSync(rsaSigner.certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
+    expect(one(signature, DS, 'X509Certificate').textContent!.replace(/\s/g, '')).toBe(signerDer);
+    return assertion;
+  }
+
+  function expectMappedAttributes(assertion: Element): void {
+    const attributes = all(one(assertion, SAML, 'AttributeStatement'), SAML, 'Attribute');
+    const byName = Object.fromEntries(attributes.map((a) => [a.getAttribute('Name'), a]));
+    expect(Object.keys(byName).sort()).toEqual(['email', 'memberOf']);
+    for (const attribute of attributes) expect(attribute.getAttribute('NameFormat')).toBe('urn:oasis:names:tc:SAML:2.0:attrname-format:basic');
+    const values = (name: string) => all(byName[name], SAML, 'AttributeValue').map((v) => v.textContent);
+    expect(values('email')).toEqual(['alice@example.com']);
+    expect(values('memberOf')).toEqual(['staff', 'admins']);
+  }
+
+  it('BEARER (the default): recipient and expiry in SubjectConfirmationData, signature verified by xmlsec1', async () => {
+    const { xml, before, after } = await issue('saml', {});
+    const assertion = expectAssertion(xml, before, after);
+    const confirmation = one(assertion, SAML, 'SubjectConfirmation');
+    expect(confirmation.getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:bearer');
+    const data = one(confirmation, SAML, 'SubjectConfirmationData');
+    expect(data.getAttribute('Recipient')).toBe(ACS);
+    expect(timeOf(data, 'NotOnOrAfter')).toBe(timeOf(one(assertion, SAML, 'Conditions'), 'NotOnOrAfter'));
+    expectMappedAttributes(assertion);
+
+    expect(verify(xml, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    // Another certificate, or one changed NameID, and the signature no longer holds.
+    expect(verify(xml, sp.certFile)[0]).not.toBe(0);
+    const tampered = xml.replace('>alice</saml:NameID>', '>mallory</saml:NameID>');
+    expect(tampered).not.toBe(xml);
+    expect(verify(tampered, rsaSigner.certFile)[0]).not.toBe(0);
+  });
+
+  it('an explicit BEARER gives the same shape, with a fresh ID each time', async () => {
+    const first = await issue('saml', { subject_confirmation: 'BEARER' });
+    const second = await issue('saml', { subject_confirmation: 'BEARER' });
+    const a = expectAssertion(first.xml, first.before, first.after);
+    const b = expectAssertion(second.xml, second.before, second.after);
+    expect(a.getAttribute('ID')).not.toBe(b.getAttribute('ID'));
+    expect(one(a, SAML, 'SubjectConfirmation').getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:bearer');
+    expect(verify(second.xml, rsaSigner.certFile)[0]).toBe(0);
+  });
+
+  it('SENDER_VOUCHES: the method and no SubjectConfirmationData', async () => {
+    const { xml, before, after } = await issue('saml', { subject_confirmation: 'SENDER_VOUCHES' });
+    const assertion = expectAssertion(xml, before, after);
+    const confirmation = one(assertion, SAML, 'SubjectConfirmation');
+    expect(confirmation.getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:sender-vouches');
+    expect(all(confirmation, SAML, 'SubjectConfirmationData')).toHaveLength(0);
+    expectMappedAttributes(assertion);
+    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+  });
+
+  it('HOLDER_OF_KEY: the proof certificate in KeyInfoConfirmationDataType', async () => {
+    const { xml, before, after } = await issue('saml', {
+      subject_confirmation: 'HOLDER_OF_KEY',
+      proof_token_state: { base64EncodedCertificate: holderDerBase64 },
+    });
+    const assertion = expectAssertion(xml, before, after);
+    const confirmation = one(assertion, SAML, 'SubjectConfirmation');
+    expect(confirmation.getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:holder-of-key');
+    const data = one(confirmation, SAML, 'SubjectConfirmationData');
+    expect(data.getAttributeNS(XSI, 'type')).toBe('saml:KeyInfoConfirmationDataType');
+    expect(data.lookupNamespaceURI('saml')).toBe(SAML);
+    expect(data.hasAttribute('Recipient')).toBe(false);
+    const keyInfo = one(data, DS, 'KeyInfo');
+    expect(one(one(keyInfo, DS, 'X509Data'), DS, 'X509Certificate').textContent).toBe(holderDerBase64);
+    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+  });
+
+  it('no AttributeStatement when attribute_map yields nothing', async () => {
+    const { xml, before, after } = await issue('no-attributes', {});
+    const assertion = expectAssertion(xml, before, after);
+    expect(all(assertion, SAML, 'AttributeStatement')).toHaveLength(0);
+    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+  });
+
+  it('encrypt_assertion: EncryptedAssertion that the SP key decrypts to the signed assertion', async () => {
+    const { xml, before, after } = await issue('enc-assertion', {});
+    const doc = parse(xml);
+    expect([doc.documentElement!.namespaceURI, doc.documentElement!.localName]).toEqual([SAML, 'EncryptedAssertion']);
+    const data = one(doc, XENC, 'EncryptedData');
+    expect(child(data, XENC, 'EncryptionMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2009/xmlenc11#aes256-gcm');
+    expect(one(one(data, XENC, 'EncryptedKey'), XENC, 'EncryptionMethod').getAttribute('Algorithm')).toBe(
+      'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+    );
+    expect(xml).not.toContain('alice');
+
+    const plain = decrypt(xml, sp.keyFile);
+    const assertion = one(parse(plain), SAML, 'Assertion');
+    expect(assertion.parentNode).toMatchObject({ localName: 'EncryptedAssertion' });
+    const standalone = plain.slice(plain.indexOf('<saml:Assertion'), plain.indexOf('</saml:EncryptedAssertion>'));
+    expectAssertion(standalone, before, after);
+    expectMappedAttributes(assertion);
+    expect(verify(plain, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    expect(verify(plain.replace('>alice</saml:NameID>', '>mallory</saml:NameID>'), rsaSigner.certFile)[0]).not.toBe(0);
+  });
+
+  it('encrypt_name_id: EncryptedID in the signed assertion, decrypted to the NameID', async () => {
+    const { xml } = await issue('enc-name-id', {});
+    const doc = parse(xml);
+    expect(all(doc, SAML, 'NameID')).toHaveLength(0);
+    const encryptedId = one(one(doc, SAML, 'Subject'), SAML, 'EncryptedID');
+    one(encryptedId, XENC, 'EncryptedData');
+    expect(all(doc, SAML, 'Attribute')).toHaveLength(2); // attributes stay in clear
+    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+
+    const plain = parse(decrypt(xml, sp.keyFile));
+    const nameId = one(plain, SAML, 'NameID');
+    expect(nameId.textContent).toBe('alice');
+    expect(nameId.getAttribute('Format')).toBe(NAME_ID_FORMAT);
+    expect(nameId.parentNode).toMatchObject({ localName: 'EncryptedID' });
+  });
+
+  it('encrypt_attributes: EncryptedAttribute in the signed assertion, decrypted to the Attribute', async () => {
+    const { xml } = await issue('enc-attributes', {});
+    const doc = parse(xml);
+    expect(all(doc, SAML, 'Attribute')).toHaveLength(0);
+    expect(xml).not.toContain('alice@example.com');
+    const statement = one(doc, SAML, 'AttributeStatement');
+    expect(childNames(statement)).toEqual(['EncryptedAttribute']);
+    expect(one(doc, SAML, 'NameID').textContent).toBe('alice');
+    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+
+    const attribute = one(parse(decrypt(xml, sp.keyFile)), SAML, 'Attribute');
+    expect(attribute.getAttribute('Name')).toBe('email');
+    expect(one(attribute, SAML, 'AttributeValue').textContent).toBe('alice@example.com');
+  });
+
+  it('an unknown subject_confirmation -> 400 invalid_request', async () => {
+    expectErrorBody(await translate('saml', { subject_confirmation: 'BEARER_TOKEN' }), 400, 'invalid_request');
+    expectErrorBody(await translate('saml', { subject_confirmation: 7 }), 400, 'invalid_request');
+  });
+
+  it('HOLDER_OF_KEY without proof_token_state -> 400 invalid_request', async () => {
+    expectErrorBody(await translate('saml', { subject_confirmation: 'HOLDER_OF_KEY' }), 400, 'invalid_request');
+    expectErrorBody(await translate('saml', { subject_confirmation: 'HOLDER_OF_KEY', proof_token_state: {} }), 400, 'invalid_request');
+  });
+
+  it('HOLDER_OF_KEY with something that is not a certificate -> 400 invalid_proof_certificate', async () => {
+    const proofs = [
+      'bm90IGEgY2VydGlmaWNhdGU=', // "not a certificate"
+      '%%%not base64%%%',
+      readFileSync(holder.certFile, 'utf8'), // PEM, not base64 DER
+      `${holderDerBase64}AAAA`, // trailing bytes
+    ];
+    for (const base64EncodedCertificate of proofs) {
+      const res = await translate('saml', { subject_confirmation: 'HOLDER_OF_KEY', proof_token_state: { base64EncodedCertificate } });
+      expectErrorBody(res, 400, 'invalid_proof_certificate');
+    }
+  });
+
+  it('a wrong password is still 401 (the output state is fine)', async () => {
+    const res = await server.post('/rest-sts/saml?_action=translate', translateBody({}, 'alice', 'wrong'));
+    expectErrorBody(res, 401, 'invalid_credentials');
+  });
+});
+
+describe('saml2 configuration refusals at load', () => {
+  const registry = new TokenTypeRegistry([builtinTokenTypes()]);
+  const roots: string[] = [];
+  let dataDir: string;
+
+  beforeAll(async () => {
+    const dir = await writeConfigDir({});
+    roots.push(dir.root);
+    dataDir = dir.dataDir;
+  });
+  afterAll(async () => {
+    await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+  });
+
+  const extraKeys = (): Json[] => [
+    { kid: 'ec-saml', use: 'sig', private_key_file: ecSigner.keyFile, certificate_file: ecSigner.certFile },
+    { kid: 'rsa-nocert', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+    { kid: 'hs-1', use: 'sig', generate: { type: 'oct', size: 256 } },
+  ];
+
+  async function write(instance: Json) {
+    const dir = await writeConfigDir({ root: realm({ s: instance }, extraKeys()) });
+    roots.push(dir.root);
+    return dir;
+  }
+
+  async function loadError(instance: Json): Promise<ConfigError> {
+    const dir = await write(instance);
+    return configErrorOf(loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry }));
+  }
+
+  it('loads a valid instance (so the refusals below are about the one change each makes)', async () => {
+    const dir = await write(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })));
+    const set = await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
+    expect(set.instance('/s')?.instance.settings.saml2).toMatchObject({ signing_key: 'rsa-saml', sign_assertion: true });
+  });
+
+  it('a SAML2 transform without saml2', async () => {
+    expectConfigProblem(await loadError(samlInstance(undefined)), 'instances.s.saml2', /missing; SAML2 output needs a saml2 section/);
+  });
+
+  it('sign_assertion without signing_key', async () => {
+    const { signing_key: _omitted, ...config } = saml2Config();
+    expectConfigProblem(await loadError(samlInstance(config)), 'instances.s.saml2.signing_key', /required when sign_assertion is true/);
+  });
+
+  it('a signing key that does not exist', async () => {
+    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'nope' }))), 'instances.s.saml2.signing_key', /no key "nope" in realm \//);
+  });
+
+  it('a signing key without certificate_file', async () => {
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ signing_key: 'rsa-nocert' }))),
+      'instances.s.saml2.signing_key',
+      /key "rsa-nocert" has no certificate_file/,
+    );
+  });
+
+  it('an HMAC (oct) key', async () => {
+    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'hs-1' }))), 'instances.s.saml2.signing_key', /shared secret/);
+  });
+
+  it('an EC key (the XML signature library has no ECDSA)', async () => {
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ signing_key: 'ec-saml' }))),
+      'instances.s.saml2.signing_key',
+      /EC key; SAML assertions are signed with RSA-SHA256 only/,
+    );
+  });
+
+  it('an unreadable SP certificate', async () => {
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: 'missing-sp.crt.pem' } }))),
+      'instances.s.saml2.encryption.sp_certificate_file',
+      /cannot read missing-sp\.crt\.pem/,
+    );
+  });
+
+  it('an SP "certificate" that is a private key, or has an EC key', async () => {
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.keyFile } }))),
+      'instances.s.saml2.encryption.sp_certificate_file',
+      /is not a PEM X\.509 certificate/,
+    );
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: ecSigner.certFile } }))),
+      'instances.s.saml2.encryption.sp_certificate_file',
+      /needs an RSA certificate/,
+    );
+  });
+
+  it('an encryption block that encrypts nothing', async () => {
+    expectConfigProblem(
+      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false } }))),
+      'instances.s.saml2.encryption',
+      /encrypts nothing/,
+    );
+  });
+});
