@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { loadRealms } from '../../../src/realms/realm-loader';
 import { builtinTokenTypes } from '../../../src/token-types/builtin-token-types';
@@ -40,6 +41,8 @@ let work: string;
 let counter = 0;
 const idp = { key: '', cert: '' };
 const attacker = { key: '', cert: '' };
+/** The STS's own SAML signing pair, for re-issued assertions. */
+const sts = { key: '', cert: '' };
 
 function makeKeyPair(name: string, into: { key: string; cert: string }): void {
   into.key = join(work, `${name}.key.pem`);
@@ -53,6 +56,7 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sts-saml-in-'));
   makeKeyPair('idp', idp);
   makeKeyPair('attacker', attacker);
+  makeKeyPair('sts', sts);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -142,10 +146,21 @@ describe('SAML2 input over HTTP', () => {
     server = await startTestServer({
       root: {
         realm: '/',
-        keys: KEYS,
+        keys: [...KEYS, { kid: 'sts-saml', use: 'sig', private_key_file: sts.key, certificate_file: sts.cert }],
         instances: {
           saml: samlInstance(),
           small: samlInstance({ max_document_bytes: 1024 }),
+          reissue: {
+            ...samlInstance(),
+            supported_token_transforms: [{ from: 'SAML2', to: 'SAML2' }],
+            saml2: {
+              issuer: 'https://sts.test/saml',
+              sp_entity_id: 'https://sp2.test',
+              sp_acs_url: 'https://sp2.test/acs',
+              attribute_map: { email: 'mail', groups: 'groups' },
+              signing_key: 'sts-saml',
+            },
+          },
           // Two certificates for one IdP, as during a key rollover (the "old" one is the attacker pair here).
           rollover: samlInstance({
             trusted_idps: [
@@ -189,6 +204,33 @@ describe('SAML2 input over HTTP', () => {
         groups: ['staff', 'admins'],
         idp: IDP,
       });
+    });
+
+    it('re-issues it for another SP (SAML2 -> SAML2): same subject, AuthnInstant and attributes, signed by the STS', async () => {
+      const res = await server.post('/rest-sts/reissue?_action=translate', {
+        input_token_state: { token_type: 'SAML2', saml2_token: signedAssertion({ authnInstant: '2030-01-02T03:04:05Z' }) },
+        output_token_state: { token_type: 'SAML2' },
+      });
+      expect(res.status).toBe(200);
+      const doc = new DOMParser().parseFromString(res.body.issued_token, 'text/xml');
+      const first = (name: string) => doc.getElementsByTagNameNS(SAML, name)[0];
+      expect(first('NameID')?.textContent).toBe('alice@idp.test');
+      expect(first('Issuer')?.textContent).toBe('https://sts.test/saml');
+      expect(first('Audience')?.textContent).toBe('https://sp2.test');
+      expect(first('AuthnStatement')?.getAttribute('AuthnInstant')).toBe('2030-01-02T03:04:05Z');
+      expect(first('AuthnContextClassRef')?.textContent).toBe('urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport');
+      const values = [...doc.getElementsByTagNameNS(SAML, 'Attribute')].map((a) => [
+        a.getAttribute('Name'),
+        [...a.getElementsByTagNameNS(SAML, 'AttributeValue')].map((v) => v.textContent),
+      ]);
+      expect(values).toEqual([
+        ['email', ['alice@idp.test']],
+        ['groups', ['staff', 'admins']],
+      ]);
+      const file = join(work, `reissued${counter++}.xml`);
+      writeFileSync(file, res.body.issued_token);
+      // xmlsec1 exits non-zero (and execFileSync throws) unless the STS signature verifies.
+      execFileSync('xmlsec1', ['--verify', '--pubkey-cert-pem', sts.cert, '--id-attr:ID', `${SAML}:Assertion`, file], { stdio: 'pipe' });
     });
 
     it('turns it into an access token (SAML2 -> JWT)', async () => {

@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { ConfigError, type ConfigProblem } from '../../../src/realms/config-problem';
 import { loadRealms } from '../../../src/realms/realm-loader';
@@ -188,6 +189,11 @@ describe('X509 input from a TLS-terminating proxy header', () => {
           proxied: proxied(['10.0.0.1', '127.0.0.1']),
           mapped: proxied(['::ffff:127.0.0.1']),
           elsewhere: proxied(['10.0.0.1', '::1']),
+          saml: {
+            ...proxied(['127.0.0.1']),
+            supported_token_transforms: [{ from: 'X509', to: 'SAML2' }],
+            saml2: { issuer: 'https://sts.test/saml', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
+          },
         },
       },
     });
@@ -226,6 +232,17 @@ describe('X509 input from a TLS-terminating proxy header', () => {
   it('answers 400 for a header that is not a certificate', async () => {
     expectErrorBody(await translate('proxied', { [HEADER]: 'not a certificate' }), 400, 'invalid_client_certificate');
     expectErrorBody(await translate('proxied', { [HEADER]: Buffer.from('garbage bytes').toString('base64') }), 400, 'invalid_client_certificate');
+  });
+
+  it('issues a SAML assertion whose AuthnContext says X509 (X509 -> SAML2)', async () => {
+    const res = await server.post('/rest-sts/saml?_action=translate', { input_token_state: { token_type: 'X509' }, output_token_state: { token_type: 'SAML2' } }, {
+      [HEADER]: encodeURIComponent(pki.good.pem),
+    });
+    expect(res.status).toBe(200);
+    const doc = new DOMParser().parseFromString(res.body.issued_token, 'text/xml');
+    const saml = 'urn:oasis:names:tc:SAML:2.0:assertion';
+    expect(doc.getElementsByTagNameNS(saml, 'NameID')[0]?.textContent).toBe('alice');
+    expect(doc.getElementsByTagNameNS(saml, 'AuthnContextClassRef')[0]?.textContent).toBe('urn:oasis:names:tc:SAML:2.0:ac:classes:X509');
   });
 
   it('answers 401 without the header (and without TLS)', async () => {
