@@ -68,8 +68,8 @@ export class Saml2Config {
   sign_assertion: boolean = true;
 
   /**
-   * kid of a realm RSA key (>= 2048 bits) with use sig and a certificate_file (for KeyInfo); needed when
-   * sign_assertion. EC keys are refused: xml-crypto, the XML signature library, has no ECDSA.
+   * kid of a realm RSA key (>= 2048 bits, RSA-SHA256) or EC P-256/P-384/P-521 key (ECDSA-SHA256/384/512
+   * by curve) with use sig and a certificate_file (for KeyInfo); needed when sign_assertion.
    */
   @IsString()
   @IsOptional()

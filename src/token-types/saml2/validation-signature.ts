@@ -9,6 +9,7 @@ import type { Document, Element, Node } from '@xmldom/xmldom';
 import type { KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { InvalidTokenError } from '../../errors/sts-errors';
+import { ECDSA_ALGORITHMS, withEcdsa } from './xml-ecdsa';
 import { parseStrictXml } from './xml-safety';
 
 export const NS = {
@@ -20,12 +21,13 @@ export const NS = {
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
-/** What xml-crypto can verify and we accept. */
-const SIGNATURE_ALGORITHMS = new Set([
+/** What xml-crypto (with the ECDSA methods of xml-ecdsa.ts) can verify and we accept. */
+const RSA_SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
   'http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1',
 ]);
+const SIGNATURE_ALGORITHMS: ReadonlySet<string> = new Set([...RSA_SIGNATURE_ALGORITHMS, ...ECDSA_ALGORITHMS]);
 const DIGEST_ALGORITHMS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']);
 /** SHA-1 and MD5 in any combination: refused with their own code. */
 const WEAK = /(sha1|md5)(?![0-9])/i;
@@ -195,8 +197,12 @@ function checkSignatureShape(signature: Element, id: string): void {
  * Assertion exactly as signed: xml-crypto's canonical XML of the one verified reference.
  */
 export function verifyAssertion(xml: string, pending: PendingAssertion, keys: readonly KeyObject[]): Element {
-  for (const publicCert of keys) {
-    const verifier = new SignedXml({ publicCert, getCertFromKeyInfo: () => null });
+  // Only keys of the signature method's family are tried: an EC key never checks a value
+  // labelled RSA, nor an RSA key one labelled ECDSA.
+  const method = single(single(pending.signature, 'SignedInfo'), 'SignatureMethod').getAttribute('Algorithm') ?? '';
+  const keyType = ECDSA_ALGORITHMS.has(method) ? 'ec' : 'rsa';
+  for (const publicCert of keys.filter((key) => key.asymmetricKeyType === keyType)) {
+    const verifier = withEcdsa(new SignedXml({ publicCert, getCertFromKeyInfo: () => null }));
     let signedReferences: string[];
     try {
       verifier.loadSignature(pending.signature as unknown as Parameters<SignedXml["loadSignature"]>[0]);

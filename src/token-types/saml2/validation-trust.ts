@@ -2,13 +2,15 @@
  * The trusted IdP certificates of a `saml2_validation:` block, read and checked once when the
  * configuration loads and then looked up by the (immutable) config object; a reload builds new
  * config objects and so reads the files again. Only these keys ever verify an assertion: a
- * certificate or key in the document's KeyInfo is never used.
+ * certificate or key in the document's KeyInfo is never used. RSA (2048 bits or more) and EC
+ * P-256/P-384/P-521 keys are accepted.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConfigurationProblem } from '../../plugin-api/token-contract';
 import type { Saml2ValidationConfig } from '../../realms/schema/saml2-config';
+import { XML_EC_CURVES } from './xml-ecdsa';
 
 /** entity_id -> the public keys of its certificates (several entries for key rollover). */
 export type TrustedIdpKeys = ReadonlyMap<string, readonly KeyObject[]>;
@@ -51,12 +53,21 @@ export async function prepareTrustedIdps(config: Saml2ValidationConfig, configDi
         continue;
       }
       const publicKey = certificate.publicKey;
-      if (publicKey.asymmetricKeyType !== 'rsa') {
-        problems.push({ path: at, message: `${file}: certificate #${n + 1} holds a ${publicKey.asymmetricKeyType} key; only RSA XML signatures are supported` });
+      if (publicKey.asymmetricKeyType === 'ec') {
+        const curve = publicKey.asymmetricKeyDetails?.namedCurve ?? 'an unknown curve';
+        if (!XML_EC_CURVES.has(curve)) {
+          problems.push({ path: at, message: `${file}: certificate #${n + 1} holds an EC key on ${curve}; only P-256, P-384 and P-521 are supported` });
+          continue;
+        }
+      } else if (publicKey.asymmetricKeyType !== 'rsa') {
+        problems.push({
+          path: at,
+          message: `${file}: certificate #${n + 1} holds a ${publicKey.asymmetricKeyType} key; only RSA and EC (P-256, P-384, P-521) XML signatures are supported`,
+        });
         continue;
       }
       const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (bits < 2048) {
+      if (publicKey.asymmetricKeyType === 'rsa' && bits < 2048) {
         problems.push({ path: at, message: `${file}: certificate #${n + 1} holds a ${bits}-bit RSA key; at least 2048 bits are required` });
         continue;
       }

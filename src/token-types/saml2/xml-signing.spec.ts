@@ -84,16 +84,46 @@ describe('signAssertionXml', () => {
   });
 });
 
+describe('signAssertionXml with EC keys', () => {
+  it.each([
+    ['P-256', 'ecdsa-sha256', 64],
+    ['P-384', 'ecdsa-sha384', 96],
+    ['P-521', 'ecdsa-sha512', 132],
+  ])('%s: %s (r || s, %i bytes) that xmlsec1 verifies with the certificate, and not once altered', (curve, method, length) => {
+    const pair = makeKeyPair(`ec-${curve}`, ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`]);
+    const privateKey = createPrivateKey(readFileSync(pair.key));
+    const ecKey: RealmKey = {
+      kid: 'ec',
+      use: 'sig',
+      family: 'EC',
+      curve,
+      privateKey,
+      publicKey: createPublicKey(privateKey),
+      certificate: new X509Certificate(readFileSync(pair.cert)),
+    };
+    const signed = signAssertionXml(assertionXml(), ecKey);
+    expect(signed).toContain(`Algorithm="http://www.w3.org/2001/04/xmldsig-more#${method}"`);
+    const value = /<ds:SignatureValue>([^<]*)<\/ds:SignatureValue>/.exec(signed)![1];
+    expect(Buffer.from(value.replace(/\s/g, ''), 'base64')).toHaveLength(length);
+    const verified = run('xmlsec1', ['--verify', '--pubkey-cert-pem', pair.cert, ...ID_ATTR, file(signed)]);
+    expect(verified).toMatchObject({ status: 0 });
+    expect(run('xmlsec1', ['--verify', '--pubkey-cert-pem', pair.cert, ...ID_ATTR, file(signed.replace('a@example.com', 'b@example.com'))]).status).not.toBe(0);
+  });
+});
+
 describe('xmlSigningKeyProblem', () => {
   const realm = (key: Partial<RealmKey>) => ({ path: '/', keys: { get: (kid: string) => (kid === 'k' ? ({ ...realmKey, ...key } as RealmKey) : undefined) } });
   it('accepts an active RSA signing key with a certificate', () => {
     expect(xmlSigningKeyProblem('k', realm({}))).toBeUndefined();
   });
+  it.each(['P-256', 'P-384', 'P-521'])('accepts an EC %s signing key with a certificate', (curve) => {
+    expect(xmlSigningKeyProblem('k', realm({ family: 'EC', curve }))).toBeUndefined();
+  });
   it.each([
     ['missing', 'x', {}, /no key "x" in realm \//],
     ['retired', 'k', { retiredAt: new Date() }, /retired/],
     ['enc', 'k', { use: 'enc' as const }, /use "enc"/],
-    ['EC', 'k', { family: 'EC' as const }, /EC key.*RSA-SHA256 only/],
+    ['EC off the NIST curves', 'k', { family: 'EC' as const, curve: 'secp256k1' }, /EC key on secp256k1; .*P-256, P-384 or P-521/],
     ['oct', 'k', { family: 'oct' as const }, /shared secret/],
     ['no certificate', 'k', { certificate: undefined }, /no certificate_file/],
   ])('refuses %s', (_name, kid, key, message) => {

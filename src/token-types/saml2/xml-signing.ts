@@ -1,11 +1,13 @@
 /**
- * Enveloped XML signature of an assertion (saml-core-2.0-os 5.4) with xml-crypto: RSA-SHA256,
- * SHA-256 digest, exclusive canonicalisation, KeyInfo with the signing certificate, the
+ * Enveloped XML signature of an assertion (saml-core-2.0-os 5.4) with xml-crypto: RSA-SHA256 for
+ * RSA keys, ECDSA with the hash matched to the curve for EC keys (P-256 -> ecdsa-sha256, P-384 ->
+ * ecdsa-sha384, P-521 -> ecdsa-sha512, see xml-ecdsa.ts), SHA-256 digest, exclusive canonicalisation, KeyInfo with the signing certificate, the
  * ds:Signature placed right after saml:Issuer as the schema requires.
  */
 import type { X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract';
+import { ECDSA_FOR_CURVE, withEcdsa } from './xml-ecdsa';
 
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
@@ -24,12 +26,14 @@ export function xmlSigningKeyProblem(kid: string, realm: { readonly path: string
       if ((key.modulusBits ?? 0) < MIN_RSA_BITS) return `key "${kid}" is RSA-${key.modulusBits}; SAML signing needs at least ${MIN_RSA_BITS} bits`;
       break;
     case 'EC':
-      // xml-crypto (the XML signature library) implements no ECDSA signature method.
-      return `key "${kid}" is an EC key; SAML assertions are signed with RSA-SHA256 only (the XML signature library has no ECDSA), use an RSA key`;
+      if (!key.curve || !ECDSA_FOR_CURVE[key.curve]) {
+        return `key "${kid}" is an EC key on ${key.curve ?? 'an unknown curve'}; SAML assertions are signed with RSA or EC P-256, P-384 or P-521 keys`;
+      }
+      break;
     case 'oct':
-      return `key "${kid}" is a shared secret (oct); SAML assertions are signed with an RSA key and its certificate`;
+      return `key "${kid}" is a shared secret (oct); SAML assertions are signed with an RSA or EC (P-256, P-384, P-521) key and its certificate`;
     default:
-      return `key "${kid}" is a ${key.family} key; SAML assertions are signed with an RSA key`;
+      return `key "${kid}" is a ${key.family} key; SAML assertions are signed with an RSA or EC (P-256, P-384, P-521) key`;
   }
   // The key loader has already checked that the certificate certifies the key.
   if (!key.certificate) return `key "${kid}" has no certificate_file, which the signature's KeyInfo needs`;
@@ -40,14 +44,24 @@ function pemOf(certificate: X509Certificate): string {
   return `-----BEGIN CERTIFICATE-----\n${certificate.raw.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/** The signature method for a key that {@link xmlSigningKeyProblem} accepted. */
+export function xmlSignatureAlgorithmFor(key: RealmKey): string {
+  if (key.family !== 'EC') return RSA_SHA256;
+  const algorithm = key.curve ? ECDSA_FOR_CURVE[key.curve] : undefined;
+  if (!algorithm) throw new Error(`key "${key.kid}": no XML signature method for EC curve ${key.curve ?? '(unknown)'}`);
+  return algorithm;
+}
+
 /** Signs the Assertion document `xml` (whose root carries an `ID`) and returns the signed document. */
 export function signAssertionXml(xml: string, key: RealmKey): string {
-  const signer = new SignedXml({
-    privateKey: key.privateKey,
-    publicCert: pemOf(key.certificate!),
-    signatureAlgorithm: RSA_SHA256,
-    canonicalizationAlgorithm: EXC_C14N,
-  });
+  const signer = withEcdsa(
+    new SignedXml({
+      privateKey: key.privateKey,
+      publicCert: pemOf(key.certificate!),
+      signatureAlgorithm: xmlSignatureAlgorithmFor(key),
+      canonicalizationAlgorithm: EXC_C14N,
+    }),
+  );
   signer.addReference({
     xpath: "/*[local-name()='Assertion' and namespace-uri()='urn:oasis:names:tc:SAML:2.0:assertion']",
     transforms: [ENVELOPED, EXC_C14N],

@@ -32,6 +32,8 @@ const ACS = 'https://sp.test/saml/acs';
 const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const LIFETIME = 600;
 const ID_ATTR = ['--id-attr:ID', `${SAML}:Assertion`];
+const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
 
 interface KeyPair {
   readonly keyFile: string;
@@ -164,20 +166,24 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
-      root: realm({
-        saml: samlInstance(saml2Config()),
-        'enc-assertion': samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })),
-        'enc-name-id': samlInstance(
-          saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_name_id: true } }),
-        ),
-        'enc-attributes': samlInstance(
-          saml2Config({
-            attribute_map: { email: 'mail' },
-            encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_attributes: true },
-          }),
-        ),
-        'no-attributes': samlInstance(saml2Config({ attribute_map: {} })),
-      }),
+      root: realm(
+        {
+          saml: samlInstance(saml2Config()),
+          'saml-ec': samlInstance(saml2Config({ signing_key: 'ec-saml' })),
+          'enc-assertion': samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })),
+          'enc-name-id': samlInstance(
+            saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_name_id: true } }),
+          ),
+          'enc-attributes': samlInstance(
+            saml2Config({
+              attribute_map: { email: 'mail' },
+              encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_attributes: true },
+            }),
+          ),
+          'no-attributes': samlInstance(saml2Config({ attribute_map: {} })),
+        },
+        [{ kid: 'ec-saml', use: 'sig', private_key_file: ecSigner.keyFile, certificate_file: ecSigner.certFile }],
+      ),
     });
   });
   afterAll(async () => {
@@ -199,7 +205,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
   }
 
   /** Everything every assertion carries, whatever its subject confirmation. */
-  function expectAssertion(xml: string, before: number, after: number): Element {
+  function expectAssertion(xml: string, before: number, after: number, signer = { method: RSA_SHA256, certFile: rsaSigner.certFile }): Element {
     const doc = parse(xml);
     const assertion = doc.documentElement!;
     expect([assertion.namespaceURI, assertion.localName]).toEqual([SAML, 'Assertion']);
@@ -230,7 +236,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     expect(one(authn, SAML, 'AuthnContextClassRef').textContent).toBe('urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport');
 
     const signature = one(doc, DS, 'Signature');
-    expect(one(signature, DS, 'SignatureMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    expect(one(signature, DS, 'SignatureMethod').getAttribute('Algorithm')).toBe(signer.method);
     expect(one(signature, DS, 'CanonicalizationMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/10/xml-exc-c14n#');
     expect(one(signature, DS, 'Reference').getAttribute('URI')).toBe(`#${assertion.getAttribute('ID')}`);
     expect(all(signature, DS, 'Transform').map((t) => t.getAttribute('Algorithm'))).toEqual([
@@ -238,7 +244,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
       'http://www.w3.org/2001/10/xml-exc-c14n#',
     ]);
     expect(one(signature, DS, 'DigestMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2001/04/xmlenc#sha256');
-    const signerDer = readFileSync(rsaSigner.certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
+    const signerDer = readFileSync(signer.certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
     expect(one(signature, DS, 'X509Certificate').textContent!.replace(/\s/g, '')).toBe(signerDer);
     return assertion;
   }
@@ -269,6 +275,20 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     const tampered = xml.replace('>alice</saml:NameID>', '>mallory</saml:NameID>');
     expect(tampered).not.toBe(xml);
     expect(verify(tampered, rsaSigner.certFile)[0]).not.toBe(0);
+  });
+
+  it('an EC P-256 signing key: ECDSA-SHA256 (r || s) that xmlsec1 verifies with its certificate', async () => {
+    const { xml, before, after } = await issue('saml-ec', {});
+    const assertion = expectAssertion(xml, before, after, { method: ECDSA_SHA256, certFile: ecSigner.certFile });
+    expectMappedAttributes(assertion);
+    // XML-DSig 1.1 ECDSA SignatureValue: r || s, 32 bytes each on P-256 (not DER).
+    expect(Buffer.from(one(parse(xml), DS, 'SignatureValue').textContent!.replace(/\s/g, ''), 'base64')).toHaveLength(64);
+
+    expect(verify(xml, ecSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    expect(verify(xml, rsaSigner.certFile)[0]).not.toBe(0);
+    const tampered = xml.replace('>alice</saml:NameID>', '>mallory</saml:NameID>');
+    expect(tampered).not.toBe(xml);
+    expect(verify(tampered, ecSigner.certFile)[0]).not.toBe(0);
   });
 
   it('an explicit BEARER gives the same shape, with a fresh ID each time', async () => {
@@ -413,6 +433,7 @@ describe('saml2 configuration refusals at load', () => {
   const extraKeys = (): Json[] => [
     { kid: 'ec-saml', use: 'sig', private_key_file: ecSigner.keyFile, certificate_file: ecSigner.certFile },
     { kid: 'rsa-nocert', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+    { kid: 'ec-nocert', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
     { kid: 'hs-1', use: 'sig', generate: { type: 'oct', size: 256 } },
   ];
 
@@ -458,12 +479,14 @@ describe('saml2 configuration refusals at load', () => {
     expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'hs-1' }))), 'instances.s.saml2.signing_key', /shared secret/);
   });
 
-  it('an EC key (the XML signature library has no ECDSA)', async () => {
-    expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ signing_key: 'ec-saml' }))),
-      'instances.s.saml2.signing_key',
-      /EC key; SAML assertions are signed with RSA-SHA256 only/,
-    );
+  it('an EC P-256 key with its certificate loads (signed with ECDSA-SHA256)', async () => {
+    const dir = await write(samlInstance(saml2Config({ signing_key: 'ec-saml' })));
+    const set = await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
+    expect(set.instance('/s')?.instance.settings.saml2).toMatchObject({ signing_key: 'ec-saml' });
+  });
+
+  it('an EC key without certificate_file', async () => {
+    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'ec-nocert' }))), 'instances.s.saml2.signing_key', /key "ec-nocert" has no certificate_file/);
   });
 
   it('an unreadable SP certificate', async () => {

@@ -31,6 +31,8 @@ const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ALG = {
   rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+  ecdsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+  ecdsaSha1: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1',
   sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
   sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
   excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
@@ -43,11 +45,14 @@ const idp = { key: '', cert: '' };
 const attacker = { key: '', cert: '' };
 /** The STS's own SAML signing pair, for re-issued assertions. */
 const sts = { key: '', cert: '' };
+/** An IdP signing with an EC P-256 key (ECDSA-SHA256). */
+const ecIdp = { key: '', cert: '' };
+const EC_P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
 
-function makeKeyPair(name: string, into: { key: string; cert: string }): void {
+function makeKeyPair(name: string, into: { key: string; cert: string }, newkey = ['-newkey', 'rsa:2048']): void {
   into.key = join(work, `${name}.key.pem`);
   into.cert = join(work, `${name}.crt.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', into.key, '-out', into.cert, '-days', '2', '-subj', `/CN=${name}`], {
+  execFileSync('openssl', ['req', '-x509', ...newkey, '-nodes', '-keyout', into.key, '-out', into.cert, '-days', '2', '-subj', `/CN=${name}`], {
     stdio: 'ignore',
   });
 }
@@ -57,6 +62,7 @@ beforeAll(() => {
   makeKeyPair('idp', idp);
   makeKeyPair('attacker', attacker);
   makeKeyPair('sts', sts);
+  makeKeyPair('ec-idp', ecIdp, EC_P256);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -161,6 +167,7 @@ describe('SAML2 input over HTTP', () => {
               signing_key: 'sts-saml',
             },
           },
+          'ec-idp': samlInstance({ trusted_idps: [{ entity_id: IDP, certificate_file: ecIdp.cert }] }),
           // Two certificates for one IdP, as during a key rollover (the "old" one is the attacker pair here).
           rollover: samlInstance({
             trusted_idps: [
@@ -250,6 +257,15 @@ describe('SAML2 input over HTTP', () => {
       // The other instance trusts only the IdP's key, not the one listed first here.
       refused(await translate(signedAssertion({ nameId: 'old-key@idp.test' }, attacker)), 401, 'saml_signature_invalid');
       expect(issued(await translate(signedAssertion({ nameId: 'old-key@idp.test' }, attacker), 'OPENIDCONNECT', 'rollover')).sub).toBe('old-key@idp.test');
+    });
+
+    it('an assertion signed with ECDSA-SHA256 by an IdP with an EC P-256 certificate', async () => {
+      const signed = signedAssertion({ nameId: 'ec@idp.test', signatureAlgorithm: ALG.ecdsaSha256 }, ecIdp);
+      expect(signed).toContain(`<ds:SignatureMethod Algorithm="${ALG.ecdsaSha256}"/>`);
+      // XML-DSig 1.1: r || s, 32 bytes each for P-256 (not DER).
+      const value = /<ds:SignatureValue>([^<]*)<\/ds:SignatureValue>/.exec(signed)![1];
+      expect(Buffer.from(value.replace(/\s/g, ''), 'base64')).toHaveLength(64);
+      expect(issued(await translate(signed, 'OPENIDCONNECT', 'ec-idp')).sub).toBe('ec@idp.test');
     });
 
     it('refuses the same assertion a second time (replay)', async () => {
@@ -378,6 +394,25 @@ describe('SAML2 input over HTTP', () => {
     });
   });
 
+  describe('ECDSA signatures', () => {
+    it('an EC-signed assertion altered after signing -> 401 saml_signature_invalid', async () => {
+      const genuine = signedAssertion({ signatureAlgorithm: ALG.ecdsaSha256, attributes: { mail: ['alice@idp.test'] } }, ecIdp);
+      const altered = genuine.replace('<saml:AttributeValue>alice@idp.test<', '<saml:AttributeValue>admin@idp.test<');
+      expect(altered).not.toBe(genuine);
+      refused(await translate(altered, 'OPENIDCONNECT', 'ec-idp'), 401, 'saml_signature_invalid');
+    });
+
+    it('an ECDSA signature by a key the issuer is not configured with -> 401 saml_signature_invalid', async () => {
+      // Signed with the EC IdP key, but the "saml" instance trusts only the RSA IdP certificate.
+      refused(await translate(signedAssertion({ signatureAlgorithm: ALG.ecdsaSha256 }, ecIdp)), 401, 'saml_signature_invalid');
+    });
+
+    it('ECDSA-SHA1 -> 401 saml_weak_algorithm', async () => {
+      const template = assertionXml({ signatureAlgorithm: ALG.ecdsaSha1 });
+      refused(await translate(template, 'OPENIDCONNECT', 'ec-idp'), 401, 'saml_weak_algorithm');
+    });
+  });
+
   describe('conditions', () => {
     it('an audience other than this STS -> 401 saml_audience_mismatch', async () => {
       refused(await translate(signedAssertion({ audience: 'https://other-sp.test' })), 401, 'saml_audience_mismatch');
@@ -449,6 +484,14 @@ describe('saml2_validation load-time refusals', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', weakKey, '-out', weakCert, '-days', '2', '-subj', '/CN=weak'], { stdio: 'ignore' });
     const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: weakCert }], audience: AUDIENCE }));
     expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /1024-bit RSA key; at least 2048/);
+  });
+
+  it('loads an EC P-256 IdP certificate, refuses an EC key on another curve', async () => {
+    await expect(load({ trusted_idps: [{ entity_id: IDP, certificate_file: ecIdp.cert }], audience: AUDIENCE })).resolves.toBeDefined();
+    const k1 = { key: '', cert: '' };
+    makeKeyPair('secp256k1', k1, ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']);
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: k1.cert }], audience: AUDIENCE }));
+    expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /EC key on secp256k1; only P-256, P-384 and P-521/);
   });
 
   it('no trusted IdP at all, and no audience', async () => {
