@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCertificate, pemBlocks, type ParsedCertificate } from '../../src/token-types/x509/parsed-certificate';
 import { opensslOk, tempPath } from './openssl';
 
 export interface ClientCredentials {
@@ -197,4 +198,9 @@ export function makeTestPki(): TestPki {
       return credentials(signed.key, signed.cert, issuer.certFile, `${name}.chain.pem`);
     },
   };
+}
+
+/** The first certificate of a PEM file, read as input type X509 reads it. */
+export function loadParsedCertificate(file: string): ParsedCertificate {
+  return parseCertificate(pemBlocks(readFileSync(file, 'latin1'), 'CERTIFICATE')[0]);
 }

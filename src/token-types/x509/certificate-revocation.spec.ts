@@ -1,24 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { isStsError } from '../../errors/sts-errors';
-import { clientExtensions, makeTestPki, type TestPki } from '../../../test/support/client-certificate-pki';
+import { clientExtensions, makeTestPki, loadParsedCertificate, type TestPki } from '../../../test/support/client-certificate-pki';
+import { refusal } from '../../../test/support/sts-refusal';
 import { opensslOk, removeOpensslWorkDir, tempPath } from '../../../test/support/openssl';
 import { buildChain } from './certificate-chain';
 import { checkRevocation, CrlLoadError, loadCrls, type LoadedCrl } from './certificate-revocation';
-import { parseCertificate, pemBlocks, type ParsedCertificate } from './parsed-certificate';
+import type { ParsedCertificate } from './parsed-certificate';
 
-function load(file: string): ParsedCertificate {
-  return parseCertificate(pemBlocks(readFileSync(file, 'latin1'), 'CERTIFICATE')[0]);
-}
-
-function refusal(work: () => unknown): { status: number; code: string; message: string } {
-  try {
-    work();
-  } catch (error) {
-    if (isStsError(error)) return { status: error.status, code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('not refused');
-}
+const load = loadParsedCertificate;
 
 let pki: TestPki;
 let root: ParsedCertificate;

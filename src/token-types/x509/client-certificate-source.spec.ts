@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { isStsError } from '../../errors/sts-errors';
 import type { StsRequestContext } from '../../plugin-api/token-contract';
 import { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { makeTestPki, type TestPki } from '../../../test/support/client-certificate-pki';
 import { removeOpensslWorkDir } from '../../../test/support/openssl';
 import { certificatesFromHeader, isTrustedProxy, normaliseIp, presentedCertificate } from './client-certificate-source';
+import { refusal as stsRefusal } from '../../../test/support/sts-refusal';
 
 let pki: TestPki;
 beforeAll(() => {
@@ -21,13 +21,8 @@ function request(overrides: Partial<StsRequestContext> = {}): StsRequestContext 
 }
 
 function refusal(work: () => unknown): { status: number; code: string } {
-  try {
-    work();
-  } catch (error) {
-    if (isStsError(error)) return { status: error.status, code: error.code };
-    throw error;
-  }
-  throw new Error('not refused');
+  const { status, code } = stsRefusal(work);
+  return { status, code };
 }
 
 describe('normaliseIp / isTrustedProxy', () => {
