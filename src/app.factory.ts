@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { AppModule } from './app.module';
+import { registerFormBodyParser } from './oauth/form-body';
 import type { ServerSettings, TlsSettings } from './server-settings';
 
 export async function createApp(
@@ -11,9 +12,10 @@ export async function createApp(
   logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: settings.maxBodyBytes, logger: false, ...httpsOptions(settings.tls) });
-  // Only JSON bodies are accepted (Fastify's own parser, which refuses __proto__ keys); anything
-  // else is a 415 rather than a string or form handed to a handler.
+  // Only JSON bodies are accepted (Fastify's own parser, which refuses __proto__ keys), and forms
+  // on the OAuth endpoints; anything else is a 415 rather than a string handed to a handler.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  registerFormBodyParser(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
     bodyParser: false,
     abortOnError: false,

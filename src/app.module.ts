@@ -3,8 +3,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { StsExceptionFilter } from './errors/sts-exception.filter';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
 import { SERVER_SETTINGS, ServerSettings } from './server-settings';
+import { TokensModule } from './tokens/tokens.module';
 import { TransformModule } from './transform/transform.module';
 
 @Global()
@@ -13,7 +16,7 @@ export class AppModule {
   static forRoot(settings: ServerSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [RealmsModule, TransformModule, KeysModule, HealthModule],
+      imports: [TokensModule.forRoot(settings), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings)],
       providers: [
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: APP_FILTER, useClass: StsExceptionFilter },

@@ -17,6 +17,8 @@ export interface ServerSettings {
   readonly tokenTimeoutMs: number;
   /** HTTPS instead of HTTP when set; client certificates are requested when `clientCaFile` is set. */
   readonly tls?: TlsSettings;
+  /** Bearer token of the admin publish API (SPEC 4.4); the API answers 404 when unset. */
+  readonly adminToken?: string;
 }
 
 export interface TlsSettings {
@@ -40,6 +42,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     watchPlugins: env.STS_WATCH_PLUGINS !== 'false',
     tokenTimeoutMs: integer(env, 'STS_TOKEN_TIMEOUT_MS', 10_000, 10, 600_000),
     tls: tlsFromEnv(env),
+    adminToken: adminTokenFromEnv(env),
   };
 }
 
@@ -51,6 +54,13 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): TlsSettings | undefined {
   }
   if (!keyFile || !certificateFile) throw new Error('STS_TLS_KEY_FILE and STS_TLS_CERT_FILE go together');
   return { keyFile: resolve(keyFile), certificateFile: resolve(certificateFile), clientCaFile: clientCaFile ? resolve(clientCaFile) : undefined };
+}
+
+function adminTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.STS_ADMIN_TOKEN;
+  if (!token) return undefined;
+  if (token.length < 16) throw new Error('STS_ADMIN_TOKEN must be at least 16 characters long');
+  return token;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

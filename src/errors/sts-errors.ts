@@ -80,3 +80,10 @@ export class InternalStsError extends StsError {
     super(500, 'internal_error', message, options);
   }
 }
+
+/** 503: the token store (SQLite file, Redis) did not answer; stateless transforms keep working. */
+export class TokenStoreUnavailableError extends ServiceUnavailableError {
+  constructor(options?: StsErrorOptions) {
+    super('The token store is not available right now; try again shortly.', { code: 'token_store_unavailable', ...options });
+  }
+}

@@ -39,9 +39,17 @@ export class RealmKeys implements RealmKeyResolver {
       }));
   }
 
-  /** A key by kid; for a rotating key, its name gives the version that signs now. */
+  /**
+   * A key by kid; for a rotating key, its name gives the version that signs now, and a version's
+   * own kid (`name.v3`) that version while it is still published (so its tokens still verify).
+   */
   get(kid: string): LoadedKey | undefined {
-    return this.byKid.get(kid) ?? this.rings.get(kid)?.activeAt(this.clock());
+    return this.byKid.get(kid) ?? this.rings.get(kid)?.activeAt(this.clock()) ?? this.publishedVersion(kid);
+  }
+
+  private publishedVersion(kid: string): LoadedKey | undefined {
+    const name = /^(.+)\.v\d+$/.exec(kid)?.[1];
+    return name === undefined ? undefined : this.rings.get(name)?.publishedAt(this.clock(), this.lifetimeMs).find((key) => key.kid === kid);
   }
 
   /** Public signing keys a verifier may need at `now`: pending, active and recently retired ones. */

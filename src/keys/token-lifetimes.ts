@@ -4,10 +4,17 @@ import type { RealmConfig } from '../realms/schema/realm-config';
 /** Clock skew a verifier may allow on top of `exp`. */
 const VERIFIER_SKEW_SECONDS = 300;
 
+/**
+ * Every output signed with a realm key counts: ID tokens, access tokens, SAML assertions and
+ * certificates from the instance CA. (An access token's `exp` extended through claim_map depends
+ * on identity attributes, so no load-time bound covers it.)
+ */
 export function longestTokenLifetimeSeconds(realm: RealmConfig): number {
   const lifetimes = Object.values(realm.instances).flatMap((instance) => [
     instance.oidc?.token_lifetime_seconds ?? 0,
     (instance.access_token?.token_lifetime_minutes ?? 0) * 60,
+    instance.saml2?.token_lifetime_seconds ?? 0,
+    (instance.x509_issuance?.certificate_lifetime_minutes ?? 0) * 60,
   ]);
   return Math.max(0, ...lifetimes) + VERIFIER_SKEW_SECONDS;
 }

@@ -13,7 +13,7 @@ import type { InstanceSettings, RealmSettings } from './settings';
 export type { RealmKey };
 
 /** Bumped on a breaking change; plugin manifests declare the version they were built for. */
-export const STS_CONTRACT_VERSION = '1.0';
+export const STS_CONTRACT_VERSION = '1.1';
 
 /** What a validator established about the caller (PingAM's SSO token). */
 export interface PrincipalSession {
@@ -72,6 +72,19 @@ export interface StsRequestContext {
   readonly clientCertificateChain: readonly Buffer[];
 }
 
+/**
+ * The replay cache for inputs that must be used once (SAML assertion IDs, JWT `jti`). It lives in
+ * the token store, so every node sharing the store refuses a replay. Entries are kept per
+ * instance and input token type.
+ */
+export interface ReplayGuard {
+  /**
+   * True the first time `id` is presented before `expiresAt`, false for a replay. Rejects with a
+   * 503 StsError when the store is down: let it propagate.
+   */
+  firstUse(id: string, expiresAt: Date): Promise<boolean>;
+}
+
 export interface TokenValidatorParams {
   readonly inputTokenType: string;
   /** The whole `input_token_state` object, `token_type` included. */
@@ -79,6 +92,7 @@ export interface TokenValidatorParams {
   readonly realm: StsRealmContext;
   readonly instance: StsInstanceContext;
   readonly request: StsRequestContext;
+  readonly replayGuard: ReplayGuard;
 }
 
 export interface TokenValidationResult {
@@ -109,9 +123,45 @@ export interface TokenProviderParams {
   readonly instance: StsInstanceContext;
 }
 
+/** What a token provider may return instead of the bare token string (contract 1.1). */
+export interface IssuedToken {
+  /** The token as a string (base64 when binary). */
+  readonly token: string;
+  /**
+   * When the token stops being valid. A persisting instance keeps its record until then; without
+   * it the record lives for the server's default lifetime (`token_store.default_token_lifetime_seconds`).
+   */
+  readonly expiresAt?: Date;
+  /**
+   * RFC 7662 members an introspection answer may show for this token: iss, aud, scope,
+   * client_id, jti, nbf, token_type. `active`, `sub`, `username`, `iat` and `exp` are set by the STS.
+   */
+  readonly introspectionClaims?: Readonly<Record<string, JsonValue>>;
+}
+
+/** A token this STS issued, handed back to the token provider that made it. */
+export interface IssuedTokenCheckParams {
+  readonly token: string;
+  readonly tokenType: string;
+  readonly realm: StsRealmContext;
+  readonly instance: StsInstanceContext;
+}
+
 export interface TokenProvider {
-  /** Returns the token as a string (base64 when binary). */
-  createToken(params: TokenProviderParams): Promise<string> | string;
+  /** Returns the token as a string (base64 when binary), or an IssuedToken with its expiry. */
+  createToken(params: TokenProviderParams): Promise<string | IssuedToken> | string | IssuedToken;
+  /**
+   * The field of `validated_token_state` / `cancelled_token_state` that carries a token of this
+   * type (PingAM: `oidc_id_token`, `saml2_token`). Default: `token`.
+   */
+  readonly issuedTokenField?: string;
+  /**
+   * Optional check, for `_action=validate` and introspection, of a token the store still lists as
+   * issued by this instance: does it still verify with the instance's current keys? Return false
+   * when not (a signing key was removed); the token then counts as invalid. Return false, never
+   * throw, for a malformed or foreign token; throw only StsErrors, for real faults.
+   */
+  verifyIssuedToken?(params: IssuedTokenCheckParams): Promise<boolean> | boolean;
   /**
    * Optional cheap check of `output_token_state`, run before the input is validated so a bad
    * request costs no password hash or signature check. Throw InvalidRequestError to refuse.

@@ -173,6 +173,32 @@ describe('manifestFromModule', () => {
       expect(result.providers?.CUSTOM).toBe(p);
     });
 
+    it('keeps the contract 1.1 members of a provider: issuedTokenField and verifyIssuedToken', async () => {
+      const p: TokenProvider = {
+        issuedTokenField: 'custom_token',
+        createToken: () => ({ token: 'token', expiresAt: new Date(0) }),
+        verifyIssuedToken: ({ token }) => token === 'token',
+      };
+      const result = manifestFromModule(manifest({ providers: { CUSTOM: p } }), FOLDER);
+      expect(result.providers?.CUSTOM.issuedTokenField).toBe('custom_token');
+      expect(await result.providers?.CUSTOM.verifyIssuedToken?.({ token: 'token' } as never)).toBe(true);
+    });
+
+    it('keeps issuedTokenField and verifyIssuedToken of a provider class', () => {
+      class CustomProvider implements TokenProvider {
+        readonly issuedTokenField = 'custom_token';
+        createToken() {
+          return 'token';
+        }
+        verifyIssuedToken() {
+          return false;
+        }
+      }
+      const result = manifestFromModule(manifest({ providers: { CUSTOM: CustomProvider } }), FOLDER);
+      expect(result.providers?.CUSTOM.issuedTokenField).toBe('custom_token');
+      expect(result.providers?.CUSTOM.verifyIssuedToken?.({} as never)).toBe(false);
+    });
+
     it('accepts a manifest with providers only', () => {
       const result = manifestFromModule(manifest({ validators: undefined, providers: { CUSTOM: provider() } }), FOLDER);
       expect(Object.keys(result.providers ?? {})).toEqual(['CUSTOM']);
@@ -297,6 +323,22 @@ describe('manifestFromModule', () => {
     it('refuses a provider without createToken', () => {
       const { message } = loadError(manifest({ providers: { OUT: { validateToken: () => ({ principal: 'p' }) } } }));
       expect(message).toContain('providers.OUT has no createToken() method');
+    });
+
+    it.each([
+      ['an empty string', ''],
+      ['a number', 42],
+      ['null', null],
+      ['"token_type", which names the type already', 'token_type'],
+      ['a string longer than 128 characters', 'f'.repeat(129)],
+    ])('refuses a provider whose issuedTokenField is %s', (_what, field) => {
+      const { message } = loadError(manifest({ providers: { OUT: { ...provider(), issuedTokenField: field } } }));
+      expect(message).toContain('providers.OUT.issuedTokenField must be a non-empty string');
+    });
+
+    it.each([true, 'verify', {}])('refuses a provider whose verifyIssuedToken is %j', (value) => {
+      const { message } = loadError(manifest({ providers: { OUT: { ...provider(), verifyIssuedToken: value } } }));
+      expect(message).toContain('providers.OUT.verifyIssuedToken must be a method');
     });
 
     it('refuses a class whose constructor throws, naming where', () => {

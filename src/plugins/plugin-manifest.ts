@@ -14,9 +14,12 @@ export class PluginLoadError extends Error {}
 /** What a factory-style plugin receives. */
 export type StsPluginApi = typeof pluginApi;
 
+/** Longest `issuedTokenField`: a JSON member name, not a document. */
+const MAX_FIELD_LENGTH = 128;
+
 const ROLES = [
-  { key: 'validators', method: 'validateToken' },
-  { key: 'providers', method: 'createToken' },
+  { key: 'validators', method: 'validateToken', check: undefined },
+  { key: 'providers', method: 'createToken', check: checkProviderOptions },
 ] as const;
 
 export function manifestFromModule(moduleExports: unknown, folderName: string): StsPluginManifest {
@@ -33,7 +36,7 @@ export function manifestFromModule(moduleExports: unknown, folderName: string): 
     throw new PluginLoadError(`manifest name ${JSON.stringify(manifest.name)} does not match the folder name "${folderName}"`);
   }
   checkContractVersion(manifest.contractVersion);
-  const [validators, providers] = ROLES.map(({ key, method }) => handlers(manifest[key], key, method));
+  const [validators, providers] = ROLES.map(({ key, method, check }) => handlers(manifest[key], key, method, check));
   if (Object.keys(validators).length + Object.keys(providers).length === 0) {
     throw new PluginLoadError('the manifest declares no validators and no providers');
   }
@@ -74,7 +77,12 @@ function checkContractVersion(version: unknown): void {
   }
 }
 
-function handlers(value: unknown, key: string, method: string): Record<string, object> {
+function handlers(
+  value: unknown,
+  key: string,
+  method: string,
+  check?: (handler: Record<string, unknown>, where: string) => void,
+): Record<string, object> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null) throw new PluginLoadError(`${key} must map token types to handlers`);
   const result: Record<string, object> = {};
@@ -86,9 +94,22 @@ function handlers(value: unknown, key: string, method: string): Record<string, o
     if (typeof handler !== 'object' || handler === null || typeof (handler as Record<string, unknown>)[method] !== 'function') {
       throw new PluginLoadError(`${key}.${tokenType} has no ${method}() method`);
     }
+    check?.(handler as Record<string, unknown>, `${key}.${tokenType}`);
     result[tokenType] = handler;
   }
   return result;
+}
+
+/** The optional members of contract 1.1, checked at load: a wrong value fails the plugin, not a request. */
+function checkProviderOptions(provider: Record<string, unknown>, where: string): void {
+  const field = provider.issuedTokenField;
+  // `token_type` already names the type in validated_token_state / cancelled_token_state.
+  if (field !== undefined && (typeof field !== 'string' || field.length === 0 || field.length > MAX_FIELD_LENGTH || field === 'token_type')) {
+    throw new PluginLoadError(`${where}.issuedTokenField must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters other than "token_type"`);
+  }
+  if (provider.verifyIssuedToken !== undefined && typeof provider.verifyIssuedToken !== 'function') {
+    throw new PluginLoadError(`${where}.verifyIssuedToken must be a method`);
+  }
 }
 
 function instantiate(handlerClass: new () => object, where: string): object {

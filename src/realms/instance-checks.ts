@@ -2,6 +2,7 @@
  * Load-time checks of an instance against the token types it names: every transform needs a
  * validator and a token provider, and each of those may check the settings it relies on.
  */
+import { oauthClientProblems } from '../oauth/oauth-client-checks';
 import type { ConfigurationProblem, TokenProvider, TokenValidator } from '../plugin-api/token-contract';
 import type { Resolution, TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigProblem, joinPath } from './config-problem';
@@ -28,11 +29,11 @@ export async function instanceProblems(loaded: LoadedInstance, registry: TokenTy
       if (resolution.status === 'ready') handlers.add(resolution.handler);
     }
   });
+  const found: ConfigurationProblem[] = oauthClientProblems(settings);
   for (const handler of handlers) {
-    const found: ConfigurationProblem[] = (await handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance })) ?? [];
-    problems.push(...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message })));
+    found.push(...((await handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance })) ?? []));
   }
-  return problems;
+  return [...problems, ...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message }))];
 }
 
 function unknownTypeMessage(role: 'validator' | 'provider', tokenType: string, registry: TokenTypeRegistry): string {

@@ -9,6 +9,10 @@ export interface LoadedRealm extends StsRealmContext {
   readonly settings: RealmConfig;
   readonly identityStore: IdentityStore | undefined;
   readonly keys: RealmKeys;
+  /** Absolute path of the realm file. */
+  readonly filePath: string;
+  /** The file as written (before schema defaults): what the admin API shows and edits. */
+  readonly fileContent: unknown;
 }
 
 export class LoadedInstance {

@@ -10,9 +10,12 @@ import { INSTANCE_NAME_PATTERN, RealmConfig } from './schema/realm-config';
 export interface ParsedRealmFile {
   readonly file: string;
   readonly config: RealmConfig;
+  /** The file it came from, as written (before schema defaults). */
+  readonly source: RealmFile;
 }
 
-export function parseRealmFile({ file, content }: RealmFile): { parsed?: ParsedRealmFile; problems: ConfigProblem[] } {
+export function parseRealmFile(source: RealmFile): { parsed?: ParsedRealmFile; problems: ConfigProblem[] } {
+  const { file, content } = source;
   const { value: config, problems } = validateSchema(RealmConfig, content, file, '');
   if (problems.length > 0) return { problems };
 
@@ -28,7 +31,7 @@ export function parseRealmFile({ file, content }: RealmFile): { parsed?: ParsedR
     instances[name] = result.value;
   }
   problems.push(...identityStoreProblems(config, file));
-  return problems.length > 0 ? { problems } : { parsed: { file, config: Object.assign(config, { instances }) }, problems };
+  return problems.length > 0 ? { problems } : { parsed: { file, config: Object.assign(config, { instances }), source }, problems };
 }
 
 function bindingProblems(instance: InstanceConfig | undefined, file: string, path: string): ConfigProblem[] {

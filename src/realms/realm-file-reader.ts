@@ -1,6 +1,6 @@
 /** Reads `<configDir>/realms/*.yaml` into plain objects; YAML syntax errors become ConfigProblems. */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { displayPath } from '../common/display-path';
 import type { ConfigProblem } from './config-problem';
@@ -8,14 +8,27 @@ import type { ConfigProblem } from './config-problem';
 export interface RealmFile {
   /** Shown in messages: relative to the working directory when inside it. */
   readonly file: string;
+  /** Absolute path: where the admin API writes the realm back to. */
+  readonly path: string;
   readonly content: unknown;
+}
+
+export interface RealmReadOptions {
+  /**
+   * Absolute file path -> text read instead of the file's content on disk, so a candidate edit
+   * (the admin API's) is validated exactly like the files are. Only files on disk are overridden.
+   */
+  readonly overrides?: ReadonlyMap<string, string>;
 }
 
 export function realmsDirectory(configDir: string): string {
   return join(configDir, 'realms');
 }
 
-export async function readRealmFiles(configDir: string): Promise<{ files: RealmFile[]; problems: ConfigProblem[] }> {
+export async function readRealmFiles(
+  configDir: string,
+  { overrides }: RealmReadOptions = {},
+): Promise<{ files: RealmFile[]; problems: ConfigProblem[] }> {
   const dir = realmsDirectory(configDir);
   const shown = displayPath(dir);
   let names: string[];
@@ -30,10 +43,11 @@ export async function readRealmFiles(configDir: string): Promise<{ files: RealmF
   const files: RealmFile[] = [];
   const problems: ConfigProblem[] = [];
   for (const name of names) {
-    const file = displayPath(join(dir, name));
+    const path = resolve(dir, name);
+    const file = displayPath(path);
     let text: string;
     try {
-      text = await readFile(join(dir, name), 'utf8');
+      text = overrides?.get(path) ?? (await readFile(path, 'utf8'));
     } catch (error) {
       problems.push({ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
       continue;
@@ -43,7 +57,7 @@ export async function readRealmFiles(configDir: string): Promise<{ files: RealmF
       problems.push(...document.errors.map((e) => ({ file, path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
       continue;
     }
-    files.push({ file, content: document.toJS({ maxAliasCount: 100 }) });
+    files.push({ file, path, content: document.toJS({ maxAliasCount: 100 }) });
   }
   return { files, problems };
 }

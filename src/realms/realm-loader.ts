@@ -16,15 +16,15 @@ import { instanceProblems } from './instance-checks';
 import { LoadedInstance, LoadedRealm } from './loaded-instance';
 import { publicationProblems } from './publication-checks';
 import { ParsedRealmFile, parseRealmFile } from './realm-file-parser';
-import { readRealmFiles } from './realm-file-reader';
+import { RealmReadOptions, readRealmFiles } from './realm-file-reader';
 import { RealmSet } from './realm-set';
 
-export interface RealmLoadOptions extends KeyLoadContext {
+export interface RealmLoadOptions extends KeyLoadContext, RealmReadOptions {
   readonly registry: TokenTypeRegistry;
 }
 
 export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
-  const { files, problems } = await readRealmFiles(options.configDir);
+  const { files, problems } = await readRealmFiles(options.configDir, options);
   const parsed: ParsedRealmFile[] = [];
   for (const file of files) {
     const result = parseRealmFile(file);
@@ -78,7 +78,7 @@ function duplicateProblems(files: readonly ParsedRealmFile[]): ConfigProblem[] {
 }
 
 async function buildRealm(
-  { file, config }: ParsedRealmFile,
+  { file, config, source }: ParsedRealmFile,
   options: RealmLoadOptions,
 ): Promise<{ realm?: LoadedRealm; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
@@ -103,7 +103,9 @@ async function buildRealm(
   if (problems.length > 0) return { problems };
   const identityStore = config.identity_store && (await FileIdentityStore.create(config.identity_store.users));
   const realmKeys = new RealmKeys(keys.filter(isDefined), lifetimeSeconds, rings.filter(isDefined), options.clock ?? Date.now);
-  return { realm: { file, path: config.realm, configDir: options.configDir, settings: config, identityStore, keys: realmKeys }, problems };
+  const { configDir } = options;
+  const realm = { file, path: config.realm, configDir, settings: config, identityStore, keys: realmKeys, filePath: source.path, fileContent: source.content };
+  return { realm, problems };
 }
 
 function isDefined<T>(value: T | undefined): value is T {

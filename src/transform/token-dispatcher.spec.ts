@@ -1,6 +1,7 @@
-import { InvalidTokenError, isStsError, StsError } from '../errors/sts-errors';
+import { InvalidTokenError, isStsError, StsError, TokenStoreUnavailableError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 import {
+  type ReplayGuard,
   STS_CONTRACT_VERSION,
   type TokenProvider,
   type TokenProviderParams,
@@ -9,11 +10,15 @@ import {
 } from '../plugin-api/token-contract';
 import { LoadedInstance, type LoadedRealm } from '../realms/loaded-instance';
 import type { InstanceConfig } from '../realms/schema/instance-config';
+import type { IssuedTokens } from '../tokens/issued-tokens';
 import { TokenDispatcher } from './token-dispatcher';
 import { TokenTypeRegistry } from './token-type-registry';
 
 const realm = { path: '/', file: 'test.yaml', settings: {}, identityStore: undefined, keys: {} } as unknown as LoadedRealm;
 const request = { remoteAddress: '127.0.0.1', headers: {}, clientCertificateChain: [] };
+/** Names the guard after its namespace so a test can see which one a validator got. */
+const replayGuardFor = (instancePath: string, inputTokenType: string) =>
+  ({ namespace: `${instancePath} ${inputTokenType}`, firstUse: async () => true }) as ReplayGuard;
 
 function instanceWith(transforms: [string, string][], bindings: Partial<InstanceConfig> = {}): LoadedInstance {
   const settings = {
@@ -68,7 +73,7 @@ describe('TokenDispatcher', () => {
       { name: 'builtin', contractVersion: STS_CONTRACT_VERSION, validators: { IN: f.validator }, providers: { OUT: f.provider } },
     ]);
     const target = instanceWith(transforms);
-    return { ...f, registry, target, dispatcher: new TokenDispatcher(registry) };
+    return { ...f, registry, target, dispatcher: new TokenDispatcher(registry, { timeoutMs: 10_000, replayGuardFor }) };
   }
 
   it('checks the output state, validates, then provides, handing over everything the contract names', async () => {
@@ -166,6 +171,54 @@ describe('TokenDispatcher', () => {
     expect([error.status, error.code]).toEqual([500, 'token_issuance_failed']);
   });
 
+  it('hands the validator the replay guard of its instance and input type', async () => {
+    const { dispatcher, target, validator } = setup();
+    await dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request });
+    expect(validator.last?.replayGuard).toMatchObject({ namespace: '/inst IN' });
+  });
+
+  it.each([{ token: '' }, { token: 5 }, { token: 'ok', expiresAt: new Date(NaN) }, { token: 'ok', expiresAt: 1234 }])(
+    'refuses an IssuedToken that is malformed: %j',
+    async (result) => {
+      const { dispatcher, target, provider } = setup();
+      provider.createToken = () => result as never;
+      const error = await rejection(dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request }));
+      expect([error.status, error.code]).toEqual([500, 'token_issuance_failed']);
+    },
+  );
+
+  describe('on an instance that persists issued tokens', () => {
+    function persisting(record: jest.Mock) {
+      const s = setup();
+      const target = instanceWith([['IN', 'OUT']], { persist_issued_tokens: true });
+      const issuedTokens = { record } as unknown as IssuedTokens;
+      return { ...s, target, dispatcher: new TokenDispatcher(s.registry, { timeoutMs: 10_000, replayGuardFor, issuedTokens }) };
+    }
+
+    it('records the issued token, its type, principal and expiry before answering', async () => {
+      const record = jest.fn().mockResolvedValue(undefined);
+      const { dispatcher, target, provider } = persisting(record);
+      const expiresAt = new Date(Date.now() + 60_000);
+      provider.createToken = (params) => ({ token: `t-${params.principal}`, expiresAt, introspectionClaims: { iss: 'x' } });
+      await expect(dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request })).resolves.toBe('t-user-7');
+      expect(record).toHaveBeenCalledWith(target, 'OUT', 'user-7', { token: 't-user-7', expiresAt, introspectionClaims: { iss: 'x' } });
+    });
+
+    it('answers with the store error, not the token, when the store cannot record it', async () => {
+      const record = jest.fn().mockRejectedValue(new TokenStoreUnavailableError());
+      const { dispatcher, target } = persisting(record);
+      const error = await rejection(dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request }));
+      expect([error.status, error.code]).toEqual([503, 'token_store_unavailable']);
+    });
+
+    it('records nothing for an instance that does not persist', async () => {
+      const record = jest.fn();
+      const { dispatcher } = persisting(record);
+      await dispatcher.translate({ target: instanceWith([['IN', 'OUT']]), inputTokenState: input, outputTokenState: output, request });
+      expect(record).not.toHaveBeenCalled();
+    });
+  });
+
   it('uses the plugin an instance binds a type to, and 503s while that plugin is missing', async () => {
     const { dispatcher, registry } = setup();
     const target = instanceWith([['IN', 'OUT']], { custom_token_validators: { IN: 'my-plugin' } });
@@ -213,7 +266,7 @@ describe('TokenDispatcher', () => {
 
     function timedSetup(timeoutMs: number) {
       const s = setup();
-      return { ...s, dispatcher: new TokenDispatcher(s.registry, timeoutMs) };
+      return { ...s, dispatcher: new TokenDispatcher(s.registry, { timeoutMs, replayGuardFor }) };
     }
 
     function translate(dispatcher: TokenDispatcher, target: LoadedInstance) {

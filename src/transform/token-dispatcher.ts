@@ -3,10 +3,12 @@
  * token provider for the two types, refuse what the instance does not allow, validate, provide.
  * A failure inside a validator or token provider becomes a typed StsError, never a token.
  */
-import { InternalStsError, InvalidRequestError, isStsError, ServiceUnavailableError, StsError } from '../errors/sts-errors';
+import { InternalStsError, InvalidRequestError, ServiceUnavailableError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
-import type { StsRequestContext, TokenValidationResult } from '../plugin-api/token-contract';
+import type { IssuedToken, ReplayGuard, StsRequestContext, TokenValidationResult } from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
+import type { IssuedTokens } from '../tokens/issued-tokens';
+import { guardedCall } from './guarded-call';
 import type { Resolution, TokenTypeRegistry } from './token-type-registry';
 
 export interface TranslateRequest {
@@ -16,11 +18,19 @@ export interface TranslateRequest {
   readonly request: StsRequestContext;
 }
 
+export interface TokenDispatcherOptions {
+  /** How long a validator or token provider may take before the request gets a 504. */
+  readonly timeoutMs: number;
+  /** The replay cache handed to validators, per instance and input token type. */
+  readonly replayGuardFor: (instancePath: string, inputTokenType: string) => ReplayGuard;
+  /** Where instances with `persist_issued_tokens` record what they issue. */
+  readonly issuedTokens?: IssuedTokens;
+}
+
 export class TokenDispatcher {
   constructor(
     private readonly registry: TokenTypeRegistry,
-    /** How long a validator or token provider may take before the request gets a 504. */
-    private readonly timeoutMs = 10_000,
+    private readonly options: TokenDispatcherOptions,
   ) {}
 
   async translate({ target, inputTokenState, outputTokenState, request }: TranslateRequest): Promise<string> {
@@ -36,12 +46,13 @@ export class TokenDispatcher {
     }
     await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
 
+    const replayGuard = this.options.replayGuardFor(instance.path, inputTokenType);
     const result = await this.guarded('token_validation_failed', () =>
-      validator.validateToken({ inputTokenType, inputTokenState, realm, instance, request }),
+      validator.validateToken({ inputTokenType, inputTokenState, realm, instance, request, replayGuard }),
     );
     checkValidationResult(result);
 
-    const token = await this.guarded('token_issuance_failed', () =>
+    const created = await this.guarded('token_issuance_failed', () =>
       provider.createToken({
         principal: result.principal,
         session: result.session,
@@ -54,35 +65,30 @@ export class TokenDispatcher {
         instance,
       }),
     );
-    if (typeof token !== 'string' || token.length === 0) {
-      throw new InternalStsError('The token provider returned no token.', { code: 'token_issuance_failed' });
+    const issued = issuedTokenOf(created);
+    if (instance.settings.persist_issued_tokens) {
+      if (!this.options.issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
+      // Recorded before the answer: a token the client holds is always one the store knows.
+      await this.options.issuedTokens.record(target, outputTokenType, result.principal, issued);
     }
-    return token;
+    return issued.token;
   }
 
-  /**
-   * StsErrors pass through; anything else is a fault of the validator or token provider and
-   * becomes a 500. One that does not settle in time becomes a 504; its late answer is dropped.
-   */
-  private async guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = work();
-      if (!isThenable(result)) return result;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new StsError(504, 'token_processing_timeout', 'The token could not be processed in time.')),
-          this.timeoutMs,
-        );
-      });
-      return await Promise.race([Promise.resolve(result), timeout]);
-    } catch (error) {
-      if (isStsError(error)) throw error;
-      throw new InternalStsError('The token could not be processed.', { code, cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+  private guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
+    return guardedCall(this.options.timeoutMs, code, work);
   }
+}
+
+/** A provider returns the token string or an IssuedToken (contract 1.1); anything else is its fault. */
+function issuedTokenOf(created: string | IssuedToken): IssuedToken {
+  const issued = typeof created === 'string' ? { token: created } : created;
+  if (typeof issued?.token !== 'string' || issued.token.length === 0) {
+    throw new InternalStsError('The token provider returned no token.', { code: 'token_issuance_failed' });
+  }
+  if (issued.expiresAt !== undefined && !(issued.expiresAt instanceof Date && Number.isFinite(issued.expiresAt.getTime()))) {
+    throw new InternalStsError('The token provider returned an invalid expiresAt.', { code: 'token_issuance_failed' });
+  }
+  return issued;
 }
 
 function tokenTypeOf(state: JsonObject, field: string): string {
@@ -93,7 +99,7 @@ function tokenTypeOf(state: JsonObject, field: string): string {
   return type;
 }
 
-function ready<T>(resolution: Resolution<T>, tokenType: string): T {
+export function ready<T>(resolution: Resolution<T>, tokenType: string): T {
   switch (resolution.status) {
     case 'ready':
       return resolution.handler;
@@ -110,8 +116,4 @@ function checkValidationResult(result: TokenValidationResult): void {
   if (typeof result?.principal !== 'string' || result.principal.length === 0) {
     throw new InternalStsError('The token validator returned no principal.', { code: 'token_validation_failed' });
   }
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }

@@ -4,11 +4,11 @@
  */
 import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ConflictError, InvalidRequestError, StsError } from '../errors/sts-errors';
-import type { LoadedInstance } from '../realms/loaded-instance';
+import { InvalidRequestError } from '../errors/sts-errors';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { clientCertificateChain } from './client-certificates';
+import { IssuedTokenActions } from './issued-token-actions';
 import { CancelBody, parseBody, TranslateBody, ValidateBody } from './request-bodies';
 import { TokenDispatcher } from './token-dispatcher';
 
@@ -19,6 +19,7 @@ export class TransformController {
   constructor(
     private readonly realms: RealmRegistry,
     private readonly dispatcher: TokenDispatcher,
+    private readonly issuedTokenActions: IssuedTokenActions,
   ) {}
 
   @Post('*')
@@ -37,11 +38,9 @@ export class TransformController {
         return { issued_token };
       }
       case 'validate':
-        parseBody(ValidateBody, body);
-        return refuseWithoutTokenStore(target);
+        return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state);
       case 'cancel':
-        parseBody(CancelBody, body);
-        return refuseWithoutTokenStore(target);
+        return this.issuedTokenActions.cancel(target, parseBody(CancelBody, body).cancelled_token_state);
     }
   }
 }
@@ -52,14 +51,4 @@ function checkedAction(action: unknown): (typeof ACTIONS)[number] {
     action === undefined ? 'The _action query parameter is required (translate, validate or cancel).' : 'Unknown _action; use translate, validate or cancel.',
     { code: 'unknown_action' },
   );
-}
-
-/** validate/cancel need persisted tokens: 409 where the instance does not keep them. */
-function refuseWithoutTokenStore(target: LoadedInstance): never {
-  if (!target.instance.settings.persist_issued_tokens) {
-    throw new ConflictError(`Instance ${target.instance.path} does not persist issued tokens, so it cannot validate or cancel them.`, {
-      code: 'token_persistence_disabled',
-    });
-  }
-  throw new StsError(501, 'not_implemented', 'This server does not keep issued tokens yet; validate and cancel are not available.');
 }

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { RealmsModule } from '../realms/realms.module';
+import { SERVER_CONFIG } from '../server-config/server-config';
+import type { ServerConfig } from '../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
+import { IssuedTokens } from '../tokens/issued-tokens';
+import { StoreReplayGuard } from '../tokens/store-replay-guard';
+import { TOKEN_STORE, TokenStore } from '../tokens/token-store';
+import { IssuedTokenActions } from './issued-token-actions';
 import { TokenDispatcher } from './token-dispatcher';
 import { TokenTypeRegistry } from './token-type-registry';
 import { TransformController } from './transform.controller';
@@ -10,10 +16,30 @@ import { TransformController } from './transform.controller';
   controllers: [TransformController],
   providers: [
     {
+      provide: IssuedTokens,
+      useFactory: (store: TokenStore, registry: TokenTypeRegistry, settings: ServerSettings, config: ServerConfig) =>
+        new IssuedTokens(store, registry, {
+          defaultLifetimeMs: config.tokenStore.defaultTokenLifetimeSeconds * 1000,
+          timeoutMs: settings.tokenTimeoutMs,
+        }),
+      inject: [TOKEN_STORE, TokenTypeRegistry, SERVER_SETTINGS, SERVER_CONFIG],
+    },
+    {
       provide: TokenDispatcher,
-      useFactory: (registry: TokenTypeRegistry, settings: ServerSettings) => new TokenDispatcher(registry, settings.tokenTimeoutMs),
-      inject: [TokenTypeRegistry, SERVER_SETTINGS],
+      useFactory: (registry: TokenTypeRegistry, settings: ServerSettings, store: TokenStore, issuedTokens: IssuedTokens) =>
+        new TokenDispatcher(registry, {
+          timeoutMs: settings.tokenTimeoutMs,
+          issuedTokens,
+          replayGuardFor: (instancePath, inputTokenType) => new StoreReplayGuard(store, instancePath, inputTokenType),
+        }),
+      inject: [TokenTypeRegistry, SERVER_SETTINGS, TOKEN_STORE, IssuedTokens],
+    },
+    {
+      provide: IssuedTokenActions,
+      useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens) => new IssuedTokenActions(registry, issuedTokens),
+      inject: [TokenTypeRegistry, IssuedTokens],
     },
   ],
+  exports: [IssuedTokens],
 })
 export class TransformModule {}

@@ -27,22 +27,30 @@ export interface TestResponse {
   readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
 }
 
-/** Writes each realm object as `<name>.yaml` (or raw YAML text) into a new config directory. */
-export async function writeConfigDir(realms: Record<string, object | string>): Promise<{ root: string; configDir: string; dataDir: string }> {
+/**
+ * Writes each realm object as `<name>.yaml` (or raw YAML text) into a new config directory, and
+ * `serverConfig`, when given, as its `server.yaml`.
+ */
+export async function writeConfigDir(
+  realms: Record<string, object | string>,
+  serverConfig?: object,
+): Promise<{ root: string; configDir: string; dataDir: string }> {
   const root = await mkdtemp(join(tmpdir(), 'sts-test-'));
   const configDir = join(root, 'config');
   await mkdir(join(configDir, 'realms'), { recursive: true });
   for (const [name, content] of Object.entries(realms)) {
     await writeFile(join(configDir, 'realms', `${name}.yaml`), typeof content === 'string' ? content : stringify(content));
   }
+  if (serverConfig) await writeFile(join(configDir, 'server.yaml'), stringify(serverConfig));
   return { root, configDir, dataDir: join(root, 'data') };
 }
 
 export async function startTestServer(
   realms: Record<string, object | string>,
   overrides: Partial<ServerSettings> = {},
+  serverConfig?: object,
 ): Promise<TestServer> {
-  const { root, configDir, dataDir } = await writeConfigDir(realms);
+  const { root, configDir, dataDir } = await writeConfigDir(realms, serverConfig);
   const settings: ServerSettings = {
     host: '127.0.0.1',
     port: 0,

@@ -84,6 +84,20 @@ describe('automatic rotation of generated keys', () => {
     expect(set.realms[0].keys.get('ring')!.kid).toBe('ring.v2');
   });
 
+  it('finds a version by its own kid while it is published, so its tokens still verify', async () => {
+    const dir = await rotatingRealm();
+    await at(dir, START);
+    await at(dir, START + 25 * DAY); // v2 is made and pre-published
+    let now = START + 30 * DAY;
+    const set = await loadRealms({ ...dir, env: {}, registry, clock: () => now });
+    const keys = set.realms[0].keys;
+    expect(keys.get('ring.v1')?.kid).toBe('ring.v1');
+    expect(keys.get('ring.v2')?.kid).toBe('ring.v2');
+    expect(keys.get('ring.v3')).toBeUndefined();
+    now = START + 30 * DAY + LIFETIME_MS;
+    expect(keys.get('ring.v1')).toBeUndefined();
+  });
+
   it('defaults pre-publication to 7 days, or half the period when that is shorter', async () => {
     expect((await at(await rotatingRealm({ every_days: 30 }), START)).nextEventAt).toBe(START + 23 * DAY);
     expect((await at(await rotatingRealm({ every_days: 4 }), START)).nextEventAt).toBe(START + 2 * DAY);

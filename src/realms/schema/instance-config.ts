@@ -15,6 +15,7 @@ import {
 import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
 import { AccessTokenConfig } from './access-token-config';
 import { EncryptionConfig, toStringArray } from './encryption-config';
+import { OAuthClientConfig } from './oauth-client-config';
 import { IsStringRecord } from './schema-decorators';
 import { Saml2Config, Saml2ValidationConfig } from './saml2-config';
 import { SignedTokenConfig } from './signed-token-config';
@@ -77,6 +78,13 @@ export class InstanceConfig {
   @IsBoolean()
   @IsOptional()
   persist_issued_tokens: boolean = false;
+
+  /** Clients of `/oauth2{P}/introspect` and `/revoke` (client_secret_basic or client_secret_post). */
+  @Type(() => OAuthClientConfig)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
+  oauth_clients: OAuthClientConfig[] = [];
 
   @Type(() => OidcConfig)
   @ValidateNested()

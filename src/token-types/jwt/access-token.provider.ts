@@ -10,13 +10,17 @@ import type { JsonObject, JsonValue } from '../../plugin-api/json';
 import type {
   ConfigurationCheckContext,
   ConfigurationProblem,
+  IssuedToken,
+  IssuedTokenCheckParams,
   StsInstanceContext,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
 import type { AccessTokenConfig } from '../../realms/schema/access-token-config';
 import { mapAttributes } from '../claim-mapping';
+import { verifyIssuedJwt } from '../issued-jwt-verification';
 import { readAccessTokenRequest } from './access-token-claims';
+import { accessTokenIntrospectionClaims } from './access-token-introspection';
 
 /** Set by the STS alone: neither `claim_map` nor a request's custom claims may touch them. */
 const STS_CLAIMS = ['sub', 'iat', 'nbf', 'jti', 'auth_time', 'cnf', 'act', 'may_act'];
@@ -24,22 +28,26 @@ const STS_CLAIMS = ['sub', 'iat', 'nbf', 'jti', 'auth_time', 'cnf', 'act', 'may_
 const OVERRIDABLE = ['iss', 'aud'];
 
 export class AccessTokenProvider implements TokenProvider {
+  /** The field of validated_token_state / cancelled_token_state carrying a JWT access token. */
+  readonly issuedTokenField = 'jwt';
+
   checkOutputTokenState(state: Readonly<JsonObject>, instance: StsInstanceContext): void {
     readAccessTokenRequest(state, instance.settings.access_token!);
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.access_token!;
     const request = readAccessTokenRequest(outputTokenState, config);
     const now = Math.floor(Date.now() / 1000);
     const { exp: extension, ...mapped } = mapAttributes(config.claim_map, session?.attributes);
+    const exp = now + config.token_lifetime_minutes * 60 + lifetimeExtension(extension);
     const claims: Record<string, JsonValue> = {
       ...request.claims,
       ...(config.issuer && { iss: config.issuer }),
       sub: principal,
       ...(config.audience.length > 0 && { aud: config.audience.length === 1 ? config.audience[0] : config.audience }),
       iat: now,
-      exp: now + config.token_lifetime_minutes * 60 + lifetimeExtension(extension),
+      exp,
       ...(config.jti_length > 0 && { jti: randomId(config.jti_length) }),
       ...(config.client_id_claim_name && request.clientId !== undefined && { [config.client_id_claim_name]: request.clientId }),
       ...(config.scope_claim_name && request.scopes.length > 0 && {
@@ -53,7 +61,23 @@ export class AccessTokenProvider implements TokenProvider {
       includeKid: config.include_kid,
       includeX5t: config.include_x5t,
     });
-    return config.encryption ? encrypterFor(config.encryption).encrypt(signed) : signed;
+    return {
+      token: config.encryption ? await encrypterFor(config.encryption).encrypt(signed) : signed,
+      expiresAt: new Date(exp * 1000),
+      introspectionClaims: accessTokenIntrospectionClaims(claims, config),
+    };
+  }
+
+  verifyIssuedToken({ token, realm, instance }: IssuedTokenCheckParams): Promise<boolean> {
+    const config = instance.settings.access_token;
+    if (!config) return Promise.resolve(false);
+    // A claim_map entry for `iss` overrides the configured issuer per token (PingFederate).
+    const issuerMapped = Object.hasOwn(config.claim_map, 'iss');
+    return verifyIssuedJwt(token, realm, {
+      signingKey: config.signing_key,
+      encryption: config.encryption,
+      issuerMatches: (iss) => issuerMapped || iss === (config.issuer || undefined),
+    });
   }
 
   async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {

@@ -10,10 +10,13 @@ import type { JsonObject } from '../../plugin-api/json';
 import type {
   ConfigurationCheckContext,
   ConfigurationProblem,
+  IssuedToken,
+  IssuedTokenCheckParams,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
 import { mapAttributes } from '../claim-mapping';
+import { verifyIssuedJwt } from '../issued-jwt-verification';
 import { optionalBoolean, optionalString } from '../token-state-fields';
 
 /** Claims the STS sets itself; `claim_map` may not overwrite them. */
@@ -24,6 +27,9 @@ const PROTOCOL_CLAIMS = new Set([
 const MAX_NONCE_LENGTH = 1024;
 
 export class OidcTokenProvider implements TokenProvider {
+  /** PingAM's name for an ID token in validated_token_state / cancelled_token_state. */
+  readonly issuedTokenField = 'oidc_id_token';
+
   checkOutputTokenState(state: Readonly<JsonObject>): void {
     optionalString(state, 'output_token_state', 'nonce', MAX_NONCE_LENGTH);
     if (optionalBoolean(state, 'output_token_state', 'allow_access') === false) {
@@ -31,7 +37,7 @@ export class OidcTokenProvider implements TokenProvider {
     }
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
     const oidc = instance.settings.oidc!;
     const now = Math.floor(Date.now() / 1000);
     const nonce = outputTokenState.nonce as string | undefined;
@@ -49,7 +55,22 @@ export class OidcTokenProvider implements TokenProvider {
       ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
     };
     const signed = await signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
-    return oidc.encryption ? encrypterFor(oidc.encryption).encrypt(signed) : signed;
+    return {
+      token: oidc.encryption ? await encrypterFor(oidc.encryption).encrypt(signed) : signed,
+      expiresAt: new Date(claims.exp * 1000),
+      // No token_type: RFC 7662 means the OAuth access token type there, which an ID token has none of.
+      introspectionClaims: { iss: claims.iss, aud: claims.aud, jti: claims.jti },
+    };
+  }
+
+  verifyIssuedToken({ token, realm, instance }: IssuedTokenCheckParams): Promise<boolean> {
+    const oidc = instance.settings.oidc;
+    if (!oidc) return Promise.resolve(false);
+    return verifyIssuedJwt(token, realm, {
+      signingKey: oidc.signing_key,
+      encryption: oidc.encryption,
+      issuerMatches: (iss) => iss === oidc.issuer,
+    });
   }
 
   async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {

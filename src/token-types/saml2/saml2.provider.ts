@@ -2,13 +2,15 @@
  * Output type SAML2: a SAML 2.0 assertion (`saml2:` instance settings) with BEARER,
  * SENDER_VOUCHES or HOLDER_OF_KEY subject confirmation, signed (enveloped, RSA-SHA256, exclusive
  * c14n) and optionally encrypted to the SP (whole assertion, or NameID and/or attributes).
- * The issued token is the assertion's XML text.
+ * The issued token is the assertion's XML text; it expires at the Conditions' NotOnOrAfter.
  */
 import { DOMImplementation, DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
 import type { JsonObject } from '../../plugin-api/json';
 import type {
   ConfigurationCheckContext,
   ConfigurationProblem,
+  IssuedToken,
+  IssuedTokenCheckParams,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
@@ -18,6 +20,7 @@ import { SAML_NS, XMLNS_NS } from './assertion-namespaces';
 import { buildAssertion, isXmlText } from './assertion-builder';
 import { readSaml2OutputState } from './assertion-output-state';
 import { authnContextClassRef } from './authn-context';
+import { verifyIssuedAssertion } from './issued-assertion-check';
 import { encryptXml, readSpCertificate, SpCertificateError, type SpEncryptionCertificate } from './xml-encryption';
 import { signAssertionXml, xmlSigningKeyProblem } from './xml-signing';
 
@@ -27,11 +30,14 @@ const MAX_ATTRIBUTE_NAME_LENGTH = 1024;
 const spCertificates = new WeakMap<Saml2EncryptionConfig, SpEncryptionCertificate>();
 
 export class Saml2TokenProvider implements TokenProvider {
+  /** PingAM's name for an assertion in validated_token_state / cancelled_token_state. */
+  readonly issuedTokenField = 'saml2_token';
+
   checkOutputTokenState(state: Readonly<JsonObject>): void {
     readSaml2OutputState(state);
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.saml2!;
     const { subjectConfirmation, proofCertificate } = readSaml2OutputState(outputTokenState);
     const doc = buildAssertion({
@@ -47,6 +53,7 @@ export class Saml2TokenProvider implements TokenProvider {
       authnContextClassRef: authnContextClassRef(session?.authenticationMethods),
       attributes: mapAttributes(config.attribute_map, session?.attributes),
     });
+    const facts = issuedFacts(doc, config);
     const encryption = config.encryption;
     const spCertificate = encryption && spCertificateFor(encryption);
     if (encryption && !encryption.encrypt_assertion) await encryptParts(doc, encryption, spCertificate!);
@@ -58,7 +65,13 @@ export class Saml2TokenProvider implements TokenProvider {
       await appendEncrypted(wrapper.documentElement!, xml, spCertificate!);
       xml = new XMLSerializer().serializeToString(wrapper);
     }
-    return xml;
+    return { token: xml, ...facts };
+  }
+
+  verifyIssuedToken({ token, realm, instance }: IssuedTokenCheckParams): Promise<boolean> {
+    const config = instance.settings.saml2;
+    if (!config) return Promise.resolve(false);
+    return verifyIssuedAssertion(token, config.signing_key === undefined ? undefined : realm.keys.get(config.signing_key), config.issuer);
   }
 
   async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
@@ -91,6 +104,16 @@ export class Saml2TokenProvider implements TokenProvider {
     }
     return problems;
   }
+}
+
+/** Expiry and introspection claims, read from the assertion as built (before any encryption hides them). */
+function issuedFacts(doc: Document, config: Saml2Config): Omit<IssuedToken, 'token'> {
+  const assertion = doc.documentElement!;
+  const conditions = doc.getElementsByTagNameNS(SAML_NS, 'Conditions')[0]!;
+  return {
+    expiresAt: new Date(conditions.getAttribute('NotOnOrAfter')!),
+    introspectionClaims: { iss: config.issuer, aud: config.sp_entity_id, jti: assertion.getAttribute('ID')! },
+  };
 }
 
 /** Values written verbatim into every assertion must be representable in XML. */

@@ -7,8 +7,8 @@
  * it, allowed algorithms only, no comments); the issuer must be trusted; the signature is verified
  * with that IdP's configured certificates only (never KeyInfo); then everything is read from the
  * verified reference alone: validity window and audience (with clock skew), bearer confirmation,
- * NameID, authentication statement, attributes. Last, the assertion ID is remembered until it
- * expires, so the same assertion is accepted once.
+ * NameID, authentication statement, attributes. Last, the assertion ID is remembered in the
+ * shared replay guard until it expires, so the same assertion is accepted once by any node.
  */
 import { InvalidRequestError, InvalidTokenError } from '../../errors/sts-errors';
 import type {
@@ -18,14 +18,13 @@ import type {
   TokenValidator,
   TokenValidatorParams,
 } from '../../plugin-api/token-contract';
-import { replayCache } from '../../tokens/replay-cache';
 import { readAssertion } from './validation-assertion';
 import { locateAssertion, signatureInvalid, verifyAssertion } from './validation-signature';
 import { prepareTrustedIdps, trustedIdpKeysFor } from './validation-trust';
 import { decodeSamlDocument } from './xml-safety';
 
 export class Saml2TokenValidator implements TokenValidator {
-  validateToken({ inputTokenState, instance }: TokenValidatorParams): TokenValidationResult {
+  async validateToken({ inputTokenState, instance, replayGuard }: TokenValidatorParams): Promise<TokenValidationResult> {
     // checkConfiguration guarantees the block and its keys for instances that accept SAML2.
     const config = instance.settings.saml2_validation!;
     const token = inputTokenState.saml2_token;
@@ -47,7 +46,8 @@ export class Saml2TokenValidator implements TokenValidator {
     const read = readAssertion(signed, { audience: config.audience, clockSkewMs, now });
     if (read.issuer !== pending.claimedIssuer) throw signatureInvalid('The signed Issuer differs from the one the keys were chosen for.');
 
-    if (!replayCache.remember(instance.path, `${read.issuer}\u0000${pending.id}`, read.notOnOrAfter + clockSkewMs)) {
+    // Assertion IDs are unique per issuer only; a store outage rejects with a 503, passed on as is.
+    if (!(await replayGuard.firstUse(`${read.issuer}\u0000${pending.id}`, new Date(read.notOnOrAfter + clockSkewMs)))) {
       throw new InvalidTokenError('This assertion has already been used.', { code: 'saml_assertion_replayed' });
     }
     return {

@@ -5,15 +5,18 @@
  * and requested extensions are ignored; the subject is the principal, the SANs come from
  * identity attributes.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { ServiceUnavailableError } from '../../errors/sts-errors';
 import type { JsonObject } from '../../plugin-api/json';
 import type {
   ConfigurationCheckContext,
   ConfigurationProblem,
+  IssuedToken,
+  IssuedTokenCheckParams,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
+import { verifiedOrFalse } from '../issued-token-check';
 import { readCertificateRequest, verifyCertificateRequest, type CsrKeyType } from './csr-request';
 import { caKeyProblem, caSigner } from './issuance-ca';
 import { SAN_TYPES, subjectAltNames } from './issuance-sans';
@@ -32,11 +35,14 @@ const KEY_USAGE: Record<CsrKeyType, number> = {
 };
 
 export class X509IssuanceProvider implements TokenProvider {
+  /** The field of validated_token_state / cancelled_token_state carrying an issued certificate (PEM). */
+  readonly issuedTokenField = 'x509_certificate';
+
   checkOutputTokenState(state: Readonly<JsonObject>): void {
     readCertificateRequest(state);
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<string> {
+  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.x509_issuance!;
     const request = readCertificateRequest(outputTokenState);
     await verifyCertificateRequest(request);
@@ -75,7 +81,26 @@ export class X509IssuanceProvider implements TokenProvider {
       },
       x509Crypto,
     );
-    return certificate.toString('pem');
+    return {
+      token: certificate.toString('pem'),
+      expiresAt: certificate.notAfter,
+      // The CA's distinguished name and the serial number identify a certificate (RFC 5280 4.1.2.2).
+      introspectionClaims: { iss: certificate.issuer, jti: certificate.serialNumber },
+    };
+  }
+
+  /**
+   * The certificate was signed by the instance CA's current key. node checks the signature, as
+   * for certificate chains (certificate-chain.ts), with the key imported at load.
+   */
+  verifyIssuedToken({ token, realm, instance }: IssuedTokenCheckParams): Promise<boolean> {
+    return verifiedOrFalse(() => {
+      const config = instance.settings.x509_issuance;
+      const ca = config && realm.keys.get(config.ca_key);
+      if (!ca?.certificate || !ca.publicKey) return false;
+      const certificate = new X509Certificate(token);
+      return certificate.checkIssued(ca.certificate) && certificate.verify(ca.publicKey);
+    });
   }
 
   async checkConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {

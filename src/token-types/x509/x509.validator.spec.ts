@@ -5,6 +5,7 @@ import type { StsInstanceContext, StsRealmContext, TokenValidatorParams } from '
 import type { InstanceSettings } from '../../plugin-api/settings';
 import { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { makeTestPki, type TestPki } from '../../../test/support/client-certificate-pki';
+import { InMemoryReplayGuard } from '../../../test/support/in-memory-replay-guard';
 import { removeOpensslWorkDir, tempPath } from '../../../test/support/openssl';
 import { X509TokenValidator } from './x509.validator';
 
@@ -35,6 +36,7 @@ function params(config: X509ValidationConfig, chain: Buffer[]): TokenValidatorPa
     inputTokenType: 'X509',
     inputTokenState: { token_type: 'X509' },
     request: { remoteAddress: '127.0.0.1', headers: {}, clientCertificateChain: chain },
+    replayGuard: new InMemoryReplayGuard(),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * SPEC 4.3: `GET /oauth2{P}/jwks` publishes the realm's public signing keys only, and tokens the
- * instances issue verify against it. Also the health endpoints of SPEC 4.4.
+ * instances issue verify against it. (The health endpoints of SPEC 4.4: test/e2e/health.)
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { expectErrorBody } from '../../support/error-body';
@@ -95,19 +95,5 @@ describe('GET /oauth2{P}/jwks', () => {
 
   it.each(['/oauth2/default/other', '/oauth2/default', '/oauth2/jwks'])('answers 404 not_found for %s', async (path) => {
     expectErrorBody(await server.get(path), 404, 'not_found');
-  });
-});
-
-describe('health', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ root: await rootRealm() });
-  });
-  afterAll(() => server.close());
-
-  it.each(['/health/live', '/health/ready'])('GET %s answers 200 {status: UP}', async (path) => {
-    const res = await server.get(path);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'UP' });
   });
 });

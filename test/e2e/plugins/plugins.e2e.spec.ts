@@ -156,12 +156,17 @@ describe('plugins in plugins/', () => {
         { token_type: 'CUSTOM', extra_stuff_for_custom: 'some_useful_information' },
       );
       expect(res.status).toBe(200);
-      expect(decodeCustom(res.body.issued_token)).toEqual({
+      const token = decodeCustom(res.body.issued_token);
+      expect(token).toEqual({
         principal: 'alice',
         input_token_type: 'USERNAME',
         additional_state: null,
         extra_stuff_for_custom: 'some_useful_information',
+        issued_at: expect.any(String),
+        expires_at: expect.any(String),
       });
+      // The example's tokens are good for 10 minutes, and say so.
+      expect(Date.parse(token.expires_at as string) - Date.parse(token.issued_at as string)).toBe(600_000);
       expect(Buffer.from(res.body.issued_token, 'base64').toString()).not.toContain(DEMO_PASSWORD);
     });
 

@@ -1,0 +1,71 @@
+/**
+ * `POST /oauth2{P}/introspect` (RFC 7662) and `POST /oauth2{P}/revoke` (RFC 7009) for the tokens
+ * an instance issued and persisted. Both require an authenticated client of that instance and
+ * see only that instance's tokens. An inactive token is `{"active": false}` and nothing more.
+ */
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConflictError, isStsError, NotFoundError } from '../errors/sts-errors';
+import type { LoadedInstance } from '../realms/loaded-instance';
+import { instanceFromWildcard } from '../realms/instance-route';
+import { RealmRegistry } from '../realms/realm-registry.service';
+import { IssuedTokens } from '../tokens/issued-tokens';
+import { ClientAuthenticator } from './client-authenticator';
+import { clientCredentialsOf } from './client-credentials';
+import { FormBody, formOf } from './form-body';
+import { introspectionAnswer } from './introspection-answer';
+
+const ENDPOINTS = ['introspect', 'revoke'] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+
+@Controller('oauth2')
+export class OAuthController {
+  constructor(
+    private readonly realms: RealmRegistry,
+    private readonly issuedTokens: IssuedTokens,
+  ) {}
+
+  @Post('*')
+  @HttpCode(200)
+  async post(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<object | undefined> {
+    const { endpoint, target } = this.route(request);
+    const form = formOf(body);
+    await this.authenticate(target, request, reply, form);
+    requirePersistence(target);
+    const token = form.required('token');
+    form.single('token_type_hint'); // RFC 7009/7662: a hint only; one store holds every type.
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (endpoint === 'revoke') {
+      await this.issuedTokens.forget(target, token);
+      return undefined; // RFC 7009 section 2.2: 200 whether or not the token was known.
+    }
+    const record = await this.issuedTokens.lookup(target, token);
+    return record ? introspectionAnswer(record) : { active: false };
+  }
+
+  private route(request: FastifyRequest): { endpoint: Endpoint; target: LoadedInstance } {
+    const wildcard = (request.params as Record<string, string | undefined>)['*'] ?? '';
+    const endpoint = ENDPOINTS.find((name) => wildcard.replace(/\/$/, '').endsWith(`/${name}`));
+    if (!endpoint) throw new NotFoundError('No such endpoint.');
+    return { endpoint, target: instanceFromWildcard(this.realms, request, `/${endpoint}`) };
+  }
+
+  private async authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<void> {
+    try {
+      const credentials = clientCredentialsOf(request.headers.authorization, form);
+      await ClientAuthenticator.of(target.instance.settings).authenticate(credentials);
+    } catch (error) {
+      // RFC 6749 section 5.2: a 401 for a client names the scheme it may use.
+      if (isStsError(error) && error.status === 401) reply.header('www-authenticate', `Basic realm="${target.instance.path}"`);
+      throw error;
+    }
+  }
+}
+
+function requirePersistence(target: LoadedInstance): void {
+  if (!target.instance.settings.persist_issued_tokens) {
+    throw new ConflictError(`Instance ${target.instance.path} does not persist issued tokens, so it cannot introspect or revoke them.`, {
+      code: 'token_persistence_disabled',
+    });
+  }
+}

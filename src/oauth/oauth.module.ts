@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { RealmsModule } from '../realms/realms.module';
+import { TransformModule } from '../transform/transform.module';
+import { OAuthController } from './oauth.controller';
+
+@Module({ imports: [RealmsModule, TransformModule], controllers: [OAuthController] })
+export class OAuthModule {}

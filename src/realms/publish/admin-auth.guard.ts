@@ -1,0 +1,48 @@
+/**
+ * `Authorization: Bearer $STS_ADMIN_TOKEN` on every admin route. The token is compared in
+ * constant time (SHA-256 of both sides, so not even its length leaks) and never repeated back.
+ */
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidTokenError, NotFoundError } from '../../errors/sts-errors';
+import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
+
+const CHALLENGE = 'Bearer realm="sts-publish"';
+
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private readonly logger = new Logger('Publish');
+  private readonly expected: Buffer | undefined;
+
+  constructor(@Inject(SERVER_SETTINGS) settings: ServerSettings) {
+    this.expected = settings.adminToken ? digest(settings.adminToken) : undefined;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    // The module leaves the routes out without a token; this keeps them shut if it ever did not.
+    if (!this.expected) throw new NotFoundError('No such endpoint.');
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const presented = bearerToken(request.headers.authorization);
+    if (presented !== undefined && timingSafeEqual(digest(presented), this.expected)) return true;
+
+    // For the security log: who tried, never with what.
+    this.logger.warn(`Admin API refused ${request.method} ${request.url} from ${request.ip}: ${presented === undefined ? 'no bearer token' : 'wrong token'}`);
+
+    // RFC 6750 section 3: a challenge always; error="invalid_token" only when a token was sent.
+    const challenge = presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"`;
+    void http.getResponse<FastifyReply>().header('www-authenticate', challenge);
+    throw new InvalidTokenError('The admin API needs Authorization: Bearer with the server\'s admin token.', { code: 'admin_unauthorized' });
+  }
+}
+
+/** The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); undefined for anything else. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}

@@ -1,0 +1,137 @@
+/**
+ * Creates, changes and removes STS instances in their realm files, for the admin API (SPEC 4.4).
+ * A change is validated by the realm loader exactly as the files are, written atomically, and
+ * live (reloaded) before the call returns. Changes run one at a time, so two never edit the same
+ * file from the same starting point.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/sts-errors';
+import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
+import { TokenTypeRegistry } from '../../transform/token-type-registry';
+import { ConfigError, ConfigProblem, formatConfigProblem } from '../config-problem';
+import type { LoadedRealm } from '../loaded-instance';
+import { RealmRegistry } from '../realm-registry.service';
+import { loadRealms } from '../realm-loader';
+import { writeFileAtomic } from './atomic-file-writer';
+import { InstanceAddress, InstanceState, pathOf, PublishedState } from './instance-state';
+import { RealmDocument } from './realm-document';
+
+/** More problems than this are counted, not listed: the message stays readable. */
+const MAX_LISTED_PROBLEMS = 20;
+
+@Injectable()
+export class InstancePublisher {
+  private readonly logger = new Logger('Publish');
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
+    private readonly realms: RealmRegistry,
+    private readonly tokenTypes: TokenTypeRegistry,
+  ) {}
+
+  /**
+   * Every instance being served, keyed by path, as written in its realm file (defaults not filled
+   * in), so what GET answers can be PUT back unchanged.
+   */
+  list(): Record<string, PublishedState> {
+    const listed: Record<string, PublishedState> = {};
+    for (const loaded of this.realms.realmSet?.instances ?? []) {
+      listed[loaded.instance.path] = publishedState(loaded.realm, loaded.instance.name);
+    }
+    return listed;
+  }
+
+  read(address: InstanceAddress): PublishedState {
+    const realm = this.realm(address.realm);
+    const loaded = this.realms.instance(pathOf(address));
+    if (!loaded) throw new NotFoundError(`No STS instance ${pathOf(address)}.`, { code: 'instance_not_found' });
+    return publishedState(realm, loaded.instance.name);
+  }
+
+  create(state: InstanceState): Promise<string> {
+    return this.change(state, 'created', (document) => document.add(state.name, state.settings, pathOf(state)));
+  }
+
+  update(state: InstanceState): Promise<string> {
+    return this.change(state, 'updated', (document) => document.replace(state.name, state.settings, pathOf(state)));
+  }
+
+  remove(address: InstanceAddress): Promise<string> {
+    return this.change(address, 'deleted', (document) => document.remove(address.name, pathOf(address)));
+  }
+
+  private change(address: InstanceAddress, done: string, edit: (document: RealmDocument) => void): Promise<string> {
+    const run = this.queue.then(async () => {
+      const realm = this.realm(address.realm);
+      const document = RealmDocument.parse(await this.readRealmFile(realm), realm.path, realm.file);
+      edit(document);
+      const text = document.toString();
+      await this.validate(realm, text);
+      await writeFileAtomic(realm.filePath, text);
+      await this.apply();
+      this.logger.log(`Instance ${pathOf(address)} ${done} in ${realm.file}`);
+      return pathOf(address);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Realms are the ones being served: a realm file not (yet) loaded is not known here. */
+  private realm(path: string): LoadedRealm {
+    const realm = this.realms.realmSet?.realms.find((r) => r.path === path);
+    if (!realm) throw new NotFoundError(`No realm ${path}.`, { code: 'realm_not_found' });
+    return realm;
+  }
+
+  private async readRealmFile(realm: LoadedRealm): Promise<string> {
+    try {
+      return await readFile(realm.filePath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new ConflictError(`The realm file ${realm.file} of realm ${realm.path} is gone from disk; reload the configuration first.`, {
+        code: 'realm_file_changed',
+      });
+    }
+  }
+
+  /** The whole configuration with the edited file, through the loader that loads the files. */
+  private async validate(realm: LoadedRealm, text: string): Promise<void> {
+    const { configDir, dataDir } = this.settings;
+    const overrides = new Map([[realm.filePath, text]]);
+    try {
+      await loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes, overrides });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new InvalidRequestError(`The instance configuration is invalid: ${describe(error.problems, realm.file)}`, {
+        code: 'invalid_instance_state',
+      });
+    }
+  }
+
+  /** Makes the written file live before answering; the watcher may reload it again, which is harmless. */
+  private async apply(): Promise<void> {
+    const outcome = await this.realms.reload();
+    if (outcome.applied) return;
+    // Only a concurrent edit of the files on disk gets here: the same content just passed validation.
+    throw new ConflictError(
+      `The realm file was written, but the configuration on disk did not load, so the previous one is still served: ${describe(outcome.error.problems, '')}`,
+      { code: 'configuration_not_applied' },
+    );
+  }
+}
+
+function publishedState(realm: LoadedRealm, name: string): PublishedState {
+  const instances = (realm.fileContent as { instances: Record<string, Record<string, unknown>> }).instances;
+  return { realm: realm.path, name, ...structuredClone(instances[name]) };
+}
+
+/** Problems in the edited file by key path alone (`instances.x.oidc.signing_key: ...`), others with their file. */
+function describe(problems: readonly ConfigProblem[], file: string): string {
+  const listed = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((problem) => (problem.file === file && problem.path ? `${problem.path}: ${problem.message}` : formatConfigProblem(problem)));
+  const more = problems.length - listed.length;
+  return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}

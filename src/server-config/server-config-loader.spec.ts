@@ -1,0 +1,212 @@
+import 'reflect-metadata';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError } from '../realms/config-problem';
+import type { ServerConfig } from './server-config';
+import { loadServerConfig } from './server-config-loader';
+
+let root: string;
+let configDir: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sts-server-config-'));
+  configDir = join(root, 'config');
+  await mkdir(configDir);
+  // Messages show paths relative to the working directory: pretend to run from `root`.
+  jest.spyOn(process, 'cwd').mockReturnValue(root);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await rm(root, { recursive: true, force: true });
+});
+
+const DEFAULTS: ServerConfig = {
+  file: 'config/server.yaml',
+  tokenStore: {
+    defaultTokenLifetimeSeconds: 3600,
+    purgeIntervalSeconds: 60,
+    backend: { type: 'sqlite', file: 'tokens.sqlite' },
+  },
+};
+
+async function writeServerYaml(content: object | string): Promise<void> {
+  await writeFile(join(configDir, 'server.yaml'), typeof content === 'string' ? content : stringify(content));
+}
+
+async function load(content: object | string, env: NodeJS.ProcessEnv = {}): Promise<ServerConfig> {
+  await writeServerYaml(content);
+  return loadServerConfig(configDir, env);
+}
+
+/** The ConfigError `content` is refused with; also checks the printed form names file and key path. */
+async function refusal(content: object | string, env: NodeJS.ProcessEnv = {}): Promise<ConfigError> {
+  await writeServerYaml(content);
+  let caught: unknown;
+  try {
+    loadServerConfig(configDir, env);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  const error = caught as ConfigError;
+  for (const problem of error.problems) {
+    expect(problem.file).toBe('config/server.yaml');
+    expect(error.message).toContain(problem.path ? `config/server.yaml: ${problem.path}: ${problem.message}` : `config/server.yaml: ${problem.message}`);
+  }
+  return error;
+}
+
+function problemsOf(error: ConfigError): { path: string; message: string }[] {
+  return error.problems.map(({ path, message }) => ({ path, message }));
+}
+
+describe('loadServerConfig', () => {
+  it('answers the defaults when server.yaml is absent', () => {
+    expect(loadServerConfig(configDir, {})).toEqual(DEFAULTS);
+  });
+
+  it('answers the defaults for an empty file, an empty section, or keys without values', async () => {
+    expect(await load('')).toEqual(DEFAULTS);
+    expect(await load('# only a comment\n')).toEqual(DEFAULTS);
+    expect(await load({ token_store: {} })).toEqual(DEFAULTS);
+    expect(await load('token_store:\n  sqlite:\n  purge_interval_seconds:\n')).toEqual(DEFAULTS);
+  });
+
+  it('reads every key of a SQLite store', async () => {
+    const config = await load({
+      token_store: {
+        type: 'sqlite',
+        default_token_lifetime_seconds: 900,
+        purge_interval_seconds: 5,
+        sqlite: { file: '/var/lib/sts/tokens.db' },
+      },
+    });
+    expect(config.tokenStore).toEqual({
+      defaultTokenLifetimeSeconds: 900,
+      purgeIntervalSeconds: 5,
+      backend: { type: 'sqlite', file: '/var/lib/sts/tokens.db' },
+    });
+  });
+
+  it('reads every key of a Redis store', async () => {
+    const config = await load({
+      token_store: {
+        type: 'redis',
+        default_token_lifetime_seconds: 120,
+        purge_interval_seconds: 30,
+        redis: { url: 'rediss://cache.internal:6380/2', key_prefix: 'eu:', connect_timeout_ms: 500, command_timeout_ms: 250 },
+      },
+    });
+    expect(config.tokenStore).toEqual({
+      defaultTokenLifetimeSeconds: 120,
+      purgeIntervalSeconds: 30,
+      backend: { type: 'redis', url: 'rediss://cache.internal:6380/2', keyPrefix: 'eu:', connectTimeoutMs: 500, commandTimeoutMs: 250 },
+    });
+  });
+
+  it('applies the Redis defaults and takes the URL from the variable url_env names', async () => {
+    const config = await load(
+      { token_store: { type: 'redis', redis: { url_env: 'STS_REDIS_URL' } } },
+      { STS_REDIS_URL: 'redis://:pw@10.0.0.5:6379/0' },
+    );
+    expect(config.tokenStore.backend).toEqual({
+      type: 'redis',
+      url: 'redis://:pw@10.0.0.5:6379/0',
+      keyPrefix: 'sts:',
+      connectTimeoutMs: 2000,
+      commandTimeoutMs: 1000,
+    });
+  });
+
+  it('ignores a redis section while the type is sqlite', async () => {
+    const config = await load({ token_store: { redis: { key_prefix: 'x:' } } });
+    expect(config.tokenStore.backend).toEqual({ type: 'sqlite', file: 'tokens.sqlite' });
+  });
+
+  it.each([
+    [{ cache: {} }, 'cache'],
+    [{ token_store: { typ: 'sqlite' } }, 'token_store.typ'],
+    [{ token_store: { sqlite: { path: 'x.db' } } }, 'token_store.sqlite.path'],
+    [{ token_store: { type: 'redis', redis: { url: 'redis://h:1/0', password: 'pw' } } }, 'token_store.redis.password'],
+  ])('refuses the unknown key in %j', async (content, path) => {
+    expect(problemsOf(await refusal(content))).toEqual([{ path, message: 'unknown key' }]);
+  });
+
+  it.each([
+    [{ token_store: { type: 'memcached' } }, 'token_store.type', /one of: sqlite, redis/],
+    [{ token_store: { purge_interval_seconds: '60' } }, 'token_store.purge_interval_seconds', /integer/],
+    [{ token_store: { purge_interval_seconds: 0 } }, 'token_store.purge_interval_seconds', /not be less than 1/],
+    [{ token_store: { default_token_lifetime_seconds: 1.5 } }, 'token_store.default_token_lifetime_seconds', /integer/],
+    [{ token_store: { sqlite: { file: '' } } }, 'token_store.sqlite.file', /must not be empty/],
+    [{ token_store: { sqlite: { file: 7 } } }, 'token_store.sqlite.file', /string/],
+    [{ token_store: { sqlite: 'tokens.db' } }, 'token_store.sqlite', /object/],
+    [{ token_store: ['sqlite'] }, 'token_store', /object/],
+    [{ token_store: { type: 'redis', redis: { url: 'http://h:6379' } } }, 'token_store.redis.url', /redis:\/\/ or rediss:\/\//],
+    [{ token_store: { type: 'redis', redis: { url_env: 'NOT-A-NAME' } } }, 'token_store.redis.url_env', /name of an environment variable/],
+    [{ token_store: { type: 'redis', redis: { url: 'redis://h/0', command_timeout_ms: 'fast' } } }, 'token_store.redis.command_timeout_ms', /integer/],
+  ])('refuses the wrong value in %j', async (content, path, message) => {
+    const problems = problemsOf(await refusal(content));
+    expect(problems).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it('refuses a file that is not a mapping', async () => {
+    expect(problemsOf(await refusal('- a\n- b\n'))).toEqual([{ path: '', message: 'must be a mapping of keys to values' }]);
+  });
+
+  it('refuses type redis without url or url_env', async () => {
+    expect(problemsOf(await refusal({ token_store: { type: 'redis' } }))).toEqual([
+      { path: 'token_store.redis', message: expect.stringMatching(/required when type is redis.*url or url_env/) },
+    ]);
+    expect(problemsOf(await refusal({ token_store: { type: 'redis', redis: { key_prefix: 'a:' } } }))).toEqual([
+      { path: 'token_store.redis', message: 'give url or url_env' },
+    ]);
+  });
+
+  it('refuses url and url_env together', async () => {
+    const content = { token_store: { type: 'redis', redis: { url: 'redis://h/0', url_env: 'STS_REDIS_URL' } } };
+    expect(problemsOf(await refusal(content, { STS_REDIS_URL: 'redis://h/0' }))).toEqual([
+      { path: 'token_store.redis', message: 'give url or url_env, not both' },
+    ]);
+  });
+
+  it('refuses url_env naming an unset or empty variable', async () => {
+    const content = { token_store: { type: 'redis', redis: { url_env: 'STS_REDIS_URL' } } };
+    for (const env of [{}, { STS_REDIS_URL: '' }]) {
+      expect(problemsOf(await refusal(content, env))).toEqual([
+        { path: 'token_store.redis.url_env', message: 'environment variable STS_REDIS_URL is not set' },
+      ]);
+    }
+  });
+
+  it('refuses a variable that holds no Redis URL, without printing its value', async () => {
+    const content = { token_store: { type: 'redis', redis: { url_env: 'STS_REDIS_URL' } } };
+    const error = await refusal(content, { STS_REDIS_URL: 'secret-password-here' });
+    expect(problemsOf(error)).toEqual([
+      { path: 'token_store.redis.url_env', message: 'environment variable STS_REDIS_URL does not hold a redis:// or rediss:// URL' },
+    ]);
+    expect(error.message).not.toContain('secret-password-here');
+  });
+
+  it('refuses a YAML syntax error and a duplicate key, naming the file', async () => {
+    const syntax = await refusal('token_store:\n  type: [sqlite\n');
+    expect(syntax.problems.length).toBeGreaterThan(0);
+    expect(syntax.problems[0]).toMatchObject({ path: '', message: expect.stringMatching(/^YAML: /) });
+
+    const duplicate = await refusal('token_store:\n  type: sqlite\n  type: redis\n');
+    expect(duplicate.problems[0]).toMatchObject({ path: '', message: expect.stringMatching(/^YAML: .*unique/i) });
+  });
+
+  it('names server.yaml by its absolute path when the config directory is outside the working directory', async () => {
+    jest.spyOn(process, 'cwd').mockReturnValue(join(root, 'elsewhere', 'deeper'));
+    await writeServerYaml({ token_store: { type: 'nope' } });
+    expect(() => loadServerConfig(configDir, {})).toThrow(`${join(configDir, 'server.yaml')}: token_store.type: `);
+  });
+
+  it('refuses a server.yaml it cannot read', async () => {
+    await mkdir(join(configDir, 'server.yaml'));
+    expect(() => loadServerConfig(configDir, {})).toThrow('config/server.yaml: cannot read the file (EISDIR)');
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Reads and checks `<STS_CONFIG_DIR>/server.yaml` the way realm files are checked: unknown keys
+ * and wrong types are refused, each problem naming file and key path. The file is optional.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { displayPath } from '../common/display-path';
+import { ConfigError } from '../realms/config-problem';
+import { validateSchema } from '../realms/schema-validation';
+import type { RedisBackendSettings, ServerConfig, SqliteBackendSettings } from './server-config';
+import { REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema } from './server-config-schema';
+
+export const SERVER_CONFIG_FILE_NAME = 'server.yaml';
+
+/** Throws ConfigError when the file cannot be read or parsed, or a value is refused. */
+export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const path = join(configDir, SERVER_CONFIG_FILE_NAME);
+  const file = displayPath(path);
+  const content = readYaml(path, file);
+  const { value, problems } = validateSchema(ServerConfigSchema, content, file, '');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const store = value.token_store;
+  const backend: SqliteBackendSettings | RedisBackendSettings =
+    store.type === 'redis' ? redisBackend(store.redis, env, file) : { type: 'sqlite', file: store.sqlite.file };
+  return {
+    file,
+    tokenStore: {
+      defaultTokenLifetimeSeconds: store.default_token_lifetime_seconds,
+      purgeIntervalSeconds: store.purge_interval_seconds,
+      backend,
+    },
+  };
+}
+
+/** The file's content as plain data; an absent or empty file is an empty mapping (all defaults). */
+function readYaml(path: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    throw new ConfigError([{ file, path: '', message: `cannot read the file (${code ?? 'error'})` }]);
+  }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((e) => ({ file, path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
+  }
+  return document.toJS({ maxAliasCount: 100 }) ?? {};
+}
+
+function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEnv, file: string): RedisBackendSettings {
+  const problem = (path: string, message: string): never => {
+    throw new ConfigError([{ file, path: `token_store.redis${path}`, message }]);
+  };
+  if (!redis) return problem('', 'required when type is redis (give url or url_env)');
+  if (redis.url !== undefined && redis.url_env !== undefined) return problem('', 'give url or url_env, not both');
+  let url = redis.url;
+  if (url === undefined) {
+    if (redis.url_env === undefined) return problem('', 'give url or url_env');
+    url = env[redis.url_env];
+    // The value may hold a password: say what is wrong with it, never show it.
+    if (!url) return problem('.url_env', `environment variable ${redis.url_env} is not set`);
+    if (!REDIS_URL_PATTERN.test(url)) return problem('.url_env', `environment variable ${redis.url_env} does not hold a redis:// or rediss:// URL`);
+  }
+  return {
+    type: 'redis',
+    url,
+    keyPrefix: redis.key_prefix,
+    connectTimeoutMs: redis.connect_timeout_ms,
+    commandTimeoutMs: redis.command_timeout_ms,
+  };
+}

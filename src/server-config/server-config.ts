@@ -1,0 +1,33 @@
+/** The server-level configuration (`server.yaml`) as the rest of the server uses it: checked, defaults applied. */
+
+export interface ServerConfig {
+  /** `server.yaml` as shown in messages (relative to the working directory when inside it), present or not. */
+  readonly file: string;
+  readonly tokenStore: TokenStoreSettings;
+}
+
+export interface TokenStoreSettings {
+  /** Lifetime of an issued-token record when the token provider gives no expiry. */
+  readonly defaultTokenLifetimeSeconds: number;
+  /** How often expired records and replay keys are deleted (SQLite; Redis expires keys itself). */
+  readonly purgeIntervalSeconds: number;
+  readonly backend: SqliteBackendSettings | RedisBackendSettings;
+}
+
+export interface SqliteBackendSettings {
+  readonly type: 'sqlite';
+  /** As written; relative paths are relative to STS_DATA_DIR. */
+  readonly file: string;
+}
+
+export interface RedisBackendSettings {
+  readonly type: 'redis';
+  /** From `url`, or from the environment variable `url_env` names; may hold a password, never log it. */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+}
+
+/** Nest injection token of the process's ServerConfig. */
+export const SERVER_CONFIG = Symbol('ServerConfig');

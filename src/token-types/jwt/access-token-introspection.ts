@@ -1,0 +1,31 @@
+/** What an RFC 7662 introspection answer shows of a JWT access token, read from its own claims. */
+import type { JsonValue } from '../../plugin-api/json';
+import type { AccessTokenConfig } from '../../realms/schema/access-token-config';
+
+export function accessTokenIntrospectionClaims(
+  claims: Readonly<Record<string, JsonValue>>,
+  config: AccessTokenConfig,
+): Record<string, JsonValue> {
+  // The client id and scope claims may be renamed, or left out with an empty name.
+  const named = (name: string): JsonValue | undefined => (name ? claims[name] : undefined);
+  const scope = scopeText(named(config.scope_claim_name));
+  const clientId = named(config.client_id_claim_name);
+  return {
+    ...(typeof claims.iss === 'string' && { iss: claims.iss }),
+    ...(isAudience(claims.aud) && { aud: claims.aud }),
+    ...(scope !== undefined && { scope }),
+    ...(typeof clientId === 'string' && { client_id: clientId }),
+    ...(typeof claims.jti === 'string' && { jti: claims.jti }),
+  };
+}
+
+/** RFC 7662 `scope` is always space-delimited, whether the token carries a string or an array. */
+function scopeText(value: JsonValue | undefined): string | undefined {
+  if (typeof value === 'string') return value || undefined;
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value.join(' ');
+  return undefined;
+}
+
+function isAudience(value: JsonValue | undefined): value is string | string[] {
+  return typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { decodeJwt } from 'jose';
+import type { StsInstanceContext, StsRealmContext } from '../../plugin-api/token-contract';
+import { OidcConfig } from '../../realms/schema/instance-config';
+import * as fixtures from '../../../test/support/token-provider-fixtures';
+import { OidcTokenProvider } from './oidc.provider';
+
+const provider = new OidcTokenProvider();
+let keyDir: ReturnType<typeof fixtures.makeKeyDir>;
+let realm: StsRealmContext;
+
+const oidcInstance = (overrides: Partial<OidcConfig> = {}): StsInstanceContext =>
+  fixtures.instanceWith({
+    oidc: Object.assign(new OidcConfig(), {
+      issuer: 'https://sts.test',
+      audience: ['rp'],
+      token_lifetime_seconds: 300,
+      signature_algorithm: 'ES256',
+      signing_key: 'ec-1',
+      ...overrides,
+    }),
+  });
+const { issue, verify } = fixtures.providerHarness(provider, { tokenType: 'OPENIDCONNECT', instance: oidcInstance, realm: () => realm });
+const ecKey = (kid: string) => fixtures.loadTestKey({ kid, use: 'sig', generate: { type: 'ec', curve: 'P-256' } }, keyDir.dir);
+
+beforeAll(async () => {
+  keyDir = fixtures.makeKeyDir();
+  realm = fixtures.realmWith([await ecKey('ec-1')], keyDir.dir);
+});
+afterAll(() => keyDir.remove());
+
+describe('OidcTokenProvider, contract 1.1', () => {
+  it('carries its tokens in validated_token_state.oidc_id_token, as PingAM does', () => {
+    expect(provider.issuedTokenField).toBe('oidc_id_token');
+  });
+
+  it('returns the ID token with its own exp as expiresAt, and iss, aud and jti for introspection', async () => {
+    const issued = await issue();
+    const claims = decodeJwt(issued.token);
+    expect(issued.expiresAt).toEqual(new Date(claims.exp! * 1000));
+    expect(claims.exp! - claims.iat!).toBe(300);
+    expect(claims.jti).toEqual(expect.any(String));
+    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', aud: 'rp', jti: claims.jti });
+  });
+
+  it('verifies a token it has just issued', async () => {
+    expect(await verify((await issue()).token)).toBe(true);
+  });
+
+  it('refuses a token whose signature was changed', async () => {
+    expect(await verify(fixtures.flipCharacter((await issue()).token, -20))).toBe(false);
+  });
+
+  it('refuses a token signed by another key under the same kid', async () => {
+    const impostor = { ...(await ecKey('ec-other')), kid: 'ec-1' };
+    expect(await verify((await issue({ realm: fixtures.realmWith([impostor], keyDir.dir) })).token)).toBe(false);
+  });
+
+  it('refuses a token once the instance issues under another issuer', async () => {
+    expect(await verify((await issue()).token, { instance: oidcInstance({ issuer: 'https://new.sts.test' }) })).toBe(false);
+  });
+
+  fixtures.itAnswersFalseForGarbage((token) => verify(token));
+});

@@ -1,0 +1,151 @@
+/**
+ * TokenStore in Redis (ioredis), shared by several nodes. Keys expire by Redis TTL (PXAT), so
+ * there is nothing to purge. While Redis is down every call fails at once with
+ * TokenStoreUnavailableError (nothing is queued), and the client keeps reconnecting in the
+ * background, so the node recovers by itself.
+ */
+import { Logger, type LoggerService } from '@nestjs/common';
+import Redis from 'ioredis';
+import { TokenStoreUnavailableError } from '../errors/sts-errors';
+import type { IssuedTokenRecord, TokenStore } from './token-store';
+
+export interface RedisTokenStoreOptions {
+  /** `redis://[user:password@]host:port/db` or `rediss://...`; may hold a password, never logged. */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+}
+
+/** Delay before reconnect attempt n: quick at first, then once a second, forever. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * 100, 1000);
+}
+
+export class RedisTokenStore implements TokenStore {
+  private readonly client: Redis;
+  /** Connection state as last logged, so a loss and a recovery are each logged once. */
+  private reachable: boolean | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly options: RedisTokenStoreOptions,
+    private readonly logger: Pick<LoggerService, 'log' | 'warn'> = new Logger('TokenStore'),
+  ) {
+    this.client = new Redis(options.url, {
+      connectTimeout: options.connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs,
+      // Fail fast instead of queueing while disconnected: a request must not hang on Redis.
+      enableOfflineQueue: false,
+      // A command in flight when the connection drops fails at once, and is never sent again
+      // after the reconnect: a resent SET NX would turn the caller's retry into a "replay".
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      retryStrategy: reconnectDelayMs,
+      // How long close() lets a socket end gracefully; ioredis arms this timer even for a socket
+      // that is already gone (while reconnecting), and it holds the process open until it fires.
+      disconnectTimeout: 200,
+    });
+    // Without an 'error' listener a connection error would be thrown by the EventEmitter.
+    this.client.on('error', (error: Error) => this.markDown(error));
+    this.client.on('close', () => this.markDown());
+    this.client.on('ready', () => this.markUp());
+  }
+
+  async saveIssued(hash: string, record: IssuedTokenRecord): Promise<void> {
+    // PXAT in the past would be an error or an instantly deleted key; there is nothing to keep.
+    if (record.expiresAt <= Date.now()) return;
+    // The fields of the interface only, as SQLite keeps them (an absent `claims` stays absent).
+    const { instance, tokenType, principal, issuedAt, expiresAt, claims } = record;
+    const json = JSON.stringify({ instance, tokenType, principal, issuedAt, expiresAt, claims });
+    await this.command(() => this.client.set(this.issuedKey(hash), json, 'PXAT', expiresAt));
+  }
+
+  async findIssued(hash: string, now: number): Promise<IssuedTokenRecord | undefined> {
+    const json = await this.command(() => this.client.get(this.issuedKey(hash)));
+    const record = json === null ? undefined : this.parse(json);
+    // Redis expires by its own clock; `now` is the caller's.
+    return record && record.expiresAt > now ? record : undefined;
+  }
+
+  async removeIssued(hash: string, now: number): Promise<boolean> {
+    const json = await this.command(() => this.client.getdel(this.issuedKey(hash)));
+    return json !== null && this.parse(json).expiresAt > now;
+  }
+
+  async firstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
+    if (expiresAt <= now) return true; // Never remembered: it is expired already.
+    // NX makes it atomic across nodes: only the first SET of a live key answers OK.
+    const reply = await this.command(() => this.client.set(this.replayKey(key), '1', 'PXAT', expiresAt, 'NX'));
+    return reply === 'OK';
+  }
+
+  async purgeExpired(_now: number): Promise<number> {
+    return 0; // Redis deletes expired keys itself.
+  }
+
+  async ping(): Promise<void> {
+    await this.command(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    this.closing = true; // A deliberate close is not an outage to log.
+    if (this.client.status === 'end') return;
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+
+  private issuedKey(hash: string): string {
+    return `${this.options.keyPrefix}tok:${hash}`;
+  }
+
+  private replayKey(key: string): string {
+    return `${this.options.keyPrefix}once:${key}`;
+  }
+
+  private parse(json: string): IssuedTokenRecord {
+    try {
+      return JSON.parse(json) as IssuedTokenRecord;
+    } catch (error) {
+      throw new TokenStoreUnavailableError({ cause: error });
+    }
+  }
+
+  private async command<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new TokenStoreUnavailableError({ cause: error });
+    }
+  }
+
+  private markDown(error?: Error): void {
+    if (this.reachable === false || this.closing) return;
+    const first = this.reachable === undefined;
+    this.reachable = false;
+    const reason = error ? `: ${error.message}` : '';
+    this.logger.warn(
+      `${first ? 'Redis is not reachable' : 'Lost the connection to Redis'} at ${this.where()}${reason}; ` +
+        'token-store operations fail with 503 until it is back (stateless transforms keep working); reconnecting',
+    );
+  }
+
+  private markUp(): void {
+    if (this.reachable === false) this.logger.log(`Redis at ${this.where()} is reachable again`);
+    else if (this.reachable === undefined) this.logger.log(`Connected to Redis at ${this.where()}`);
+    this.reachable = true;
+  }
+
+  /** host:port/db of the URL, without credentials. */
+  private where(): string {
+    try {
+      const url = new URL(this.options.url);
+      return `${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+    } catch {
+      return 'the configured URL';
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `_action=validate` and `_action=cancel` (PingAM REST STS): the token state names the type and
+ * carries the token under that type's field (`oidc_id_token`, `saml2_token`, ...). Only instances
+ * that persist issued tokens answer; validate never consumes anything (no replay entry, no use).
+ */
+import { ConflictError, InvalidRequestError } from '../errors/sts-errors';
+import type { JsonObject } from '../plugin-api/json';
+import type { LoadedInstance } from '../realms/loaded-instance';
+import type { IssuedTokens } from '../tokens/issued-tokens';
+import { requiredString } from '../token-types/token-state-fields';
+import type { TokenTypeRegistry } from './token-type-registry';
+
+/** Issued tokens are bounded by the request body limit; this only bounds what is hashed. */
+const MAX_TOKEN_LENGTH = 16 * 1024 * 1024;
+
+export interface ValidateAnswer {
+  readonly token_valid: boolean;
+  readonly principal?: string;
+}
+
+export class IssuedTokenActions {
+  constructor(
+    private readonly registry: TokenTypeRegistry,
+    private readonly issuedTokens: IssuedTokens,
+  ) {}
+
+  async validate(target: LoadedInstance, state: JsonObject): Promise<ValidateAnswer> {
+    const { tokenType, token } = this.tokenOf(target, state, 'validated_token_state');
+    const record = await this.issuedTokens.lookup(target, token, tokenType);
+    return record ? { token_valid: true, principal: record.principal } : { token_valid: false };
+  }
+
+  async cancel(target: LoadedInstance, state: JsonObject): Promise<{ result: string }> {
+    const { tokenType, token } = this.tokenOf(target, state, 'cancelled_token_state');
+    const cancelled = await this.issuedTokens.forget(target, token, tokenType);
+    // Idempotent: a token that is already cancelled, expired or unknown is just as unusable.
+    return { result: cancelled ? `${tokenType} token cancelled successfully.` : `No valid ${tokenType} token matched; nothing to cancel.` };
+  }
+
+  private tokenOf(target: LoadedInstance, state: JsonObject, stateName: string): { tokenType: string; token: string } {
+    const { instance } = target;
+    if (!instance.settings.persist_issued_tokens) {
+      throw new ConflictError(`Instance ${instance.path} does not persist issued tokens, so it cannot validate or cancel them.`, {
+        code: 'token_persistence_disabled',
+      });
+    }
+    const tokenType = requiredString(state, stateName, 'token_type', 64);
+    const resolution = this.registry.resolveProvider(instance.settings, tokenType);
+    if (resolution.status === 'unknown') {
+      throw new InvalidRequestError(`${stateName}.token_type ${JSON.stringify(tokenType)} is not a type this STS issues.`, {
+        code: 'unknown_token_type',
+      });
+    }
+    // An unavailable plugin still has a field name we cannot learn: `token` is the default.
+    const field = resolution.status === 'ready' ? (resolution.handler.issuedTokenField ?? 'token') : 'token';
+    return { tokenType, token: requiredString(state, stateName, field, MAX_TOKEN_LENGTH) };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Runs a throw-away redis-server (no persistence) on a free port for the token-store tests, and
+ * stops, restarts (same port) or freezes it to play a Redis outage.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { freePort, within } from './spawned-server';
+
+const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+const START_TIMEOUT_MS = 10_000;
+
+export interface RedisTestServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>/0` */
+  readonly url: string;
+  /** Stops the server (SIGTERM, SIGKILL after 5 s); its data is gone. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; resolves once it answers PING. */
+  restart(): Promise<void>;
+  /** SIGSTOP: the port stays open, nothing answers (a hung server). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts redis-server on a free port; fails (never skips) when redis-server is not installed. */
+export async function startRedisServer(): Promise<RedisTestServer> {
+  if (!existsSync(REDIS_SERVER)) {
+    throw new Error(`${REDIS_SERVER} is missing: install the Debian package redis-server (.ci/run does) to run the Redis token-store tests`);
+  }
+  // Another process may take the port between freePort() and redis-server's bind: try again.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      let child = await launch(port);
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}/0`,
+        stop: () => terminate(child),
+        restart: async () => {
+          await terminate(child);
+          child = await launch(port);
+        },
+        freeze: () => child.kill('SIGSTOP'),
+        thaw: () => child.kill('SIGCONT'),
+      };
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Kills every redis-server this test file started and did not stop; for afterAll. */
+export function stopAllRedisServers(): void {
+  for (const child of running) {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  }
+}
+
+async function launch(port: number): Promise<ChildProcess> {
+  const args = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning'];
+  // cwd in tmp: should it ever write a dump file, not into the repository.
+  const child = spawn(REDIS_SERVER, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    running.delete(child);
+  });
+  child.once('error', () => (exited = true));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await answersPing(port))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server on port ${port} did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGCONT'); // A frozen server cannot handle SIGTERM.
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  try {
+    await within(exited, 10_000, 'redis-server exit');
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
+/** True when something on the port answers `PING` with `+PONG`. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
+  });
+}
