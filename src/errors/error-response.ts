@@ -39,6 +39,23 @@ export function toErrorBody(error: unknown): ErrorBody {
   return body(500, 'internal_error', GENERIC_500);
 }
 
+/**
+ * Marks errors rendered in the RFC 6749 section 5.2 shape `{error, error_description}` instead:
+ * the token endpoint's, which OAuth clients parse (every other endpoint keeps SPEC 4.2).
+ */
+export const OAUTH_ERROR_SHAPE = Symbol.for('rest-sts.oauth-error-shape');
+
+export interface OAuthErrorBody {
+  error: string;
+  error_description: string;
+}
+
+/** The RFC 6749 body and status for an error so marked; undefined for every other error. */
+export function toOAuthErrorBody(error: unknown): { status: number; body: OAuthErrorBody } | undefined {
+  if (!isStsError(error) || (error as unknown as Record<symbol, unknown>)[OAUTH_ERROR_SHAPE] !== true) return undefined;
+  return { status: error.status, body: { error: error.code, error_description: error.status === 500 ? GENERIC_500 : error.message } };
+}
+
 function body(status: number, error: string, message: string): ErrorBody {
   return { code: status, reason: STATUS_CODES[status] ?? 'Error', message, error };
 }

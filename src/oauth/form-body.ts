@@ -19,6 +19,11 @@ export class FormBody {
     return values[0];
   }
 
+  /** Every value of a parameter that may repeat (RFC 8693 `audience`, `resource`). */
+  all(name: string): string[] {
+    return this.params.getAll(name);
+  }
+
   required(name: string): string {
     const value = this.single(name);
     if (value === undefined || value.length === 0) throw new InvalidRequestError(`The parameter ${name} is required.`);

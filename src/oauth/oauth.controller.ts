@@ -1,7 +1,8 @@
 /**
  * `POST /oauth2{P}/introspect` (RFC 7662) and `POST /oauth2{P}/revoke` (RFC 7009) for the tokens
- * an instance issued and persisted. Both require an authenticated client of that instance and
- * see only that instance's tokens. An inactive token is `{"active": false}` and nothing more.
+ * an instance issued and persisted, and `POST /oauth2{P}/token` (RFC 8693 token exchange). All
+ * require an authenticated client of that instance; introspect and revoke see only that
+ * instance's tokens. An inactive token is `{"active": false}` and nothing more.
  */
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,12 +11,17 @@ import type { LoadedInstance } from '../realms/loaded-instance';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { IssuedTokens } from '../tokens/issued-tokens';
+import { clientCertificateChain } from '../transform/client-certificates';
+import { TokenDispatcher } from '../transform/token-dispatcher';
 import { ClientAuthenticator } from './client-authenticator';
 import { clientCredentialsOf } from './client-credentials';
 import { FormBody, formOf } from './form-body';
 import { introspectionAnswer } from './introspection-answer';
+import { issuedFormsOf } from './token-exchange-types';
+import { exchangeToken } from './token-exchange';
+import { toTokenExchangeError } from './token-exchange-error';
 
-const ENDPOINTS = ['introspect', 'revoke'] as const;
+const ENDPOINTS = ['introspect', 'revoke', 'token'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 
 @Controller('oauth2')
@@ -23,12 +29,14 @@ export class OAuthController {
   constructor(
     private readonly realms: RealmRegistry,
     private readonly issuedTokens: IssuedTokens,
+    private readonly dispatcher: TokenDispatcher,
   ) {}
 
   @Post('*')
   @HttpCode(200)
   async post(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<object | undefined> {
     const { endpoint, target } = this.route(request);
+    if (endpoint === 'token') return this.token(target, request, reply, body);
     const form = formOf(body);
     await this.authenticate(target, request, reply, form);
     requirePersistence(target);
@@ -36,11 +44,32 @@ export class OAuthController {
     form.single('token_type_hint'); // RFC 7009/7662: a hint only; one store holds every type.
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     if (endpoint === 'revoke') {
-      await this.issuedTokens.forget(target, token);
+      for (const form of issuedFormsOf(token)) await this.issuedTokens.forget(target, form);
       return undefined; // RFC 7009 section 2.2: 200 whether or not the token was known.
     }
-    const record = await this.issuedTokens.lookup(target, token);
-    return record ? introspectionAnswer(record) : { active: false };
+    for (const form of issuedFormsOf(token)) {
+      const record = await this.issuedTokens.lookup(target, form);
+      if (record) return introspectionAnswer(record);
+    }
+    return { active: false };
+  }
+
+  /** Every failure here is answered in the RFC 6749 section 5.2 shape. */
+  private async token(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<object> {
+    try {
+      const form = formOf(body);
+      const clientId = await this.authenticate(target, request, reply, form);
+      const answer = await exchangeToken(this.dispatcher, {
+        target,
+        clientId,
+        form,
+        request: { remoteAddress: request.ip, headers: request.headers, clientCertificateChain: clientCertificateChain(request) },
+      });
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return answer;
+    } catch (error) {
+      throw toTokenExchangeError(error);
+    }
   }
 
   private route(request: FastifyRequest): { endpoint: Endpoint; target: LoadedInstance } {
@@ -50,10 +79,10 @@ export class OAuthController {
     return { endpoint, target: instanceFromWildcard(this.realms, request, `/${endpoint}`) };
   }
 
-  private async authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<void> {
+  private async authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<string> {
     try {
       const credentials = clientCredentialsOf(request.headers.authorization, form);
-      await ClientAuthenticator.of(target.instance.settings).authenticate(credentials);
+      return await ClientAuthenticator.of(target.instance.settings).authenticate(credentials);
     } catch (error) {
       // RFC 6749 section 5.2: a 401 for a client names the scheme it may use.
       if (isStsError(error) && error.status === 401) reply.header('www-authenticate', `Basic realm="${target.instance.path}"`);

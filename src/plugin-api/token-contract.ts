@@ -121,6 +121,19 @@ export interface TokenProviderParams {
   readonly outputTokenState: Readonly<JsonObject>;
   readonly realm: StsRealmContext;
   readonly instance: StsInstanceContext;
+  /**
+   * Set only by the token endpoint (`POST /oauth2{P}/token`, RFC 8693), never from a request's
+   * `output_token_state`: what the exchange decided the issued token carries.
+   */
+  readonly exchange?: TokenExchangeContext;
+}
+
+/** What an RFC 8693 token exchange asks of the token provider. */
+export interface TokenExchangeContext {
+  /** The audiences the client narrowed to, all within the instance's configured ones; replaces them. */
+  readonly audience?: readonly string[];
+  /** The RFC 8693 section 4.1 `act` claim for delegation: `{sub, iss?, act?}`. */
+  readonly actor?: JsonObject;
 }
 
 /** What a token provider may return instead of the bare token string (contract 1.1). */

@@ -219,6 +219,62 @@ describe('TokenDispatcher', () => {
     });
   });
 
+  describe('exchange (the RFC 8693 token endpoint)', () => {
+    const actorState: JsonObject = { token_type: 'ACT', id: '9' };
+
+    function exchangeSetup(transforms: [string, string][] = [['IN', 'OUT'], ['ACT', 'OUT']], bindings: Partial<InstanceConfig> = {}) {
+      const s = setup();
+      const actorValidator: TokenValidator = {
+        validateToken: (params) => {
+          s.calls.push(`validate-actor ${(params.replayGuard as unknown as { namespace: string }).namespace}`);
+          return { principal: `actor-${params.inputTokenState.id}` };
+        },
+      };
+      const registry = new TokenTypeRegistry([
+        { name: 'builtin', contractVersion: STS_CONTRACT_VERSION, validators: { IN: s.validator, ACT: actorValidator }, providers: { OUT: s.provider } },
+      ]);
+      const record = jest.fn().mockResolvedValue(undefined);
+      const issuedTokens = { record } as unknown as IssuedTokens;
+      const target = instanceWith(transforms, bindings);
+      return { ...s, record, target, dispatcher: new TokenDispatcher(registry, { timeoutMs: 10_000, replayGuardFor, issuedTokens }) };
+    }
+
+    it('validates subject and actor, lets the endpoint decide from both, and hands its decision to the provider', async () => {
+      const { dispatcher, target, calls, provider } = exchangeSetup();
+      const decide = jest.fn().mockReturnValue({ audience: ['api'], actor: { sub: 'actor-9' } });
+      const issued = await dispatcher.exchange({ target, inputTokenState: input, actorTokenState: actorState, outputTokenState: output, request, decide });
+      expect(issued).toEqual({ token: 'token-for-user-7' });
+      expect(calls).toEqual(['check-output', 'validate', 'validate-actor /inst ACT', 'create']);
+      expect(decide).toHaveBeenCalledWith(expect.objectContaining({ principal: 'user-7' }), { principal: 'actor-9' });
+      expect(provider.last?.exchange).toEqual({ audience: ['api'], actor: { sub: 'actor-9' } });
+      expect(provider.last?.principal).toBe('user-7');
+    });
+
+    it('refuses an actor token type the instance does not accept for the output, before any validation', async () => {
+      const { dispatcher, target, calls } = exchangeSetup([['IN', 'OUT']]);
+      const error = await rejection(dispatcher.exchange({ target, inputTokenState: input, actorTokenState: actorState, outputTokenState: output, request, decide: () => ({}) }));
+      expect([error.status, error.code]).toEqual([400, 'unsupported_transform']);
+      expect(calls).toEqual([]);
+    });
+
+    it('issues nothing when the endpoint refuses the decision', async () => {
+      const { dispatcher, target, calls } = exchangeSetup();
+      const decide = () => {
+        throw new InvalidTokenError('not permitted');
+      };
+      const error = await rejection(dispatcher.exchange({ target, inputTokenState: input, actorTokenState: actorState, outputTokenState: output, request, decide }));
+      expect(error.message).toBe('not permitted');
+      expect(calls).not.toContain('create');
+    });
+
+    it('records what it issues on a persisting instance, as translate does', async () => {
+      const { dispatcher, record } = exchangeSetup();
+      const target = instanceWith([['IN', 'OUT']], { persist_issued_tokens: true });
+      await dispatcher.exchange({ target, inputTokenState: input, outputTokenState: output, request, decide: () => ({}) });
+      expect(record).toHaveBeenCalledWith(target, 'OUT', 'user-7', { token: 'token-for-user-7' });
+    });
+  });
+
   it('uses the plugin an instance binds a type to, and 503s while that plugin is missing', async () => {
     const { dispatcher, registry } = setup();
     const target = instanceWith([['IN', 'OUT']], { custom_token_validators: { IN: 'my-plugin' } });

@@ -5,7 +5,14 @@
  */
 import { InternalStsError, InvalidRequestError, ServiceUnavailableError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
-import type { IssuedToken, ReplayGuard, StsRequestContext, TokenValidationResult } from '../plugin-api/token-contract';
+import type {
+  IssuedToken,
+  ReplayGuard,
+  StsRequestContext,
+  TokenExchangeContext,
+  TokenValidationResult,
+  TokenValidator,
+} from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import type { IssuedTokens } from '../tokens/issued-tokens';
 import { guardedCall } from './guarded-call';
@@ -16,6 +23,14 @@ export interface TranslateRequest {
   readonly inputTokenState: JsonObject;
   readonly outputTokenState: JsonObject;
   readonly request: StsRequestContext;
+}
+
+/** A token exchange (RFC 8693): the translate flow, plus an optional actor token and what the token endpoint decides. */
+export interface ExchangeRequest extends TranslateRequest {
+  /** The actor token as an input token state; validated like the subject, for the same output type. */
+  readonly actorTokenState?: JsonObject;
+  /** Runs after both tokens validated; returns what the provider gets as `exchange`, or throws to refuse. */
+  readonly decide: (subject: TokenValidationResult, actor: TokenValidationResult | undefined) => TokenExchangeContext;
 }
 
 export interface TokenDispatcherOptions {
@@ -33,24 +48,38 @@ export class TokenDispatcher {
     private readonly options: TokenDispatcherOptions,
   ) {}
 
-  async translate({ target, inputTokenState, outputTokenState, request }: TranslateRequest): Promise<string> {
+  async translate(request: TranslateRequest): Promise<string> {
+    return (await this.issue(request)).token;
+  }
+
+  /** The token endpoint's path: the same checks, validation, provision and recording as translate. */
+  exchange(request: ExchangeRequest): Promise<IssuedToken> {
+    return this.issue(request);
+  }
+
+  private async issue({ target, inputTokenState, outputTokenState, request, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<IssuedToken> {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const outputTokenType = tokenTypeOf(outputTokenState, 'output_token_state');
     const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType);
     const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType);
-    if (!target.supportsTransform(inputTokenType, outputTokenType)) {
-      throw new InvalidRequestError(`Instance ${instance.path} does not support the transform ${inputTokenType} -> ${outputTokenType}.`, {
-        code: 'unsupported_transform',
-      });
-    }
+    checkTransform(target, inputTokenType, outputTokenType);
+    // An actor token is an input too: the instance must accept its type for this output.
+    const actorTokenType = exchange.actorTokenState && tokenTypeOf(exchange.actorTokenState, 'actor_token_state');
+    const actorValidator = actorTokenType ? ready(this.registry.resolveValidator(instance.settings, actorTokenType), actorTokenType) : undefined;
+    if (actorTokenType) checkTransform(target, actorTokenType, outputTokenType);
     await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
 
-    const replayGuard = this.options.replayGuardFor(instance.path, inputTokenType);
-    const result = await this.guarded('token_validation_failed', () =>
-      validator.validateToken({ inputTokenType, inputTokenState, realm, instance, request, replayGuard }),
-    );
-    checkValidationResult(result);
+    const validate = (tokenType: string, tokenState: JsonObject, tokenValidator: TokenValidator) =>
+      this.guarded('token_validation_failed', async () => {
+        const replayGuard = this.options.replayGuardFor(instance.path, tokenType);
+        const validated = await tokenValidator.validateToken({ inputTokenType: tokenType, inputTokenState: tokenState, realm, instance, request, replayGuard });
+        checkValidationResult(validated);
+        return validated;
+      });
+    const result = await validate(inputTokenType, inputTokenState, validator);
+    const actor = actorValidator ? await validate(actorTokenType!, exchange.actorTokenState!, actorValidator) : undefined;
+    const context = exchange.decide?.(result, actor);
 
     const created = await this.guarded('token_issuance_failed', () =>
       provider.createToken({
@@ -63,6 +92,7 @@ export class TokenDispatcher {
         outputTokenState,
         realm,
         instance,
+        ...(context && { exchange: context }),
       }),
     );
     const issued = issuedTokenOf(created);
@@ -71,7 +101,7 @@ export class TokenDispatcher {
       // Recorded before the answer: a token the client holds is always one the store knows.
       await this.options.issuedTokens.record(target, outputTokenType, result.principal, issued);
     }
-    return issued.token;
+    return issued;
   }
 
   private guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
@@ -89,6 +119,14 @@ function issuedTokenOf(created: string | IssuedToken): IssuedToken {
     throw new InternalStsError('The token provider returned an invalid expiresAt.', { code: 'token_issuance_failed' });
   }
   return issued;
+}
+
+function checkTransform(target: LoadedInstance, inputTokenType: string, outputTokenType: string): void {
+  if (!target.supportsTransform(inputTokenType, outputTokenType)) {
+    throw new InvalidRequestError(`Instance ${target.instance.path} does not support the transform ${inputTokenType} -> ${outputTokenType}.`, {
+      code: 'unsupported_transform',
+    });
+  }
 }
 
 function tokenTypeOf(state: JsonObject, field: string): string {

@@ -40,6 +40,6 @@ import { TransformController } from './transform.controller';
       inject: [TokenTypeRegistry, IssuedTokens],
     },
   ],
-  exports: [IssuedTokens],
+  exports: [IssuedTokens, TokenDispatcher],
 })
 export class TransformModule {}

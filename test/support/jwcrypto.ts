@@ -1,7 +1,8 @@
 /**
  * python3-jwcrypto (Debian package; an implementation of JOSE independent of jose) as a second
  * verifier: decrypts our JWEs and verifies our JWSs. All jobs of a test file go to one python
- * process (JSON in on stdin, JSON out on stdout) to keep the suite fast.
+ * process (JSON in on stdin, JSON out on stdout) to keep the suite fast. Also signs the input
+ * tokens of tests, so the code under test never verifies what it made itself.
  */
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
@@ -31,8 +32,16 @@ def verify_with_set(token, jwks, alg):
         raise ValueError('no key %r in the JWKS' % header.get('kid'))
     return verify(token, key, alg)
 
+def sign(job):
+    # The protected header and payload are signed exactly as given (JSON text), so tests control every byte.
+    signed = jws.JWS(job['payload'].encode('utf-8'))
+    signed.add_signature(jwk.JWK(**job['key']), None, job['header'])
+    return signed.serialize(compact=True)
+
 def run(job):
     try:
+        if job['op'] == 'sign':
+            return {'ok': True, 'token': sign(job)}
         if job['op'] == 'verify':
             if 'jwks' in job:
                 return dict(ok=True, **verify_with_set(job['token'], job['jwks'], job['alg']))
@@ -58,6 +67,8 @@ json.dump([run(job) for job in json.load(sys.stdin)], sys.stdout)
 export type PublicJwks = { keys: JsonWebKey[] };
 
 export type JwcryptoJob =
+  /** Sign `payload` (any text) with a private JWK or {kty: 'oct', k}; `header` is the protected header's JSON text (alg inside). */
+  | { op: 'sign'; key: JsonWebKey; header: string; payload: string }
   /** Verify a JWS with one key (public JWK or {kty: 'oct', k}) or with a JWKS (key chosen by kid); `alg` is enforced. */
   | { op: 'verify'; token: string; alg: string; key: JsonWebKey }
   | { op: 'verify'; token: string; alg: string; jwks: PublicJwks }
@@ -74,6 +85,8 @@ export interface JwcryptoVerified {
 export interface JwcryptoResult extends JwcryptoVerified {
   /** decrypt: the JWE plaintext (the nested JWS). */
   readonly inner?: string;
+  /** sign: the compact JWS. */
+  readonly token?: string;
   /** decrypt with jwks: the nested JWS verification. */
   readonly verified?: JwcryptoVerified;
 }

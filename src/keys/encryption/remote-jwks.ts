@@ -7,6 +7,11 @@
  */
 import type { JWK } from 'jose';
 import { ServiceUnavailableError } from '../../errors/sts-errors';
+import { checkJwksUrl } from './jwks-url';
+import { discard, FetchProblem, networkReason, parseCacheControl, parseJwks } from './remote-jwks-http';
+
+// Existing importers take the URL check from here.
+export { checkJwksUrl };
 
 export interface RemoteJwksOptions {
   /** Partner JWKS URL. */
@@ -21,6 +26,8 @@ export interface RemoteJwksOptions {
   fetchImpl?: typeof fetch;
   /** Millisecond clock, for tests; default Date.now. */
   now?: () => number;
+  /** The StsError code when no key set can be had; default `encryption_keys_unavailable`. */
+  unavailableCode?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -32,40 +39,11 @@ const RETRY_AFTER_FAILURE_MS = 60 * 1000;
 /** Same-origin redirects followed before giving up (a loop would otherwise run until the timeout). */
 const MAX_REDIRECTS = 5;
 
-/** Returns a person-readable problem with a JWKS URL, or undefined when it is acceptable. */
-export function checkJwksUrl(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'jwks_url is not a valid absolute URL';
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    return `jwks_url must use https (got ${parsed.protocol.replace(/:$/, '')})`;
-  }
-  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-    return 'jwks_url must use https (http is allowed only for loopback hosts)';
-  }
-  // Credentials in a URL end up in logs and error messages; partners' JWKS are public anyway.
-  if (parsed.username !== '' || parsed.password !== '') {
-    return 'jwks_url must not contain a user name or password';
-  }
-  return undefined;
-}
-
-/** WHATWG URL parsing already normalises hosts (127.1 -> 127.0.0.1, [0::1] -> [::1], case). */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 interface CachedKeys {
   keys: readonly JWK[];
   /** Clock time after which the copy is stale and the next call refetches. */
   expiresAt: number;
 }
-
-/** A fetch failure whose message is safe to show (no stack, no body). */
-class FetchProblem extends Error {}
 
 export class RemoteJwks {
   private readonly url: URL;
@@ -74,8 +52,11 @@ export class RemoteJwks {
   private readonly maxBytes: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
+  private readonly unavailableCode: string;
 
   private cached: CachedKeys | undefined;
+  /** When the last fetch started, to bound refetches asked for by callers (an unknown kid). */
+  private lastFetchAt = Number.NEGATIVE_INFINITY;
   /** While a stale copy is being served after a failure, no refetch before this time. */
   private retryNotBefore = 0;
   /** The running fetch, shared by every caller that arrives while it runs. */
@@ -94,6 +75,7 @@ export class RemoteJwks {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.now = options.now ?? Date.now;
+    this.unavailableCode = options.unavailableCode ?? 'encryption_keys_unavailable';
   }
 
   /**
@@ -106,11 +88,27 @@ export class RemoteJwks {
     return (await this.current()) as JWK[];
   }
 
+  /**
+   * Fetches again before the copy expires (a token names a kid the cached set lacks: the partner
+   * rotated keys), unless the last fetch started less than `minIntervalMs` ago, so tokens with
+   * made-up kids cannot make us hammer the partner.
+   */
+  async refetch(minIntervalMs: number): Promise<JWK[]> {
+    const cached = this.cached;
+    if (cached && this.now() - this.lastFetchAt < minIntervalMs) return cached.keys as JWK[];
+    return (await this.startRefresh()) as JWK[];
+  }
+
   private current(): Promise<readonly JWK[]> {
     const now = this.now();
     const cached = this.cached;
     if (cached && (now < cached.expiresAt || now < this.retryNotBefore)) return Promise.resolve(cached.keys);
+    return this.startRefresh();
+  }
+
+  private startRefresh(): Promise<readonly JWK[]> {
     if (!this.inflight) {
+      this.lastFetchAt = this.now();
       this.inflight = this.refresh().finally(() => {
         this.inflight = undefined;
       });
@@ -133,7 +131,7 @@ export class RemoteJwks {
         return this.cached.keys;
       }
       throw new ServiceUnavailableError(`The partner key set at ${this.url.host} is unavailable: ${reason}.`, {
-        code: 'encryption_keys_unavailable',
+        code: this.unavailableCode,
         cause: err,
       });
     }
@@ -246,63 +244,4 @@ export class RemoteJwks {
     }
     return this.defaultCacheMs;
   }
-}
-
-/** Directive name (lower case) -> value ('' when it has none); the first occurrence wins. */
-function parseCacheControl(header: string): Map<string, string> {
-  const directives = new Map<string, string>();
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
-    if (!name || directives.has(name)) continue;
-    const value = eq === -1 ? '' : part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-    directives.set(name, value);
-  }
-  return directives;
-}
-
-function parseJwks(body: Uint8Array): readonly JWK[] {
-  let parsed: unknown;
-  try {
-    // TextDecoder drops a UTF-8 BOM, which JSON.parse would otherwise reject.
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    throw new FetchProblem('response is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new FetchProblem('response is not a JSON object');
-  }
-  const keys = (parsed as { keys?: unknown }).keys;
-  if (!Array.isArray(keys)) throw new FetchProblem('response has no "keys" array');
-  // Entries we cannot use are skipped rather than failing the set, so one odd key does not block the rest.
-  return Object.freeze(
-    keys
-      .filter(
-        (key): key is JWK =>
-          typeof key === 'object' && key !== null && !Array.isArray(key) && typeof (key as JWK).kty === 'string',
-      )
-      .map((key) => Object.freeze(key)),
-  );
-}
-
-/** Releases the connection of a response whose body we do not want. */
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
-}
-
-/**
- * fetch reports most network failures as "fetch failed" with the useful part in its cause. Duck-typed:
- * fetch's errors can come from another realm (e.g. under jest), where instanceof Error is false.
- */
-function networkReason(err: unknown): string {
-  const { cause, message } = (typeof err === 'object' && err !== null ? err : {}) as {
-    cause?: unknown;
-    message?: unknown;
-  };
-  if (typeof cause === 'object' && cause !== null) {
-    const inner = cause as { code?: unknown; message?: unknown };
-    if (typeof inner.code === 'string' && inner.code) return inner.code;
-    if (typeof inner.message === 'string' && inner.message) return inner.message;
-  }
-  return typeof message === 'string' && message ? message : 'unknown error';
 }

@@ -16,9 +16,11 @@ import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
 import { AccessTokenConfig } from './access-token-config';
 import { EncryptionConfig, toStringArray } from './encryption-config';
 import { OAuthClientConfig } from './oauth-client-config';
+import { OidcValidationConfig } from './oidc-validation-config';
 import { IsStringRecord } from './schema-decorators';
 import { Saml2Config, Saml2ValidationConfig } from './saml2-config';
 import { SignedTokenConfig } from './signed-token-config';
+import { TokenExchangeConfig } from './token-exchange-config';
 import { X509IssuanceConfig, X509ValidationConfig } from './x509-config';
 
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
@@ -97,6 +99,12 @@ export class InstanceConfig {
   @IsOptional()
   saml2?: Saml2Config;
 
+  /** Input types OPENIDCONNECT and JWT. */
+  @Type(() => OidcValidationConfig)
+  @ValidateNested()
+  @IsOptional()
+  oidc_validation?: OidcValidationConfig;
+
   /** Input type SAML2. */
   @Type(() => Saml2ValidationConfig)
   @ValidateNested()
@@ -129,4 +137,10 @@ export class InstanceConfig {
   @IsStringRecord()
   @IsOptional()
   custom_token_providers: Record<string, string> = {};
+
+  /** `POST /oauth2{P}/token` (RFC 8693); absent: the instance offers no token exchange. */
+  @Type(() => TokenExchangeConfig)
+  @ValidateNested()
+  @IsOptional()
+  token_exchange?: TokenExchangeConfig;
 }

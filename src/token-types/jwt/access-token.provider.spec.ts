@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { decodeJwt } from 'jose';
-import type { StsInstanceContext, StsRealmContext } from '../../plugin-api/token-contract';
+import type { JsonObject } from '../../plugin-api/json';
+import type { IssuedToken, StsInstanceContext, StsRealmContext, TokenProviderParams } from '../../plugin-api/token-contract';
 import { AccessTokenConfig } from '../../realms/schema/access-token-config';
 import * as fixtures from '../../../test/support/token-provider-fixtures';
 import { AccessTokenProvider } from './access-token.provider';
@@ -89,4 +90,23 @@ describe('AccessTokenProvider, contract 1.1', () => {
   });
 
   fixtures.itAnswersFalseForGarbage((token) => verify(token));
+});
+
+describe('AccessTokenProvider in a token exchange (params.exchange, set only by the token endpoint)', () => {
+  const exchanged = async (exchange: TokenProviderParams['exchange'], state: JsonObject = { token_type: 'JWT' }) => {
+    const params = { ...fixtures.providerParams(realm, jwtInstance(), state), exchange };
+    return decodeJwt(((await provider.createToken(params)) as IssuedToken).token);
+  };
+
+  it('replaces the configured audience with the narrowed one', async () => {
+    expect((await exchanged({ audience: ['https://other-api.test'] })).aud).toBe('https://other-api.test');
+    expect((await exchanged({ audience: ['https://api.test', 'https://other-api.test'] })).aud).toEqual(['https://api.test', 'https://other-api.test']);
+    expect((await exchanged({})).aud).toEqual(['https://api.test', 'https://other-api.test']);
+  });
+
+  it('carries the act claim it is given, which no custom claim can forge', async () => {
+    const act = { sub: 'service-a', act: { sub: 'service-b' } };
+    expect((await exchanged({ actor: act })).act).toEqual(act);
+    expect((await exchanged(undefined)).act).toBeUndefined();
+  });
 });

@@ -35,8 +35,10 @@ export class AccessTokenProvider implements TokenProvider {
     readAccessTokenRequest(state, instance.settings.access_token!);
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
+  async createToken({ principal, session, outputTokenState, realm, instance, exchange }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.access_token!;
+    // A token exchange may narrow the audience (checked against config.audience by the token endpoint).
+    const audience = exchange?.audience ?? config.audience;
     const request = readAccessTokenRequest(outputTokenState, config);
     const now = Math.floor(Date.now() / 1000);
     const { exp: extension, ...mapped } = mapAttributes(config.claim_map, session?.attributes);
@@ -45,7 +47,7 @@ export class AccessTokenProvider implements TokenProvider {
       ...request.claims,
       ...(config.issuer && { iss: config.issuer }),
       sub: principal,
-      ...(config.audience.length > 0 && { aud: config.audience.length === 1 ? config.audience[0] : config.audience }),
+      ...(audience.length > 0 && { aud: audience.length === 1 ? audience[0] : [...audience] }),
       iat: now,
       exp,
       ...(config.jti_length > 0 && { jti: randomId(config.jti_length) }),
@@ -55,6 +57,7 @@ export class AccessTokenProvider implements TokenProvider {
       }),
       ...(session && { auth_time: Math.floor(session.authenticatedAt.getTime() / 1000) }),
       ...mapped,
+      ...(exchange?.actor && { act: exchange.actor }),
     };
     const signed = await signJwt(claims, config.signature_algorithm, realm.keys.get(config.signing_key)!, {
       typ: config.typ,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { decodeJwt } from 'jose';
-import type { StsInstanceContext, StsRealmContext } from '../../plugin-api/token-contract';
+import type { IssuedToken, StsInstanceContext, StsRealmContext, TokenProviderParams } from '../../plugin-api/token-contract';
 import { OidcConfig } from '../../realms/schema/instance-config';
 import * as fixtures from '../../../test/support/token-provider-fixtures';
 import { OidcTokenProvider } from './oidc.provider';
@@ -61,4 +61,22 @@ describe('OidcTokenProvider, contract 1.1', () => {
   });
 
   fixtures.itAnswersFalseForGarbage((token) => verify(token));
+});
+
+describe('OidcTokenProvider in a token exchange (params.exchange, set only by the token endpoint)', () => {
+  const exchanged = async (exchange: TokenProviderParams['exchange']) => {
+    const instance = oidcInstance({ audience: ['rp', 'rp-2'] });
+    const params = { ...fixtures.providerParams(realm, instance, { token_type: 'OPENIDCONNECT' }), exchange };
+    return decodeJwt(((await provider.createToken(params)) as IssuedToken).token);
+  };
+
+  it('replaces the configured audience with the narrowed one, and azp follows it', async () => {
+    expect(await exchanged({ audience: ['rp-2'] })).toMatchObject({ aud: 'rp-2', azp: 'rp-2' });
+    expect(await exchanged(undefined)).toMatchObject({ aud: ['rp', 'rp-2'], azp: 'rp' });
+  });
+
+  it('carries the act claim it is given', async () => {
+    expect((await exchanged({ actor: { sub: 'service-a' } })).act).toEqual({ sub: 'service-a' });
+    expect((await exchanged({})).act).toBeUndefined();
+  });
 });

@@ -22,7 +22,7 @@ import { optionalBoolean, optionalString } from '../token-state-fields';
 /** Claims the STS sets itself; `claim_map` may not overwrite them. */
 const PROTOCOL_CLAIMS = new Set([
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'amr', 'acr',
-  'at_hash', 'c_hash', 's_hash', 'sid', 'cnf',
+  'at_hash', 'c_hash', 's_hash', 'sid', 'cnf', 'act', 'may_act',
 ]);
 const MAX_NONCE_LENGTH = 1024;
 
@@ -37,22 +37,25 @@ export class OidcTokenProvider implements TokenProvider {
     }
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
+  async createToken({ principal, session, outputTokenState, realm, instance, exchange }: TokenProviderParams): Promise<IssuedToken> {
     const oidc = instance.settings.oidc!;
+    // A token exchange may narrow the audience (checked against oidc.audience by the token endpoint).
+    const audience = exchange?.audience ?? oidc.audience;
     const now = Math.floor(Date.now() / 1000);
     const nonce = outputTokenState.nonce as string | undefined;
     const claims = {
       ...mapAttributes(oidc.claim_map, session?.attributes),
       iss: oidc.issuer,
       sub: principal,
-      aud: oidc.audience.length === 1 ? oidc.audience[0] : oidc.audience,
-      azp: oidc.authorized_party ?? oidc.audience[0],
+      aud: audience.length === 1 ? audience[0] : [...audience],
+      azp: oidc.authorized_party ?? audience[0],
       iat: now,
       exp: now + oidc.token_lifetime_seconds,
       auth_time: session ? Math.floor(session.authenticatedAt.getTime() / 1000) : now,
       jti: randomBytes(16).toString('base64url'),
       ...(nonce !== undefined && { nonce }),
       ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
+      ...(exchange?.actor && { act: exchange.actor }),
     };
     const signed = await signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
     return {

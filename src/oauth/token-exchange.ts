@@ -1,0 +1,75 @@
+/**
+ * RFC 8693 token exchange for an authenticated client of an instance: map the token type URIs,
+ * check what the client may ask for, then let the dispatcher validate and provide as for
+ * `/rest-sts` translate (same transforms, same persistence), adding audience and `act`.
+ */
+import type { JsonObject } from '../plugin-api/json';
+import type { StsRequestContext } from '../plugin-api/token-contract';
+import type { LoadedInstance } from '../realms/loaded-instance';
+import type { TokenDispatcher } from '../transform/token-dispatcher';
+import type { FormBody } from './form-body';
+import { TokenExchangeError } from './token-exchange-error';
+import { actClaimOf, configuredAudiencesOf, grantedScopes, narrowedAudience } from './token-exchange-policy';
+import { checkGrantType, readTokenExchangeRequest } from './token-exchange-request';
+import { accessTokenTypeOf, inputTokenStateOf, stsTokenTypeOf, wireTokenOf } from './token-exchange-types';
+
+/** RFC 8693 section 2.2.1. */
+export interface TokenExchangeResponse {
+  access_token: string;
+  issued_token_type: string;
+  token_type: 'Bearer' | 'N_A';
+  expires_in?: number;
+  scope?: string;
+}
+
+export interface TokenExchangeCall {
+  readonly target: LoadedInstance;
+  readonly clientId: string;
+  readonly form: FormBody;
+  readonly request: StsRequestContext;
+}
+
+export async function exchangeToken(dispatcher: TokenDispatcher, { target, clientId, form, request }: TokenExchangeCall): Promise<TokenExchangeResponse> {
+  const settings = target.instance.settings;
+  checkGrantType(form);
+  const policy = settings.token_exchange;
+  if (!policy) throw new TokenExchangeError('unsupported_grant_type', `Instance ${target.instance.path} does not offer token exchange.`);
+  if (policy.allowed_clients.length > 0 && !policy.allowed_clients.includes(clientId)) {
+    throw new TokenExchangeError('unauthorized_client', 'This client may not use token exchange at this instance.');
+  }
+  const exchange = readTokenExchangeRequest(form);
+  const outputType = stsTokenTypeOf(exchange.requestedTokenType);
+  if (outputType === undefined) {
+    throw new TokenExchangeError('invalid_request', `requested_token_type ${JSON.stringify(exchange.requestedTokenType.slice(0, 100))} is not a token type this server issues.`);
+  }
+  if (exchange.actor && outputType === 'SAML2') throw new TokenExchangeError('invalid_request', 'A SAML2 assertion cannot express delegation (act).');
+  const audience = narrowedAudience(exchange.targets, configuredAudiencesOf(outputType, settings));
+  const scopes = grantedScopes(exchange.scopes, outputType, settings);
+
+  const issued = await dispatcher.exchange({
+    target,
+    inputTokenState: inputTokenStateOf(exchange.subjectTokenType, exchange.subjectToken, 'subject_token'),
+    actorTokenState: exchange.actor && inputTokenStateOf(exchange.actor.tokenType, exchange.actor.token, 'actor_token'),
+    outputTokenState: outputTokenStateOf(outputType, clientId, scopes),
+    request,
+    decide: (subject, actor) => ({
+      ...(audience && { audience }),
+      ...(actor && { actor: actClaimOf(subject, actor, policy.allowed_actors) }),
+    }),
+  });
+  const expiresIn = issued.expiresAt && Math.max(0, Math.round((issued.expiresAt.getTime() - Date.now()) / 1000));
+  return {
+    access_token: wireTokenOf(outputType, issued.token),
+    issued_token_type: exchange.requestedTokenType,
+    token_type: accessTokenTypeOf(outputType),
+    ...(expiresIn !== undefined && { expires_in: expiresIn }),
+    ...(scopes.length > 0 && { scope: scopes.join(' ') }),
+  };
+}
+
+/** What `/rest-sts` would send as output_token_state; an access token names the client it was issued to (RFC 9068). */
+function outputTokenStateOf(outputType: string, clientId: string, scopes: readonly string[]): JsonObject {
+  if (outputType === 'JWT') return { token_type: outputType, client_id: clientId, ...(scopes.length > 0 && { scope: [...scopes] }) };
+  if (outputType === 'SAML2') return { token_type: outputType, subject_confirmation: 'BEARER' };
+  return { token_type: outputType };
+}

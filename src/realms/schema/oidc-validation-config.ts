@@ -1,0 +1,118 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Max,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+/**
+ * Signature algorithms an input JWT may use. HS* is left out on purpose: a trusted issuer is known
+ * by a public key only, and `none` never verifies anything.
+ */
+export const INPUT_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const ALGORITHM_MESSAGE = `$property may only list ${INPUT_JWT_ALGORITHMS.join(', ')} (no none, no HS*: trusted issuers are known by public keys)`;
+
+/** One issuer whose JWTs an instance accepts. Exactly one of jwks_file, jwks_url, public_key_file (checked at load). */
+export class TrustedIssuerConfig {
+  /** Compared with the token's `iss` exactly. */
+  @MinLength(1)
+  @IsString()
+  issuer!: string;
+
+  /** A JWKS (JSON) file, relative to the config dir; the token's kid picks the key. */
+  @IsString()
+  @IsOptional()
+  jwks_file?: string;
+
+  /** The issuer's JWKS URL: https (http for loopback only); cached, refetched at most once a minute for an unknown kid. */
+  @IsString()
+  @IsOptional()
+  jwks_url?: string;
+
+  /** One public key or certificate (PEM), relative to the config dir; used whatever the token's kid says. */
+  @IsString()
+  @IsOptional()
+  public_key_file?: string;
+
+  @IsIn(INPUT_JWT_ALGORITHMS, { each: true, message: ALGORITHM_MESSAGE })
+  @ArrayNotEmpty()
+  @IsArray()
+  algorithms!: string[];
+
+  /** The token's `aud` must contain at least one of these; an empty list is refused (a token for anyone is a token for us). */
+  @IsString({ each: true })
+  @ArrayNotEmpty()
+  @IsArray()
+  audiences!: string[];
+
+  /** Accepted `sub` values; empty: any subject. */
+  @IsString({ each: true })
+  @IsArray()
+  @IsOptional()
+  subjects: string[] = [];
+
+  /**
+   * Accepted `typ` header values (compared case-insensitively, `application/` prefix optional).
+   * Default: input type JWT needs `at+jwt`; OPENIDCONNECT accepts any typ except `at+jwt`.
+   */
+  @IsString({ each: true })
+  @IsArray()
+  @IsOptional()
+  allowed_typ?: string[];
+}
+
+/** Input types OPENIDCONNECT and JWT: which JWTs are accepted (SPEC `oidc_validation:`). */
+export class OidcValidationConfig {
+  @Type(() => TrustedIssuerConfig)
+  @ValidateNested({ each: true })
+  @ArrayNotEmpty()
+  @IsArray()
+  trusted_issuers!: TrustedIssuerConfig[];
+
+  /** false: `exp` is neither required nor checked (for tests against fixed tokens; not for production). */
+  @IsBoolean()
+  @IsOptional()
+  validate_expiration: boolean = true;
+
+  @Max(600)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  clock_skew_seconds: number = 30;
+
+  /** Each `jti` accepted once per issuer (shared by all nodes); tokens without a jti are refused. */
+  @IsBoolean()
+  @IsOptional()
+  one_time_use: boolean = false;
+
+  /** When set, `iat` is required and may be at most this old. */
+  @Max(31_536_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_token_age_seconds?: number;
+
+  /** Claims every accepted token must carry (any value). */
+  @MaxLength(200, { each: true })
+  @IsString({ each: true })
+  @IsArray()
+  @IsOptional()
+  required_claims: string[] = [];
+
+  /** Longer tokens are refused before any decoding. */
+  @Max(1_048_576)
+  @Min(1024)
+  @IsInt()
+  @IsOptional()
+  max_token_bytes: number = 16_384;
+}

@@ -1,0 +1,76 @@
+/**
+ * Validates a JWT from another issuer (input types OPENIDCONNECT and JWT), in this order so a
+ * hostile token costs as little as possible: size and shape, duplicate members, header (alg
+ * allow-list, crit, typ) for the claimed issuer, the issuer's keys by kid, the signature (jose),
+ * then the claims read again from the verified bytes, and last the one-time-use jti.
+ */
+import { InvalidRequestError } from '../../errors/sts-errors';
+import type { JsonValue } from '../../plugin-api/json';
+import type { ConfigurationCheckContext, ConfigurationProblem, TokenValidationResult, TokenValidatorParams } from '../../plugin-api/token-contract';
+import { decodeCompactJwt, parseJsonObject, type JsonRecord } from './compact-jwt';
+import { checkAudience, checkRequiredClaims, checkSubject, checkTimes } from './jwt-claims-checks';
+import { checkAlgorithm, checkNoCrit, checkTyp, type JwtInputKind } from './jwt-header-checks';
+import { jwtRejected, quoted } from './jwt-input-errors';
+import { verifySignature } from './signature-verification';
+import { prepareTrustedIssuers, trustedIssuer } from './trusted-issuers';
+
+/** Without exp (validate_expiration: false), a one-time jti is remembered this long. */
+const JTI_MEMORY_WITHOUT_EXP_MS = 24 * 60 * 60 * 1000;
+
+export async function validateInputJwt(params: TokenValidatorParams, field: string, kind: JwtInputKind): Promise<TokenValidationResult> {
+  // checkConfiguration guarantees the block for instances that accept these input types.
+  const config = params.instance.settings.oidc_validation!;
+  const token = params.inputTokenState[field];
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new InvalidRequestError(`input_token_state.${field} is required and must be a non-empty string.`);
+  }
+  const { header, unverifiedPayload } = decodeCompactJwt(token, config.max_token_bytes);
+  checkNoCrit(header);
+  const iss = unverifiedPayload.iss;
+  const issuer = typeof iss === 'string' ? trustedIssuer(config, iss) : undefined;
+  if (!issuer) throw jwtRejected('jwt_untrusted_issuer', `The JWT issuer ${quoted(iss ?? '(none)')} is not trusted.`);
+  const alg = checkAlgorithm(header, issuer.config.algorithms);
+  checkTyp(header, kind, issuer.config.allowed_typ);
+  const kid = header.kid;
+  if (kid !== undefined && typeof kid !== 'string') throw jwtRejected('jwt_key_not_found', 'The JWT kid header is not a string.');
+
+  const payload = await verifySignature(token, alg, kid, await issuer.keysFor(kid));
+  const claims = parseJsonObject(new TextDecoder().decode(payload), 'payload');
+  // The signed bytes decide; they are the ones parsed above, so this only guards against a mix-up.
+  if (claims.iss !== iss) throw jwtRejected('jwt_untrusted_issuer', 'The signed issuer differs from the one the keys were chosen for.');
+
+  const now = Date.now();
+  const times = checkTimes(claims, config, now);
+  checkAudience(claims, issuer.config);
+  const sub = checkSubject(claims, issuer.config);
+  checkRequiredClaims(claims, config.required_claims);
+  if (config.one_time_use) await spendJti(params, claims, iss as string, times.expiresAt, config.clock_skew_seconds * 1000, now);
+  return { principal: sub, session: sessionOf(claims, times.issuedAt, now) };
+}
+
+/** jti values are unique per issuer only; a store outage rejects with a 503, passed on as is. */
+async function spendJti(params: TokenValidatorParams, claims: JsonRecord, iss: string, expiresAt: number | undefined, skew: number, now: number): Promise<void> {
+  const jti = claims.jti;
+  if (typeof jti !== 'string' || jti.length === 0) throw jwtRejected('jwt_missing_claim', 'The JWT has no jti claim, which one-time use needs.');
+  const until = expiresAt === undefined ? now + JTI_MEMORY_WITHOUT_EXP_MS : expiresAt + skew;
+  if (!(await params.replayGuard.firstUse(`${iss}\u0000${jti}`, new Date(until)))) {
+    throw jwtRejected('jwt_replayed', 'This JWT has already been used.');
+  }
+}
+
+function sessionOf(claims: JsonRecord, issuedAt: number | undefined, now: number) {
+  const authTime = claims.auth_time;
+  const amr = claims.amr;
+  return {
+    authenticatedAt: new Date(typeof authTime === 'number' && Number.isFinite(authTime) ? authTime * 1000 : (issuedAt ?? now)),
+    authenticationMethods: Array.isArray(amr) && amr.every((m) => typeof m === 'string') ? (amr as string[]) : [],
+    // The verified claims, so claim_map / attribute_map can carry them into the issued token.
+    attributes: claims as Record<string, JsonValue>,
+  };
+}
+
+export async function checkInputJwtConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
+  const config = instance.settings.oidc_validation;
+  if (!config) return [{ path: 'oidc_validation', message: 'missing; OPENIDCONNECT and JWT input need an oidc_validation section' }];
+  return prepareTrustedIssuers(config, realm.configDir);
+}

@@ -1,0 +1,132 @@
+/**
+ * The trusted issuers of an `oidc_validation:` block, read and checked once when the configuration
+ * loads and then looked up by the (immutable) config object; a reload builds new config objects and
+ * so reads the files again. A jwks_url is not fetched at load (the issuer may be down while we
+ * start); its keys are fetched on first use, cached, and refetched at most once a minute when a
+ * token names a kid the cached set lacks.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { JWK } from 'jose';
+import { checkJwksUrl } from '../../keys/encryption/jwks-url';
+import { RemoteJwks } from '../../keys/encryption/remote-jwks';
+import type { ConfigurationProblem } from '../../plugin-api/token-contract';
+import type { OidcValidationConfig, TrustedIssuerConfig } from '../../realms/schema/oidc-validation-config';
+import { pemPublicJwk, usableJwks } from './issuer-key-material';
+
+/** An unknown kid may trigger a refetch this often, no more. */
+const UNKNOWN_KID_REFETCH_MS = 60_000;
+/** Used when the issuer's response has no cache directives. */
+const DEFAULT_JWKS_CACHE_MINUTES = 60;
+const JWKS_MAX_BYTES = 256 * 1024;
+
+export interface TrustedIssuer {
+  readonly config: TrustedIssuerConfig;
+  /** The public keys whose kid is `kid` (all of them for a public_key_file, which has no kid). */
+  keysFor(kid: string | undefined): Promise<readonly JWK[]>;
+}
+
+const prepared = new WeakMap<OidcValidationConfig, ReadonlyMap<string, TrustedIssuer>>();
+
+export function trustedIssuer(config: OidcValidationConfig, issuer: string): TrustedIssuer | undefined {
+  const issuers = prepared.get(config);
+  if (!issuers) throw new Error('oidc_validation used before its configuration was checked');
+  return issuers.get(issuer);
+}
+
+function selectByKid(keys: readonly JWK[], kid: string | undefined): readonly JWK[] {
+  // No kid in the token: every key is a candidate; each is tried.
+  return kid === undefined ? keys : keys.filter((key) => key.kid === kid);
+}
+
+/** Usable keys per fetched set, computed once per set (RemoteJwks returns the same array while it holds a copy). */
+const usableFetched = new WeakMap<readonly JWK[], readonly JWK[]>();
+
+function remoteIssuer(config: TrustedIssuerConfig, url: string): TrustedIssuer {
+  const remote = new RemoteJwks({ url, defaultCacheMinutes: DEFAULT_JWKS_CACHE_MINUTES, maxBytes: JWKS_MAX_BYTES, unavailableCode: 'jwt_issuer_keys_unavailable' });
+  const usable = (fetched: readonly JWK[]): readonly JWK[] => {
+    let keys = usableFetched.get(fetched);
+    if (!keys) {
+      keys = usableJwks(fetched, config.algorithms).keys;
+      usableFetched.set(fetched, keys);
+    }
+    return keys;
+  };
+  return {
+    config,
+    keysFor: async (kid) => {
+      const found = selectByKid(usable(await remote.keys()), kid);
+      if (found.length > 0 || kid === undefined) return found;
+      return selectByKid(usable(await remote.refetch(UNKNOWN_KID_REFETCH_MS)), kid);
+    },
+  };
+}
+
+function fixedIssuer(config: TrustedIssuerConfig, keys: readonly JWK[], ignoreKid: boolean): TrustedIssuer {
+  return { config, keysFor: async (kid) => (ignoreKid ? keys : selectByKid(keys, kid)) };
+}
+
+async function readConfigFile(configDir: string, file: string): Promise<string | { problem: string }> {
+  try {
+    return await readFile(resolve(configDir, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: `${file}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : 'file not readable'}` };
+  }
+}
+
+async function prepareIssuer(issuer: TrustedIssuerConfig, configDir: string, at: string, problems: ConfigurationProblem[]): Promise<TrustedIssuer | undefined> {
+  const sources = (['jwks_file', 'jwks_url', 'public_key_file'] as const).filter((name) => issuer[name] !== undefined);
+  if (sources.length !== 1) {
+    problems.push({ path: at, message: `needs exactly one of jwks_file, jwks_url, public_key_file (has ${sources.length === 0 ? 'none' : sources.join(', ')})` });
+    return undefined;
+  }
+  const source = sources[0];
+  const path = `${at}.${source}`;
+  if (source === 'jwks_url') {
+    const problem = checkJwksUrl(issuer.jwks_url!);
+    if (problem) return void problems.push({ path, message: problem });
+    return remoteIssuer(issuer, issuer.jwks_url!);
+  }
+  const file = issuer[source]!;
+  const text = await readConfigFile(configDir, file);
+  if (typeof text !== 'string') return void problems.push({ path, message: text.problem });
+  if (source === 'public_key_file') {
+    const jwk = pemPublicJwk(text, issuer.algorithms);
+    if (typeof jwk === 'string') return void problems.push({ path, message: `${file} ${jwk}` });
+    return fixedIssuer(issuer, [Object.freeze(jwk)], true);
+  }
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(text) as { keys?: unknown }).keys;
+  } catch {
+    return void problems.push({ path, message: `${file} is not JSON` });
+  }
+  if (!Array.isArray(entries)) return void problems.push({ path, message: `${file} has no "keys" array (a JWKS is {"keys": [...]})` });
+  const { keys, skipped } = usableJwks(entries, issuer.algorithms);
+  // A trust file is small and hand-made: every entry must be usable, so a mistake shows at load.
+  if (skipped.length > 0 || keys.length === 0) {
+    return void problems.push({ path, message: `${file}: ${skipped.length > 0 ? skipped.join('; ') : `no key for ${issuer.algorithms.join(', ')}`}` });
+  }
+  return fixedIssuer(issuer, keys, false);
+}
+
+export async function prepareTrustedIssuers(config: OidcValidationConfig, configDir: string, path = 'oidc_validation'): Promise<ConfigurationProblem[]> {
+  // OPENIDCONNECT and JWT share the block: the second check reuses the first one's work.
+  if (prepared.has(config)) return [];
+  const problems: ConfigurationProblem[] = [];
+  const issuers = new Map<string, TrustedIssuer>();
+  const seen = new Set<string>();
+  for (const [index, issuer] of config.trusted_issuers.entries()) {
+    const at = `${path}.trusted_issuers[${index}]`;
+    if (seen.has(issuer.issuer)) {
+      problems.push({ path: `${at}.issuer`, message: `${JSON.stringify(issuer.issuer)} is listed twice; list all its keys in one entry` });
+      continue;
+    }
+    seen.add(issuer.issuer);
+    const ready = await prepareIssuer(issuer, configDir, at, problems);
+    if (ready) issuers.set(issuer.issuer, ready);
+  }
+  if (problems.length === 0) prepared.set(config, issuers);
+  return problems;
+}

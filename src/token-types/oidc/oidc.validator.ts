@@ -1,0 +1,16 @@
+/**
+ * Input type OPENIDCONNECT: `{oidc_id_token}`, an ID token from an issuer listed in
+ * `oidc_validation.trusted_issuers`. Refuses access tokens (`typ` at+jwt); see jwt-input/.
+ */
+import type { ConfigurationCheckContext, ConfigurationProblem, TokenValidationResult, TokenValidator, TokenValidatorParams } from '../../plugin-api/token-contract';
+import { checkInputJwtConfiguration, validateInputJwt } from '../jwt-input/jwt-input-validation';
+
+export class OidcTokenValidator implements TokenValidator {
+  validateToken(params: TokenValidatorParams): Promise<TokenValidationResult> {
+    return validateInputJwt(params, 'oidc_id_token', 'id_token');
+  }
+
+  checkConfiguration(context: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
+    return checkInputJwtConfiguration(context);
+  }
+}

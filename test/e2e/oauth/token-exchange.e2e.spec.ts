@@ -1,0 +1,448 @@
+/**
+ * RFC 8693 token exchange at `POST /oauth2{P}/token` and RFC 8414 metadata over HTTP: SAML2
+ * assertions (signed by xmlsec1 with an IdP key openssl made) and a plugin token type as subject
+ * tokens; narrowing of audience and scope; delegation with `act`; every refusal in the RFC 6749
+ * section 5.2 shape; issued tokens verified against the instance's JWKS.
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { InvalidRequestError, InvalidTokenError } from '../../../src/errors/sts-errors';
+import type { JsonObject } from '../../../src/plugin-api/json';
+import { STS_CONTRACT_VERSION, type StsPluginManifest } from '../../../src/plugin-api/token-contract';
+import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
+import { expectErrorBody } from '../../support/error-body';
+import { basicAuthorization, postForm } from '../../support/oauth-client';
+import { testPasswordHash } from '../../support/realm-fixtures';
+import { startTestServer, type TestResponse, type TestServer } from '../../support/test-server';
+
+const SECRET = 'token exchange client secret';
+const IDP = 'https://idp.test/saml';
+const SAML_AUDIENCE = 'https://sts.test/saml';
+const URI = 'urn:ietf:params:oauth:token-type:';
+const TOY = 'urn:rest-sts:token-type:TOY';
+const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * A plugin token type for the test, registered straight into the registry (jest cannot load a
+ * plugin folder in process): the token is base64url JSON claims, trusted as they come (never do
+ * this outside a test). Its provider shows what the token endpoint handed it.
+ */
+const TOY_PLUGIN: StsPluginManifest = {
+  name: 'toy',
+  contractVersion: STS_CONTRACT_VERSION,
+  validators: {
+    TOY: {
+      validateToken({ inputTokenState }) {
+        const claims = toyClaimsOf(String(inputTokenState.token));
+        if (typeof claims?.sub !== 'string') throw new InvalidRequestError('input_token_state.token is no TOY token.');
+        if (claims.revoked) throw new InvalidTokenError('This TOY token has been revoked.', { code: 'toy_revoked' });
+        return { principal: claims.sub, session: { authenticatedAt: new Date(), authenticationMethods: ['toy'], attributes: claims } };
+      },
+    },
+  },
+  providers: {
+    TOY: {
+      createToken: ({ principal, exchange }) => ({
+        token: Buffer.from(JSON.stringify({ sub: principal, exchange })).toString('base64url'),
+        expiresAt: new Date(Date.now() + 600_000),
+      }),
+    },
+  },
+};
+
+function toyClaimsOf(token: string): JsonObject | undefined {
+  try {
+    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as JsonObject;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The test server with the TOY plugin in place. */
+async function startExchangeServer(): Promise<TestServer> {
+  const server = await startTestServer({ root: await realmFile() });
+  server.app.get(TokenTypeRegistry).setPlugin(TOY_PLUGIN);
+  return server;
+}
+
+const toyToken = (claims: object) => Buffer.from(JSON.stringify(claims)).toString('base64url');
+
+let work: string;
+let counter = 0;
+const idp = { key: '', cert: '' };
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'sts-exchange-'));
+  idp.key = join(work, 'idp.key.pem');
+  idp.cert = join(work, 'idp.crt.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', idp.key, '-out', idp.cert, '-days', '2', '-subj', '/CN=idp'], { stdio: 'ignore' });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A bearer assertion for alice from the trusted IdP, signed by xmlsec1, base64url-encoded (RFC 8693 section 3). */
+function samlSubjectToken(nameId = 'alice@idp.test'): string {
+  const id = `_x${Date.now()}n${counter++}`;
+  const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+  const xml =
+    `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${at(0)}">` +
+    `<saml:Issuer>${IDP}</saml:Issuer>` +
+    `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
+    `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>` +
+    `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>` +
+    `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
+    `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>` +
+    `<saml:Subject><saml:NameID>${nameId}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
+    `<saml:SubjectConfirmationData NotOnOrAfter="${at(300)}"/></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:Conditions NotBefore="${at(-60)}" NotOnOrAfter="${at(300)}"><saml:AudienceRestriction><saml:Audience>${SAML_AUDIENCE}</saml:Audience>` +
+    `</saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${at(-10)}"><saml:AuthnContext>` +
+    `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:AttributeStatement><saml:Attribute Name="mail"><saml:AttributeValue>alice@idp.test</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion>`;
+  const file = join(work, `a${counter++}.xml`);
+  writeFileSync(file, xml);
+  const signed = execFileSync('xmlsec1', ['--sign', '--privkey-pem', `${idp.key},${idp.cert}`, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', file], { encoding: 'utf8' });
+  return Buffer.from(signed).toString('base64url');
+}
+
+async function realmFile(): Promise<object> {
+  const hash = await testPasswordHash(SECRET);
+  const transforms = ['JWT', 'OPENIDCONNECT', 'SAML2', 'TOY'].flatMap((to) => [{ from: 'TOY', to }]).concat([
+    { from: 'SAML2', to: 'JWT' },
+    { from: 'SAML2', to: 'OPENIDCONNECT' },
+  ]);
+  const instance = (extra: object = {}) => ({
+    supported_token_transforms: transforms,
+    persist_issued_tokens: true,
+    oauth_clients: [
+      { client_id: 'exchanger', client_secret_hash: hash },
+      { client_id: 'outsider', client_secret_hash: hash },
+    ],
+    token_exchange: { allowed_clients: ['exchanger'], allowed_actors: ['trusted-service'] },
+    access_token: { issuer: 'https://sts.test', audience: ['api', 'api-2'], signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'] },
+    oidc: { issuer: 'https://sts.test', audience: ['rp', 'rp-2'], signature_algorithm: 'RS256', signing_key: 'rsa-1' },
+    saml2: { issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
+    saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: SAML_AUDIENCE },
+    custom_token_validators: { TOY: 'toy' },
+    custom_token_providers: { TOY: 'toy' },
+    ...extra,
+  });
+  return {
+    realm: '/',
+    keys: [
+      { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+      { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
+    ],
+    instances: { exchange: instance(), 'no-exchange': instance({ token_exchange: undefined, persist_issued_tokens: false }) },
+  };
+}
+
+describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
+  let server: TestServer;
+  const exchanger = { authorization: basicAuthorization('exchanger', SECRET) };
+
+  beforeAll(async () => {
+    server = await startExchangeServer();
+  });
+  afterAll(() => server?.close());
+
+  const exchange = (params: Record<string, string | string[]>, headers: Record<string, string> = exchanger, instance = 'exchange') => {
+    const form = new URLSearchParams({ grant_type: GRANT });
+    for (const [name, value] of Object.entries(params)) for (const one of [value].flat()) form.append(name, one);
+    return postForm(server.baseUrl, `/oauth2/${instance}/token`, form.toString(), headers);
+  };
+  const toySubject = (claims: object = { sub: 'bob' }) => ({ subject_token: toyToken(claims), subject_token_type: TOY });
+
+  /** The RFC 8693 section 2.2.1 answer, with the headers RFC 6749 section 5.1 requires. */
+  function answered(res: TestResponse, issuedTokenType: string, tokenType: 'Bearer' | 'N_A', scope?: string): string {
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: { access_token: expect.any(String), issued_token_type: issuedTokenType, token_type: tokenType, expires_in: expect.any(Number), ...(scope && { scope }) },
+    });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('pragma')).toBe('no-cache');
+    return res.body.access_token;
+  }
+
+  async function verified(token: string): Promise<JWTPayload> {
+    const jwks = await server.get('/oauth2/exchange/jwks');
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: 'https://sts.test' });
+    return payload;
+  }
+
+  /** RFC 6749 section 5.2: `{error, error_description}` and nothing else. */
+  function refused(res: TestResponse, status: number, error: string): void {
+    expect({ status: res.status, body: res.body }).toEqual({ status, body: { error, error_description: expect.any(String) } });
+    expect(res.body.error_description.length).toBeGreaterThan(0);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  }
+
+  describe('round trips', () => {
+    it('exchanges a SAML2 assertion for an access token with every allowed scope and audience, verifiable with the JWKS', async () => {
+      const res = await exchange({ subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2` });
+      const token = answered(res, `${URI}access_token`, 'Bearer', 'read write');
+      const claims = await verified(token);
+      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: ['api', 'api-2'], client_id: 'exchanger', scope: ['read', 'write'] });
+      expect(claims.act).toBeUndefined();
+      expect(Math.abs(res.body.expires_in - 7200)).toBeLessThanOrEqual(2);
+    });
+
+    it('exchanges a SAML2 assertion for an ID token narrowed to one audience', async () => {
+      const res = await exchange({ subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2`, requested_token_type: `${URI}id_token`, audience: 'rp-2' });
+      const claims = await verified(answered(res, `${URI}id_token`, 'N_A'));
+      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: 'rp-2', azp: 'rp-2' });
+    });
+
+    it('narrows audience (audience and resource together) and scope for a plugin subject token', async () => {
+      const res = await exchange({ ...toySubject(), audience: ['api-2', 'api'], scope: 'read', requested_token_type: `${URI}jwt` });
+      const claims = await verified(answered(res, `${URI}jwt`, 'Bearer', 'read'));
+      expect(claims).toMatchObject({ sub: 'bob', aud: ['api-2', 'api'], scope: ['read'] });
+    });
+
+    it('issues a plugin token type; the plugin sees an (empty) exchange context', async () => {
+      const token = answered(await exchange({ ...toySubject(), requested_token_type: TOY }), TOY, 'N_A');
+      expect(JSON.parse(Buffer.from(token, 'base64url').toString())).toEqual({ sub: 'bob', exchange: {} });
+    });
+
+    it('issues a SAML2 assertion base64url-encoded (RFC 8693 section 3)', async () => {
+      const token = answered(await exchange({ ...toySubject(), requested_token_type: `${URI}saml2`, audience: 'https://sp.test' }), `${URI}saml2`, 'N_A');
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(Buffer.from(token, 'base64url').toString()).toMatch(/^<saml:Assertion [^>]*>.*<saml:NameID[^>]*>bob<\/saml:NameID>/s);
+      // Introspection and revocation take the assertion in the base64url form the client holds.
+      const introspected = await postForm(server.baseUrl, '/oauth2/exchange/introspect', { token }, exchanger);
+      expect(introspected.body).toMatchObject({ active: true, sub: 'bob', aud: 'https://sp.test' });
+      expect((await postForm(server.baseUrl, '/oauth2/exchange/revoke', { token }, exchanger)).status).toBe(200);
+      expect((await postForm(server.baseUrl, '/oauth2/exchange/introspect', { token }, exchanger)).body).toEqual({ active: false });
+    });
+
+    it('records what it issues on a persisting instance: introspection knows the token', async () => {
+      const token = answered(await exchange({ ...toySubject({ sub: 'carol' }), scope: 'write' }), `${URI}access_token`, 'Bearer', 'write');
+      const res = await postForm(server.baseUrl, '/oauth2/exchange/introspect', { token }, exchanger);
+      expect(res.body).toMatchObject({ active: true, sub: 'carol', scope: 'write', client_id: 'exchanger', aud: ['api', 'api-2'] });
+    });
+  });
+
+  describe('delegation (actor_token, RFC 8693 section 4.1)', () => {
+    it('issues an act claim for the actor may_act names, with the subject token\'s own act nested inside', async () => {
+      const res = await exchange({
+        ...toySubject({ sub: 'bob', may_act: { sub: 'svc-a', iss: 'https://svc.test' }, act: { sub: 'svc-b' } }),
+        actor_token: toyToken({ sub: 'svc-a', iss: 'https://svc.test' }),
+        actor_token_type: TOY,
+      });
+      const claims = await verified(answered(res, `${URI}access_token`, 'Bearer', 'read write'));
+      expect(claims).toMatchObject({ sub: 'bob', act: { sub: 'svc-a', iss: 'https://svc.test', act: { sub: 'svc-b' } } });
+    });
+
+    it('lets an actor of token_exchange.allowed_actors act without may_act, into an ID token too', async () => {
+      const res = await exchange({ ...toySubject(), actor_token: toyToken({ sub: 'trusted-service' }), actor_token_type: TOY, requested_token_type: `${URI}id_token` });
+      expect((await verified(answered(res, `${URI}id_token`, 'N_A'))).act).toEqual({ sub: 'trusted-service' });
+    });
+
+    it('hands a plugin provider the act claim', async () => {
+      const res = await exchange({ ...toySubject({ sub: 'bob', may_act: { sub: 'svc-a' } }), actor_token: toyToken({ sub: 'svc-a' }), actor_token_type: TOY, requested_token_type: TOY });
+      expect(JSON.parse(Buffer.from(answered(res, TOY, 'N_A'), 'base64url').toString()).exchange).toEqual({ actor: { sub: 'svc-a' } });
+    });
+  });
+
+  describe('refusals (RFC 6749 section 5.2 body)', () => {
+    it('answers 401 invalid_client with WWW-Authenticate without or with wrong client credentials', async () => {
+      const attempts: Record<string, string>[] = [{}, { authorization: basicAuthorization('exchanger', 'wrong') }, { authorization: basicAuthorization('nobody', SECRET) }];
+      for (const headers of attempts) {
+        const res = await exchange(toySubject(), headers);
+        refused(res, 401, 'invalid_client');
+        expect(res.headers.get('www-authenticate')).toBe('Basic realm="/exchange"');
+      }
+    });
+
+    it('accepts client_secret_post too', async () => {
+      answered(await exchange({ ...toySubject(), client_id: 'exchanger', client_secret: SECRET }, {}), `${URI}access_token`, 'Bearer', 'read write');
+    });
+
+    it('answers unauthorized_client for a client token_exchange.allowed_clients does not list', async () => {
+      refused(await exchange(toySubject(), { authorization: basicAuthorization('outsider', SECRET) }), 400, 'unauthorized_client');
+    });
+
+    it('answers unsupported_grant_type for another grant and for an instance without token_exchange', async () => {
+      refused(await postForm(server.baseUrl, '/oauth2/exchange/token', { grant_type: 'client_credentials' }, exchanger), 400, 'unsupported_grant_type');
+      refused(await exchange(toySubject(), exchanger, 'no-exchange'), 400, 'unsupported_grant_type');
+    });
+
+    it('refuses a replayed SAML assertion (its single use was spent on the first exchange)', async () => {
+      const subject = { subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2` };
+      expect((await exchange(subject)).status).toBe(200);
+      refused(await exchange(subject), 400, 'invalid_request');
+    });
+
+    it.each([
+      ['no grant_type', () => 'subject_token=x', 400, 'invalid_request'],
+      ['no subject_token', () => ({ subject_token_type: TOY }), 400, 'invalid_request'],
+      ['no subject_token_type', () => ({ subject_token: toyToken({ sub: 'bob' }) }), 400, 'invalid_request'],
+      ['a repeated subject_token', () => ({ ...toySubject(), subject_token: ['a', 'b'] }), 400, 'invalid_request'],
+      ['an unknown subject_token_type', () => ({ ...toySubject(), subject_token_type: `${URI}saml1` }), 400, 'invalid_request'],
+      ['a built-in type under the plugin URI', () => ({ ...toySubject(), subject_token_type: 'urn:rest-sts:token-type:USERNAME' }), 400, 'invalid_request'],
+      ['an unknown requested_token_type', () => ({ ...toySubject(), requested_token_type: `${URI}refresh_token` }), 400, 'invalid_request'],
+      ['a transform the instance does not list', () => ({ subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2`, requested_token_type: TOY }), 400, 'invalid_request'],
+      ['a subject token the validator rejects (401 there)', () => toySubject({ sub: 'bob', revoked: true }), 400, 'invalid_request'],
+      ['a malformed subject token', () => ({ ...toySubject(), subject_token: 'bm90IGpzb24' }), 400, 'invalid_request'],
+      ['a SAML assertion that is not base64url', () => ({ subject_token: '***', subject_token_type: `${URI}saml2` }), 400, 'invalid_request'],
+      ['an audience the instance does not issue for', () => ({ ...toySubject(), audience: ['api', 'evil'] }), 400, 'invalid_target'],
+      ['a relative resource', () => ({ ...toySubject(), resource: 'api' }), 400, 'invalid_target'],
+      ['an audience for a plugin output', () => ({ ...toySubject(), requested_token_type: TOY, audience: 'api' }), 400, 'invalid_target'],
+      ['a scope beyond allowed_scopes', () => ({ ...toySubject(), scope: 'read admin' }), 400, 'invalid_scope'],
+      ['a scope for an ID token', () => ({ ...toySubject(), scope: 'read', requested_token_type: `${URI}id_token` }), 400, 'invalid_scope'],
+      ['an actor_token without actor_token_type', () => ({ ...toySubject(), actor_token: toyToken({ sub: 'svc-a' }) }), 400, 'invalid_request'],
+      ['an actor may_act does not name', () => ({ ...toySubject({ sub: 'bob', may_act: { sub: 'svc-z' } }), actor_token: toyToken({ sub: 'svc-a' }), actor_token_type: TOY }), 400, 'invalid_request'],
+      ['an actor under another issuer than may_act names', () => ({ ...toySubject({ sub: 'bob', may_act: { sub: 'svc-a', iss: 'https://svc.test' } }), actor_token: toyToken({ sub: 'svc-a', iss: 'https://evil.test' }), actor_token_type: TOY }), 400, 'invalid_request'],
+      ['an actor token the validator rejects', () => ({ ...toySubject(), actor_token: toyToken({ sub: 'trusted-service', revoked: true }), actor_token_type: TOY }), 400, 'invalid_request'],
+      ['an actor token type the instance does not accept', () => ({ ...toySubject(), actor_token: samlSubjectToken(), actor_token_type: `${URI}saml2`, requested_token_type: TOY }), 400, 'invalid_request'],
+      ['delegation into a SAML2 assertion', () => ({ ...toySubject(), actor_token: toyToken({ sub: 'trusted-service' }), actor_token_type: TOY, requested_token_type: `${URI}saml2` }), 400, 'invalid_request'],
+    ])('refuses %s', async (_, params, status, error) => {
+      const given = params();
+      const res =
+        typeof given === 'string'
+          ? await postForm(server.baseUrl, '/oauth2/exchange/token', given, exchanger)
+          : await exchange(given as Record<string, string | string[]>);
+      refused(res, status, error);
+      expect(res.body.access_token).toBeUndefined();
+    });
+
+    it('answers a JSON body with 415 in the RFC shape', async () => {
+      refused(await server.post('/oauth2/exchange/token', { grant_type: GRANT }, exchanger), 415, 'invalid_request');
+    });
+
+    it('answers an unknown instance with the ordinary 404, like the other /oauth2 endpoints', async () => {
+      expectErrorBody(await exchange(toySubject(), exchanger, 'nowhere'), 404, 'instance_not_found');
+    });
+  });
+});
+
+describe('token exchange with JWT subject and actor tokens (input types JWT and OPENIDCONNECT)', () => {
+  const ISSUER = 'https://idp.test';
+  let server: TestServer;
+  let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  const exchanger = { authorization: basicAuthorization('exchanger', SECRET) };
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    signingKey = pair.privateKey;
+    const jwksFile = join(work, 'idp-jwks.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256' }] }));
+    const hash = await testPasswordHash(SECRET);
+    const from = ['JWT', 'OPENIDCONNECT'];
+    server = await startTestServer({
+      root: {
+        realm: '/',
+        keys: [{ kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } }],
+        instances: {
+          jwt: {
+            supported_token_transforms: from.flatMap((f) => ['JWT', 'OPENIDCONNECT'].map((to) => ({ from: f, to }))),
+            oauth_clients: [{ client_id: 'exchanger', client_secret_hash: hash }],
+            token_exchange: {},
+            oidc_validation: { trusted_issuers: [{ issuer: ISSUER, jwks_file: jwksFile, algorithms: ['ES256'], audiences: ['sts'] }] },
+            access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
+            oidc: { issuer: 'https://sts.test', audience: ['rp'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
+          },
+        },
+      },
+    });
+  });
+  afterAll(() => server?.close());
+
+  /** A JWT from the trusted IdP: an access token (typ at+jwt) or an ID token (typ JWT). */
+  const idpToken = (claims: object, typ: 'at+jwt' | 'JWT') =>
+    new SignJWT({ aud: 'sts', ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ })
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(signingKey);
+
+  async function issuedClaims(params: Record<string, string>): Promise<JWTPayload> {
+    const res = await postForm(server.baseUrl, '/oauth2/jwt/token', { grant_type: GRANT, ...params }, exchanger);
+    expect(res.status).toBe(200);
+    const jwks = await server.get('/oauth2/jwt/jwks');
+    return (await jwtVerify(res.body.access_token, createLocalJWKSet(jwks.body), { issuer: 'https://sts.test' })).payload;
+  }
+
+  it.each([
+    ['an access token', `${URI}access_token`, 'at+jwt'],
+    ['a JWT', `${URI}jwt`, 'at+jwt'],
+    ['an ID token', `${URI}id_token`, 'JWT'],
+  ] as const)('exchanges %s for an access token', async (_, subjectTokenType, typ) => {
+    const claims = await issuedClaims({ subject_token: await idpToken({ sub: 'dave' }, typ), subject_token_type: subjectTokenType });
+    expect(claims).toMatchObject({ sub: 'dave', aud: 'api', client_id: 'exchanger' });
+  });
+
+  it('delegates to the actor an access token\'s may_act names (issuer included), the actor presenting an ID token', async () => {
+    const claims = await issuedClaims({
+      subject_token: await idpToken({ sub: 'dave', may_act: { sub: 'svc-a', iss: ISSUER } }, 'at+jwt'),
+      subject_token_type: `${URI}access_token`,
+      actor_token: await idpToken({ sub: 'svc-a' }, 'JWT'),
+      actor_token_type: `${URI}id_token`,
+      requested_token_type: `${URI}id_token`,
+    });
+    expect(claims).toMatchObject({ sub: 'dave', aud: 'rp', act: { sub: 'svc-a', iss: ISSUER } });
+  });
+
+  it('refuses an actor the subject token\'s may_act does not name, and a token of an untrusted signer', async () => {
+    const mayActOther = await postForm(server.baseUrl, '/oauth2/jwt/token', {
+      grant_type: GRANT,
+      subject_token: await idpToken({ sub: 'dave', may_act: { sub: 'svc-z' } }, 'at+jwt'),
+      subject_token_type: `${URI}access_token`,
+      actor_token: await idpToken({ sub: 'svc-a' }, 'JWT'),
+      actor_token_type: `${URI}id_token`,
+    }, exchanger);
+    expect([mayActOther.status, mayActOther.body.error]).toEqual([400, 'invalid_request']);
+    const forged = (await idpToken({ sub: 'dave' }, 'at+jwt')).replace(/\.[^.]+$/, '.AAAA');
+    const res = await postForm(server.baseUrl, '/oauth2/jwt/token', { grant_type: GRANT, subject_token: forged, subject_token_type: `${URI}jwt` }, exchanger);
+    expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: { error: 'invalid_request', error_description: expect.any(String) } });
+  });
+});
+
+describe('authorization server metadata (RFC 8414)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startExchangeServer();
+  });
+  afterAll(() => server?.close());
+
+  it('describes an instance with token exchange', async () => {
+    const res = await server.get('/.well-known/oauth-authorization-server/oauth2/exchange');
+    const issuer = `${server.baseUrl}/oauth2/exchange`;
+    const auth = ['client_secret_basic', 'client_secret_post'];
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: {
+        issuer,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        introspection_endpoint: `${issuer}/introspect`,
+        revocation_endpoint: `${issuer}/revoke`,
+        response_types_supported: [],
+        grant_types_supported: [GRANT],
+        token_endpoint_auth_methods_supported: auth,
+        introspection_endpoint_auth_methods_supported: auth,
+        revocation_endpoint_auth_methods_supported: auth,
+        scopes_supported: ['read', 'write'],
+        subject_token_types_supported: [`${URI}saml2`, TOY],
+        requested_token_types_supported: [`${URI}access_token`, `${URI}id_token`, `${URI}jwt`, `${URI}saml2`, TOY],
+      },
+    });
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('offers no grant where the instance has no token_exchange', async () => {
+    const res = await server.get('/.well-known/oauth-authorization-server/oauth2/no-exchange');
+    expect(res.status).toBe(200);
+    expect(res.body.grant_types_supported).toEqual([]);
+    expect(res.body.subject_token_types_supported).toBeUndefined();
+  });
+
+  it('answers 404 for an unknown instance or a path outside /oauth2', async () => {
+    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/oauth2/nowhere'), 404, 'instance_not_found');
+    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/exchange'), 404, 'instance_not_found');
+  });
+});
