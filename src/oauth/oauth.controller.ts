@@ -11,7 +11,7 @@ import type { LoadedInstance } from '../realms/loaded-instance';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { IssuedTokens } from '../tokens/issued-tokens';
-import { clientCertificateChain } from '../transform/client-certificates';
+import { requestContextOf } from '../transform/request-context';
 import { TokenDispatcher } from '../transform/token-dispatcher';
 import { ClientAuthenticator } from './client-authenticator';
 import { clientCredentialsOf } from './client-credentials';
@@ -63,7 +63,7 @@ export class OAuthController {
         target,
         clientId,
         form,
-        request: { remoteAddress: request.ip, headers: request.headers, clientCertificateChain: clientCertificateChain(request) },
+        request: requestContextOf(request),
       });
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       return answer;

@@ -1,9 +1,9 @@
 /** Reads `<configDir>/realms/*.yaml` into plain objects; YAML syntax errors become ConfigProblems. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { displayPath } from '../common/display-path';
 import type { ConfigProblem } from './config-problem';
+import { readConfigYaml } from './config-yaml';
 
 export interface RealmFile {
   /** Shown in messages: relative to the working directory when inside it. */
@@ -52,12 +52,9 @@ export async function readRealmFiles(
       problems.push({ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
       continue;
     }
-    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-    if (document.errors.length > 0) {
-      problems.push(...document.errors.map((e) => ({ file, path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
-      continue;
-    }
-    files.push({ file, path, content: document.toJS({ maxAliasCount: 100 }) });
+    const parsed = readConfigYaml(text, file);
+    if (parsed.problems) problems.push(...parsed.problems);
+    else files.push({ file, path, content: parsed.content });
   }
   return { files, problems };
 }

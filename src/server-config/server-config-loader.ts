@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { displayPath } from '../common/display-path';
 import { ConfigError } from '../realms/config-problem';
+import { readConfigYaml } from '../realms/config-yaml';
 import { validateSchema } from '../realms/schema-validation';
 import type { RedisBackendSettings, ServerConfig, SqliteBackendSettings } from './server-config';
 import { REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema } from './server-config-schema';
@@ -44,11 +44,9 @@ function readYaml(path: string, file: string): unknown {
     if (code === 'ENOENT') return {};
     throw new ConfigError([{ file, path: '', message: `cannot read the file (${code ?? 'error'})` }]);
   }
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((e) => ({ file, path: '', message: `YAML: ${e.message.split('\n')[0]}` })));
-  }
-  return document.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = readConfigYaml(text, file);
+  if (parsed.problems) throw new ConfigError(parsed.problems);
+  return parsed.content ?? {};
 }
 
 function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEnv, file: string): RedisBackendSettings {

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../errors/sts-errors';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
-import { clientCertificateChain } from './client-certificates';
+import { requestContextOf } from './request-context';
 import { IssuedTokenActions } from './issued-token-actions';
 import { CancelBody, parseBody, TranslateBody, ValidateBody } from './request-bodies';
 import { TokenDispatcher } from './token-dispatcher';
@@ -33,7 +33,7 @@ export class TransformController {
           target,
           inputTokenState: input_token_state,
           outputTokenState: output_token_state,
-          request: { remoteAddress: request.ip, headers: request.headers, clientCertificateChain: clientCertificateChain(request) },
+          request: requestContextOf(request),
         });
         return { issued_token };
       }

@@ -2,8 +2,9 @@
  * Edits the `instances:` map of a realm file as a YAML Document, so comments, key order and the
  * rest of the file survive an edit made through the admin API.
  */
-import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, parseDocument, YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, YAMLMap } from 'yaml';
 import { ConflictError, NotFoundError } from '../../errors/sts-errors';
+import { parseConfigDocument } from '../config-yaml';
 
 export type InstanceSettings = Record<string, unknown>;
 
@@ -12,7 +13,7 @@ export class RealmDocument {
 
   /** The realm file as it is now; refused when it no longer is the realm it was loaded as. */
   static parse(text: string, realm: string, file: string): RealmDocument {
-    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const document = parseConfigDocument(text);
     if (document.errors.length > 0 || document.get('realm') !== realm) {
       // Someone edited the file since it was loaded; editing it blind could lose their change.
       throw new ConflictError(`The realm file ${file} changed on disk and no longer holds a valid realm ${realm}; fix or reload it first.`, {
@@ -49,7 +50,7 @@ export class RealmDocument {
 
   toString(): string {
     // No folding of long lines: an edit should not reflow values it did not change.
-    return this.document.toString({ lineWidth: 0 });
+    return this.document.toString({ lineWidth: 0, flowCollectionPadding: false });
   }
 
   private requireInstance(name: string, path: string): void {
