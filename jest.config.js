@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // The benchmark's own test runs alone, after this suite (jest.bench.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/bench/'],
   // jose ships ESM only; ts-jest transpiles it to CommonJS for jest's module system.
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],

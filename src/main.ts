@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
+import { runClustered } from './cluster/clustered';
 import { ConfigError } from './realms/config-problem';
 import { settingsFromEnv } from './server-settings';
 
@@ -10,8 +11,15 @@ process.on('unhandledRejection', (reason) => {
 
 async function main(): Promise<void> {
   const settings = settingsFromEnv();
-  const app = await createApp(settings);
-  await app.listen(settings.port, settings.host);
+  // STS_WORKERS > 1: a cluster primary supervises that many copies of the server below.
+  await runClustered(
+    settings.workers,
+    async () => {
+      const app = await createApp(settings);
+      await app.listen(settings.port, settings.host);
+    },
+    (line) => process.stdout.write(`rest-sts: ${line}\n`),
+  );
 }
 
 main().catch((error: unknown) => {

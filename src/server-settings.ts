@@ -1,4 +1,5 @@
 /** Process-level settings from the environment (SPEC section 2), read once at start. */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface ServerSettings {
@@ -19,6 +20,8 @@ export interface ServerSettings {
   readonly tls?: TlsSettings;
   /** Bearer token of the admin publish API (SPEC 4.4); the API answers 404 when unset. */
   readonly adminToken?: string;
+  /** Server processes (node:cluster) sharing the port; 1 = no cluster. */
+  readonly workers: number;
 }
 
 export interface TlsSettings {
@@ -43,6 +46,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     tokenTimeoutMs: integer(env, 'STS_TOKEN_TIMEOUT_MS', 10_000, 10, 600_000),
     tls: tlsFromEnv(env),
     adminToken: adminTokenFromEnv(env),
+    workers: workersFromEnv(env),
   };
 }
 
@@ -61,6 +65,16 @@ function adminTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   if (!token) return undefined;
   if (token.length < 16) throw new Error('STS_ADMIN_TOKEN must be at least 16 characters long');
   return token;
+}
+
+/** `STS_WORKERS`: 1..64, or `auto` for one per CPU the process may use. */
+function workersFromEnv(env: NodeJS.ProcessEnv): number {
+  if (env.STS_WORKERS === 'auto') return Math.min(availableParallelism(), 64);
+  try {
+    return integer(env, 'STS_WORKERS', 1, 1, 64);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}, or auto`);
+  }
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -4,6 +4,17 @@
  */
 import { deserialize, serialize } from '@phc/format';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { ConcurrencyLimit } from '../common/concurrency-limit';
+
+/**
+ * The libuv thread pool also runs WebCrypto (every JWS/JWE signature), zlib and file I/O. Left to
+ * queue there, a burst of logins would make every token wait behind hashes of ~100 ms each; so
+ * at most this many hashes run at once and two pool threads stay free for the rest.
+ * Raise UV_THREADPOOL_SIZE (default 4) to hash on more cores.
+ */
+const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+const hashing = new ConcurrencyLimit(Math.max(1, Math.min(availableParallelism(), THREAD_POOL_SIZE - 2)));
 
 export interface ScryptHash {
   readonly ln: number;
@@ -59,14 +70,17 @@ export async function hashPassword(
 }
 
 function derive(password: string, salt: Buffer, length: number, cost: { ln: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(
-      password.normalize('NFC'),
-      salt,
-      length,
-      { N: 2 ** cost.ln, r: cost.r, p: cost.p, maxmem: memoryFor(cost) + 1024 * 1024 },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    ),
+  return hashing.run(
+    () =>
+      new Promise((resolve, reject) =>
+        scrypt(
+          password.normalize('NFC'),
+          salt,
+          length,
+          { N: 2 ** cost.ln, r: cost.r, p: cost.p, maxmem: memoryFor(cost) + 1024 * 1024 },
+          (error, key) => (error ? reject(error) : resolve(key)),
+        ),
+      ),
   );
 }
 

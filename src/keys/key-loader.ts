@@ -11,7 +11,7 @@ import {
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
@@ -139,16 +139,33 @@ async function generatedKey(kid: string, spec: GenerateKeyConfig, dataDir: strin
   const key = await createKey(kid, spec);
   const serialized =
     key.type === 'secret' ? key.export().toString('base64url') : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
+  let won: boolean;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Write then rename so a crash never leaves a half-written key behind.
+    // Write a temporary file, then link it into place: a crash never leaves a half-written key
+    // behind, and unlike rename, link fails (EEXIST) when another process (a cluster worker)
+    // stored the same key first, so every process ends up with the one key on disk.
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temporary, serialized, { mode: 0o600, flag: 'wx' });
-    await rename(temporary, file);
+    try {
+      won = await link(temporary, file).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return false;
+          throw error;
+        },
+      );
+    } finally {
+      await unlink(temporary).catch(() => undefined);
+    }
   } catch (error) {
     throw new KeyLoadError('generate', `cannot store the generated key in ${dir}: ${(error as Error).message}`);
   }
-  return key;
+  if (won) return key;
+  const winner = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new KeyLoadError('generate', `${file}: ${error.message}`);
+  });
+  return parseStoredKey(kid, spec, file, winner);
 }
 
 function parseStoredKey(kid: string, spec: GenerateKeyConfig, file: string, stored: string): KeyObject {

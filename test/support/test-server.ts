@@ -61,6 +61,7 @@ export async function startTestServer(
     watchConfig: false,
     watchPlugins: false,
     tokenTimeoutMs: 10_000,
+    workers: 1,
     ...overrides,
   };
   const app = await createApp(settings, false);

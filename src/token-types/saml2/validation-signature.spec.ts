@@ -59,10 +59,20 @@ describe('locateAssertion', () => {
     ['HMAC-SHA1', { signatureMethod: `${DS}hmac-sha1` }, 'saml_weak_algorithm'],
     ['HMAC-SHA256 (key confusion)', { signatureMethod: 'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256' }, 'saml_signature_invalid'],
     ['a second element with the same ID', { extra: '<saml:Advice ID="_a1"/>' }, 'saml_signature_invalid'],
+    // xml-crypto is then asked to resolve references by ID alone: any other ID-like attribute
+    // carrying the value, in whatever namespace, must already be refused here.
+    ['another element with the same value in Id', { extra: '<saml:Advice Id="_a1"/>' }, 'saml_signature_invalid'],
+    ['another element with the same value in a prefixed ID', { extra: '<saml:Advice xmlns:x="urn:x" x:ID="_a1"/>' }, 'saml_signature_invalid'],
+    ['another element with the same value in wsu:Id', { extra: '<saml:Advice xmlns:wsu="urn:wsu" wsu:Id="_a1"/>' }, 'saml_signature_invalid'],
     ['a processing instruction inside', { extra: '<?evil x?>' }, 'saml_signature_invalid'],
     ['a nested signature', { extra: `<saml:Advice><ds:Signature xmlns:ds="${DS}"/></saml:Advice>` }, 'saml_signature_invalid'],
   ])('refuses %s', (_name, shape, expected) => {
     expect(code(assertion(shape))).toBe(expected);
+  });
+
+  it('refuses an Assertion carrying its ID value in a second ID-like attribute', () => {
+    expect(code(assertion().replace('ID="_a1"', 'ID="_a1" Id="_a1"'))).toBe('saml_signature_invalid');
+    expect(code(assertion().replace('ID="_a1"', 'ID="_a1" xmlns:x="urn:x" x:id="_a1"'))).toBe('saml_signature_invalid');
   });
 
   it('refuses an unsigned assertion and a document that is no SAML', () => {

@@ -32,6 +32,8 @@ const DIGEST_ALGORITHMS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'h
 /** SHA-1 and MD5 in any combination: refused with their own code. */
 const WEAK = /(sha1|md5)(?![0-9])/i;
 
+const ID_NAMES: ReadonlySet<string> = new Set(['ID', 'Id', 'id']);
+
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
@@ -118,8 +120,16 @@ export function locateAssertion(xml: string): PendingAssertion {
 
   const id = assertion.getAttribute('ID') ?? '';
   if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw signatureInvalid('The Assertion has no usable ID attribute.');
-  const sameId = all.filter((element) => ['ID', 'Id', 'id'].some((name) => element.getAttribute(name) === id));
-  if (sameId.length !== 1) throw signatureInvalid('Several elements carry the Assertion ID.');
+  // Any attribute named ID, Id or id in any namespace, as xml-crypto counts them by default: only
+  // the Assertion's own ID may carry the value (verifyAssertion then lets xml-crypto look at ID alone).
+  let sameId = 0;
+  for (const element of all) {
+    for (let i = 0; i < element.attributes.length; i++) {
+      const attribute = element.attributes.item(i)!;
+      if (attribute.value === id && ID_NAMES.has(attribute.localName ?? attribute.name)) sameId++;
+    }
+  }
+  if (sameId !== 1) throw signatureInvalid('Several elements carry the Assertion ID.');
 
   descendants(assertion, (node) => {
     if (node.nodeType === COMMENT_NODE || node.nodeType === PROCESSING_INSTRUCTION_NODE) {
@@ -203,6 +213,9 @@ export function verifyAssertion(xml: string, pending: PendingAssertion, keys: re
   const keyType = ECDSA_ALGORITHMS.has(method) ? 'ec' : 'rsa';
   for (const publicCert of keys.filter((key) => key.asymmetricKeyType === keyType)) {
     const verifier = withEcdsa(new SignedXml({ publicCert, getCertFromKeyInfo: () => null }));
+    // locateAssertion refused any other ID/Id/id attribute with the Assertion's ID value, so the
+    // default three whole-document XPath scans for the reference (one per name) can be one.
+    verifier.idAttributes = ['ID'];
     let signedReferences: string[];
     try {
       verifier.loadSignature(pending.signature as unknown as Parameters<SignedXml["loadSignature"]>[0]);

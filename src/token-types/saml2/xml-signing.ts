@@ -4,7 +4,6 @@
  * ecdsa-sha384, P-521 -> ecdsa-sha512, see xml-ecdsa.ts), SHA-256 digest, exclusive canonicalisation, KeyInfo with the signing certificate, the
  * ds:Signature placed right after saml:Issuer as the schema requires.
  */
-import type { X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract';
 import { ECDSA_FOR_CURVE, withEcdsa } from './xml-ecdsa';
@@ -40,10 +39,6 @@ export function xmlSigningKeyProblem(kid: string, realm: { readonly path: string
   return undefined;
 }
 
-function pemOf(certificate: X509Certificate): string {
-  return `-----BEGIN CERTIFICATE-----\n${certificate.raw.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
-
 /** The signature method for a key that {@link xmlSigningKeyProblem} accepted. */
 export function xmlSignatureAlgorithmFor(key: RealmKey): string {
   if (key.family !== 'EC') return RSA_SHA256;
@@ -54,12 +49,18 @@ export function xmlSignatureAlgorithmFor(key: RealmKey): string {
 
 /** Signs the Assertion document `xml` (whose root carries an `ID`) and returns the signed document. */
 export function signAssertionXml(xml: string, key: RealmKey): string {
+  const base64 = key.certificate!.raw.toString('base64');
   const signer = withEcdsa(
     new SignedXml({
       privateKey: key.privateKey,
-      publicCert: pemOf(key.certificate!),
       signatureAlgorithm: xmlSignatureAlgorithmFor(key),
       canonicalizationAlgorithm: EXC_C14N,
+      // KeyInfo written from the certificate loaded (and checked) with the key: given a PEM as
+      // publicCert, xml-crypto would parse the certificate twice per signature to publish it.
+      getKeyInfoContent: ({ prefix } = {}) => {
+        const p = prefix ? `${prefix}:` : '';
+        return `<${p}X509Data><${p}X509Certificate>${base64}</${p}X509Certificate></${p}X509Data>`;
+      },
     }),
   );
   signer.addReference({

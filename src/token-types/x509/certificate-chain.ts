@@ -110,12 +110,26 @@ export function checkClientUsage(leaf: ParsedCertificate): void {
   }
 }
 
+/**
+ * Signature results by (child, parent) object: a fact of the two DERs alone, so a client presenting
+ * the same (cached) certificate again is not verified again. Which parents count as trusted, and
+ * everything time-dependent, is still decided per request. Weak keys: results go with the certificates.
+ */
+const signatureResults = new WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>>();
+
 function verifies(child: ParsedCertificate, parent: ParsedCertificate): boolean {
-  try {
-    return child.node.verify(parent.node.publicKey);
-  } catch {
-    return false; // a signature algorithm or key the platform cannot check proves nothing
+  let byParent = signatureResults.get(child);
+  if (!byParent) signatureResults.set(child, (byParent = new WeakMap()));
+  let result = byParent.get(parent);
+  if (result === undefined) {
+    try {
+      result = child.node.verify(parent.node.publicKey);
+    } catch {
+      result = false; // a signature algorithm or key the platform cannot check proves nothing
+    }
+    byParent.set(parent, result);
   }
+  return result;
 }
 
 function distinct(certificates: readonly ParsedCertificate[]): ParsedCertificate[] {

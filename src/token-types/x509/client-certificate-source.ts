@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { InvalidRequestError, InvalidTokenError } from '../../errors/sts-errors';
 import type { StsRequestContext } from '../../plugin-api/token-contract';
 import type { X509ValidationConfig } from '../../realms/schema/x509-config';
-import { CertificateParseError, parseCertificate, pemBlocks, type ParsedCertificate } from './parsed-certificate';
+import { presentedCertificates } from './certificate-cache';
+import { CertificateParseError, pemBlocks, type ParsedCertificate } from './parsed-certificate';
 
 /** Certificates read from one header value, at most (leaf and a few intermediates). */
 const MAX_HEADER_CERTIFICATES = 8;
@@ -74,7 +75,7 @@ export function certificatesFromHeader(value: string): Buffer[] {
 
 function parsedOrRefused(der: Buffer): ParsedCertificate {
   try {
-    return parseCertificate(der);
+    return presentedCertificates.parse(der);
   } catch (error) {
     if (error instanceof CertificateParseError) throw invalidCertificate('The client certificate cannot be read as an X.509 certificate.');
     throw error;

@@ -37,6 +37,7 @@ async function startError(settings: Pick<ServerSettings, 'configDir' | 'dataDir'
       watchConfig: false,
       watchPlugins: false,
       tokenTimeoutMs: 10_000,
+      workers: 1,
     },
     false,
   ).then(

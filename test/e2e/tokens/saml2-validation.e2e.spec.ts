@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { stringify } from 'yaml';
 import { loadRealms } from '../../../src/realms/realm-loader';
+import { RealmRegistry } from '../../../src/realms/realm-registry.service';
 import { builtinTokenTypes } from '../../../src/token-types/builtin-token-types';
 import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
 import { configErrorOf, expectConfigProblem } from '../../support/config-errors';
@@ -429,6 +431,37 @@ describe('SAML2 input over HTTP', () => {
     it('within the clock skew is accepted', async () => {
       expect(issued(await translate(signedAssertion({ notBefore: iso(30), nameId: 'skew@idp.test' }))).sub).toBe('skew@idp.test');
     });
+  });
+});
+
+describe('trusted certificates after a configuration reload', () => {
+  // The IdP keys are read once per loaded configuration and kept by its config object: a reload
+  // that replaces the certificate (same file name, new content) must drop the old key at once.
+  let server: TestServer;
+  let trusted: string;
+  const realm = () => ({ realm: '/', keys: KEYS, instances: { saml: samlInstance({ trusted_idps: [{ entity_id: IDP, certificate_file: trusted }] }) } });
+  beforeAll(async () => {
+    trusted = join(work, 'trusted-idp.crt.pem');
+    writeFileSync(trusted, readFileSync(idp.cert));
+    server = await startTestServer({ root: realm() });
+  });
+  afterAll(() => server?.close());
+
+  const translate = (token: string) =>
+    server.post('/rest-sts/saml?_action=translate', {
+      input_token_state: { token_type: 'SAML2', saml2_token: token },
+      output_token_state: { token_type: 'OPENIDCONNECT' },
+    });
+
+  it('refuses an assertion signed by the previous certificate, accepts one by the new', async () => {
+    expect((await translate(signedAssertion({ nameId: 'before@idp.test' }))).status).toBe(200);
+
+    writeFileSync(trusted, readFileSync(attacker.cert));
+    writeFileSync(join(server.configDir, 'realms', 'root.yaml'), stringify(realm()));
+    await expect(server.app.get(RealmRegistry).reload()).resolves.toEqual({ applied: true });
+
+    expectErrorBody(await translate(signedAssertion({ nameId: 'old@idp.test' })), 401, 'saml_signature_invalid');
+    expect((await translate(signedAssertion({ nameId: 'new@idp.test' }, attacker))).status).toBe(200);
   });
 });
 

@@ -1,0 +1,135 @@
+/**
+ * The benchmark's own configuration: one realm with an instance per scenario, written to a fresh
+ * temporary directory with throw-away keys (openssl for the certificates, node:crypto for the
+ * rest) and the input tokens the scenarios send. Nothing here is ever committed.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { SignJWT, exportJWK } from 'jose';
+import { hashPassword } from '../src/identity/scrypt-password';
+
+export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-secret' };
+const IDP = 'https://idp.bench.example';
+const STS = 'https://sts.bench.example';
+const SAML_SP = 'https://sp.bench.example';
+
+export interface BenchConfig {
+  /** STS_CONFIG_DIR for the server. */
+  readonly configDir: string;
+  /** STS_DATA_DIR (generated keys, the SQLite token store). */
+  readonly dataDir: string;
+  /** An ES256 ID token from the bench IdP, good for a day. */
+  readonly idToken: string;
+  /** A client certificate from the bench CA, URL-encoded PEM as nginx forwards it. */
+  readonly clientCertificateHeader: string;
+}
+
+export async function writeBenchConfig(): Promise<BenchConfig> {
+  const root = mkdtempSync(join(tmpdir(), 'sts-bench-'));
+  const configDir = join(root, 'config');
+  const dataDir = join(root, 'data');
+  mkdirSync(join(configDir, 'realms'), { recursive: true });
+  mkdirSync(dataDir);
+
+  const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const idpJwk = { ...(await exportJWK(idp.publicKey)), kid: 'idp-1', use: 'sig', alg: 'ES256' };
+  writeFileSync(join(configDir, 'idp-jwks.json'), JSON.stringify({ keys: [idpJwk] }));
+  const idToken = await new SignJWT({ email: 'bench@example.com' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'JWT' })
+    .setIssuer(IDP)
+    .setSubject('bench-user')
+    .setAudience('sts')
+    .setIssuedAt()
+    .setExpirationTime('24h')
+    .sign(idp.privateKey);
+
+  selfSignedCertificate(configDir, 'saml', '/CN=bench SAML signer');
+  selfSignedCertificate(configDir, 'ca', '/CN=bench client CA', ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const clientPem = clientCertificate(configDir);
+
+  const realm = {
+    realm: '/',
+    identity_store: {
+      type: 'file',
+      users: [{ username: BENCH_USER.username, password_hash: await hashPassword(BENCH_USER.password), attributes: { mail: 'bench@example.com', cn: 'Bench User', groups: ['staff'] } }],
+    },
+    keys: [
+      { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+      { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
+      { kid: 'enc-1', use: 'enc', generate: { type: 'ec', curve: 'P-256' } },
+      { kid: 'saml-1', use: 'sig', private_key_file: 'saml.key.pem', certificate_file: 'saml.crt.pem' },
+    ],
+    instances: {
+      'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
+      'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
+      'jwt-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }], oidc_validation: trustIdp(), access_token: accessToken() },
+      'jwt-jwe': {
+        supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }],
+        oidc_validation: trustIdp(),
+        access_token: { ...accessToken(), encryption: { algorithm: 'ECDH-ES+A256KW', content_encryption: 'A256GCM', key: 'enc-1' } },
+      },
+      'saml2-signed': { supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }], saml2: saml2() },
+      // Mints the assertions the saml2>oidc-es256 scenario sends: each one is accepted only once.
+      'saml2-mint': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'SAML2' }], oidc_validation: trustIdp(), saml2: saml2() },
+      'saml2-in': {
+        supported_token_transforms: [{ from: 'SAML2', to: 'OPENIDCONNECT' }],
+        saml2_validation: { trusted_idps: [{ entity_id: STS, certificate_file: 'saml.crt.pem' }], audience: SAML_SP },
+        oidc: oidc('ES256', 'ec-1'),
+      },
+      x509: {
+        supported_token_transforms: [{ from: 'X509', to: 'OPENIDCONNECT' }],
+        x509_validation: { trust_anchors_file: 'ca.crt.pem', client_certificate_header: 'X-Client-Cert', trusted_proxies: ['127.0.0.1'], principal_from: 'subject_cn' },
+        oidc: oidc('ES256', 'ec-1'),
+      },
+      custom: {
+        supported_token_transforms: [{ from: 'CUSTOM', to: 'CUSTOM' }],
+        custom_token_validators: { CUSTOM: 'example-custom' },
+        custom_token_providers: { CUSTOM: 'example-custom' },
+      },
+    },
+  };
+  writeFileSync(join(configDir, 'realms', 'bench.yaml'), stringify(realm));
+  return { configDir, dataDir, idToken, clientCertificateHeader: encodeURIComponent(clientPem) };
+}
+
+function oidc(algorithm: string, key: string): object {
+  return { issuer: STS, audience: ['rp-client'], token_lifetime_seconds: 600, signature_algorithm: algorithm, signing_key: key, claim_map: { email: 'mail' } };
+}
+
+function accessToken(): object {
+  return { issuer: STS, audience: ['api'], token_lifetime_minutes: 10, signature_algorithm: 'ES256', signing_key: 'ec-1', jti_length: 22, allowed_scopes: ['read'] };
+}
+
+function trustIdp(): object {
+  return { trusted_issuers: [{ issuer: IDP, jwks_file: 'idp-jwks.json', algorithms: ['ES256'], audiences: ['sts'] }] };
+}
+
+function saml2(): object {
+  return { issuer: STS, sp_entity_id: SAML_SP, sp_acs_url: `${SAML_SP}/acs`, token_lifetime_seconds: 600, attribute_map: { email: 'mail' }, signing_key: 'saml-1' };
+}
+
+function selfSignedCertificate(dir: string, name: string, subject: string, extra: string[] = []): void {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', subject,
+    '-keyout', join(dir, `${name}.key.pem`), '-out', join(dir, `${name}.crt.pem`), ...extra,
+  ], { stdio: 'ignore' });
+}
+
+/** A client certificate (CN bench-client, clientAuth) signed by the bench CA; returns its PEM. */
+function clientCertificate(dir: string): string {
+  const key = join(dir, 'client.key.pem');
+  const csr = join(dir, 'client.csr.pem');
+  const cert = join(dir, 'client.crt.pem');
+  const extensions = join(dir, 'client.ext');
+  writeFileSync(extensions, 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=bench-client', '-keyout', key, '-out', csr], { stdio: 'ignore' });
+  execFileSync('openssl', [
+    'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt.pem'), '-CAkey', join(dir, 'ca.key.pem'),
+    '-CAcreateserial', '-days', '2', '-extfile', extensions, '-out', cert,
+  ], { stdio: 'ignore' });
+  return readFileSync(cert, 'utf8');
+}

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench` (SPEC section 6): builds (npm script), writes its own configuration, measures
+ * the ceilings, the scenarios and the peer at 1 and 2 workers, prints the tables and writes
+ * bench/results.json. `--quick` is the short form a test runs to keep this working.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeBenchConfig } from './bench-config';
+import { parseOptions } from './options';
+import { formatReport } from './report';
+import { buildResults, runFacts } from './results';
+import { scenarios } from './scenarios';
+import { measureWorkerPass, type WorkerPass } from './worker-pass';
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const config = await writeBenchConfig();
+  const all = scenarios(config);
+  const passes: WorkerPass[] = [];
+  try {
+    const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
+    if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${all.map((s) => s.name).join(', ')}`);
+    const chosen = options.only.length > 0 ? all.filter((s) => options.only.includes(s.name)) : all;
+    const settings = { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.seconds };
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    for (const [index, workers] of options.workerCounts.entries()) {
+      // --quick keeps the scaling pass to one scenario and the peer to the headline pass.
+      const subset = options.quick && index > 0 ? chosen.filter((s) => s.name === 'oidc-es256>oidc-es256') : chosen;
+      passes.push(await measureWorkerPass(workers, config, subset, settings, !(options.quick && index > 0), log));
+    }
+  } finally {
+    rmSync(dirname(config.configDir), { recursive: true, force: true });
+  }
+  const results = buildResults(passes, all, runFacts(options.connections, options.seconds, options.quick));
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${formatReport(results)}\n\nwritten: ${options.out}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+/**
+ * Keeps `npm run bench -- --quick` working (CI never runs the full benchmark): the same steps
+ * as the npm script after the build `npm test` already did, then the shape and the zero-error
+ * rule of bench/results.json. Speed is not asserted here; the benchmark reports it.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(__dirname, '../..');
+const RUN = join(REPO, 'dist-bench', 'bench', 'run.js');
+const SCENARIOS = [
+  'username>oidc-rs256', 'oidc-es256>oidc-es256', 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe',
+  'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom',
+];
+const CEILINGS = ['http_echo_rps', 'rs256_sign_per_s', 'es256_sign_per_s', 'password_hash_per_s'];
+
+function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(command, args, { cwd: REPO, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+const work = mkdtempSync(join(tmpdir(), 'sts-bench-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const compiled = await run(join(REPO, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bench.json']);
+  expect(compiled.stdout + compiled.stderr).toBe('');
+});
+
+test('the npm script builds the server, compiles the benchmark and runs it', () => {
+  const scripts = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts;
+  expect(scripts.bench).toBe('npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/run.js');
+});
+
+describe('--quick', () => {
+  let results: any;
+  let stdout: string;
+
+  beforeAll(async () => {
+    const out = join(work, 'results.json');
+    const ran = await run(process.execPath, [RUN, '--quick', '--out', out]);
+    if (ran.code !== 0) throw new Error(`bench --quick failed (${ran.code}):\n${ran.stderr}`);
+    stdout = ran.stdout;
+    results = JSON.parse(readFileSync(out, 'utf8'));
+  });
+
+  test('measures every ceiling in the same run', () => {
+    expect(Object.keys(results.ceilings).sort()).toEqual([...CEILINGS].sort());
+    for (const name of CEILINGS) expect(results.ceilings[name]).toBeGreaterThan(0);
+  });
+
+  test('runs every SPEC scenario, none skipped, with 0 errors and 0 non-2xx', () => {
+    expect(results.scenarios.map((s: { name: string }) => s.name)).toEqual(SCENARIOS);
+    for (const s of results.scenarios) {
+      expect({ name: s.name, skipped: s.skipped }).toEqual({ name: s.name, skipped: undefined });
+      expect({ name: s.name, errors: s.errors, non2xx: s.non2xx }).toEqual({ name: s.name, errors: 0, non2xx: 0 });
+      expect(s.rps).toBeGreaterThan(0);
+      expect(s.p99_ms).toBeGreaterThanOrEqual(s.p50_ms);
+      expect(CEILINGS).toContain(s.ceiling);
+      expect(s.ratio).toBeCloseTo(s.rps / results.ceilings[s.ceiling], 2);
+    }
+  });
+
+  test('password-hash scenarios report the latency of a light load beside them', () => {
+    const hashed = results.scenarios.filter((s: { ceiling: string }) => s.ceiling === 'password_hash_per_s');
+    expect(hashed.map((s: { name: string }) => s.name)).toEqual(['username>oidc-rs256', 'username>saml2-signed']);
+    for (const s of hashed) expect(s.probe_p99_ms).toBeGreaterThan(0);
+  });
+
+  test('loads the oidc-provider peer the same way, without errors', () => {
+    const peer = results.peers['oidc-provider client_credentials es256'];
+    expect(peer.rps).toBeGreaterThan(0);
+    expect(peer.errors + peer.non2xx).toBe(0);
+    const compared = results.scenarios.filter((s: { peer_ratio?: number }) => s.peer_ratio !== undefined);
+    expect(compared.length).toBeGreaterThan(0);
+    for (const s of compared) expect(s.peer_ratio).toBeCloseTo(s.rps / peer.rps, 1);
+  });
+
+  test('reports 1 and 2 workers and the memory of each worker', () => {
+    expect(results.workers).toBe(1);
+    expect(results.rss_mib_per_worker).toHaveLength(1);
+    expect(results.scaling.map((s: { workers: number }) => s.workers)).toEqual([2]);
+    expect(results.scaling[0].rss_mib_per_worker).toHaveLength(2);
+    for (const mib of [...results.rss_mib_per_worker, ...results.scaling[0].rss_mib_per_worker]) expect(mib).toBeGreaterThan(20);
+    expect(results.scaling[0].scenarios[0]).toMatchObject({ name: 'oidc-es256>oidc-es256', errors: 0, non2xx: 0 });
+    expect(results.scaling[0].ceilings.http_echo_rps).toBeGreaterThan(0);
+  });
+
+  test('judges the issue targets from this run and prints the tables', () => {
+    const names = results.targets.map((t: { target: string }) => t.target);
+    expect(names).toEqual(expect.arrayContaining(['oidc-es256>oidc-es256 ratio to http_echo_rps', 'username>oidc-rs256 ratio to password_hash_per_s', 'errors + non-2xx, all scenarios']));
+    expect(results.targets.find((t: { target: string }) => t.target === 'errors + non-2xx, all scenarios')).toMatchObject({ value: 0, met: true });
+    for (const name of [...SCENARIOS, ...CEILINGS]) expect(stdout).toContain(name);
+    expect(stdout).toContain(`written: ${join(work, 'results.json')}`);
+  });
+});
+
+describe('bad options', () => {
+  test.each([
+    [['--seconds', '0'], '--seconds must be a positive integer'],
+    [['--connections', 'many'], '--connections must be a positive integer'],
+    [['--only', 'nope>nothing'], 'unknown scenario nope>nothing'],
+    [['--fast'], 'unknown option --fast'],
+    [['--out'], '--out needs a value'],
+  ])('%j exits 1: %s', async (args, message) => {
+    const ran = await run(process.execPath, [RUN, ...args]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(message);
+  });
+});
