@@ -9,6 +9,7 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // content-disposition 3 (under @fastify/static, which serves the Swagger UI) is ESM only too.
+  transformIgnorePatterns: ['^(?!.*/node_modules/(jose|content-disposition)/).*/node_modules/'],
   testTimeout: 30000,
 };

@@ -1,27 +1,53 @@
 /** Builds the Nest application on Fastify; shared by main.ts and the e2e tests. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LoggerService, LogLevel } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
 import { AppModule } from './app.module';
+import { AuditLog } from './logging/audit-log';
+import { registerRequestLogging, requestIdOf } from './logging/request-logging';
+import { setupOpenApi } from './docs/openapi';
+import { registerHttpMetrics } from './metrics/http-metrics';
+import { StsMetrics } from './metrics/sts-metrics';
 import { registerFormBodyParser } from './oauth/form-body';
 import type { ServerSettings, TlsSettings } from './server-settings';
 
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * `logger` is Nest's (start-up, reload, plugin messages); `log`, when given, the structured log
+ * that also gets one line per request and the audit trail (main.ts passes both over pino).
+ */
 export async function createApp(
   settings: ServerSettings,
   logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
+  log?: Logger,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: settings.maxBodyBytes, logger: false, ...httpsOptions(settings.tls) });
+  const adapter = new FastifyAdapter({
+    bodyLimit: settings.maxBodyBytes,
+    ...(log ? { loggerInstance: log, disableRequestLogging: true } : { logger: false }),
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    ...httpsOptions(settings.tls),
+  });
   // Only JSON bodies are accepted (Fastify's own parser, which refuses __proto__ keys), and forms
   // on the OAuth endpoints; anything else is a 415 rather than a string handed to a handler.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   registerFormBodyParser(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
+  registerRequestLogging(adapter.getInstance(), log !== undefined && settings.accessLog !== false);
+  // One registry per application; the hook goes on before Nest adds the routes.
+  const metrics = new StsMetrics();
+  registerHttpMetrics(adapter.getInstance(), metrics);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, metrics, new AuditLog(log ?? pino({ level: 'silent' }))), adapter, {
     bodyParser: false,
     abortOnError: false,
     logger,
   });
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts drains on SIGTERM/SIGINT itself and exits 0 (Nest's
+  // hook re-raises the signal), and the tests' many apps should not each add signal listeners.
+  if (settings.docs) setupOpenApi(app, PACKAGE_VERSION);
   await app.init();
   return app;
 }

@@ -1,8 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { StsExceptionFilter } from './errors/sts-exception.filter';
+import { AUDIT_LOG, type AuditLog } from './logging/audit-log';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { MetricsModule } from './metrics/metrics.module';
+import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
@@ -13,15 +16,16 @@ import { TransformModule } from './transform/transform.module';
 @Global()
 @Module({})
 export class AppModule {
-  static forRoot(settings: ServerSettings): DynamicModule {
+  static forRoot(settings: ServerSettings, metrics: StsMetrics, audit: AuditLog): DynamicModule {
     return {
       module: AppModule,
-      imports: [TokensModule.forRoot(settings), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings)],
+      imports: [TokensModule.forRoot(settings), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
       providers: [
         { provide: SERVER_SETTINGS, useValue: settings },
+        { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
       ],
-      exports: [SERVER_SETTINGS],
+      exports: [SERVER_SETTINGS, AUDIT_LOG],
     };
   }
 }

@@ -1,6 +1,7 @@
 /** Process-level settings from the environment (SPEC section 2), read once at start. */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevelName } from './logging/root-logger';
 
 export interface ServerSettings {
   readonly host: string;
@@ -22,6 +23,18 @@ export interface ServerSettings {
   readonly adminToken?: string;
   /** Server processes (node:cluster) sharing the port; 1 = no cluster. */
   readonly workers: number;
+  /** Serve the OpenAPI document and Swagger UI at /docs. */
+  readonly docs: boolean;
+  /** `GET /metrics` (Prometheus); on unless false. */
+  readonly metrics?: boolean;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string;
+  /** On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway. */
+  readonly shutdownTimeoutMs?: number;
+  /** Least severe level written to the JSON log (STS_LOG_LEVEL). */
+  readonly logLevel?: LogLevelName;
+  /** One log line per request (STS_ACCESS_LOG); audit lines are written either way. */
+  readonly accessLog?: boolean;
 }
 
 export interface TlsSettings {
@@ -47,6 +60,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     tls: tlsFromEnv(env),
     adminToken: adminTokenFromEnv(env),
     workers: workersFromEnv(env),
+    docs: env.STS_DOCS !== 'false',
+    metrics: env.STS_METRICS !== 'false',
+    metricsToken: metricsTokenFromEnv(env),
+    shutdownTimeoutMs: integer(env, 'STS_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    logLevel: logLevelFromEnv(env),
+    accessLog: env.STS_ACCESS_LOG !== 'false',
   };
 }
 
@@ -67,6 +86,13 @@ function adminTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return token;
 }
 
+function metricsTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.STS_METRICS_TOKEN;
+  if (!token) return undefined;
+  if (token.length < 16) throw new Error('STS_METRICS_TOKEN must be at least 16 characters long');
+  return token;
+}
+
 /** `STS_WORKERS`: 1..64, or `auto` for one per CPU the process may use. */
 function workersFromEnv(env: NodeJS.ProcessEnv): number {
   if (env.STS_WORKERS === 'auto') return Math.min(availableParallelism(), 64);
@@ -75,6 +101,12 @@ function workersFromEnv(env: NodeJS.ProcessEnv): number {
   } catch (error) {
     throw new Error(`${(error as Error).message}, or auto`);
   }
+}
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevelName {
+  const level = env.STS_LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`STS_LOG_LEVEL=${level} is not one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevelName;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -1,24 +1,10 @@
 /**
- * Prints the PHC scrypt hash of a password read from standard input, for `password_hash` in a
- * realm file: `printf %s 'secret' | npm run -s hash-password`. The password never appears in argv.
+ * `npm run -s hash-password`: kept for the README's existing instructions; the same code as
+ * `rest-sts hash-password` (`printf %s 'secret' | npm run -s hash-password`).
  */
-import { hashPassword, DEFAULT_SCRYPT_COST } from '../identity/scrypt-password';
+import { runCommand } from './cli-support';
+import { hashPasswordCommand } from './hash-password-command';
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
-async function main(): Promise<void> {
-  if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');
-  const password = await readStdin();
-  if (password.length === 0) throw new Error('empty password');
-  const ln = process.env.SCRYPT_LN ? Number(process.env.SCRYPT_LN) : DEFAULT_SCRYPT_COST.ln;
-  process.stdout.write(`${await hashPassword(password, { ...DEFAULT_SCRYPT_COST, ln })}\n`);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`hash-password: ${(error as Error).message}\n`);
-  process.exit(1);
+void runCommand(hashPasswordCommand, process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
 });

@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 /** More unexpected deaths than this within DEATH_WINDOW_MS is a crash loop: give up. */
 const MAX_DEATHS = 5;
 const DEATH_WINDOW_MS = 60_000;
-/** Workers still alive this long after SIGTERM get SIGKILL. */
+/** Workers still alive this long after SIGTERM get SIGKILL, unless the caller says otherwise. */
 const KILL_AFTER_MS = 10_000;
 
 /**
@@ -19,12 +19,13 @@ export async function runClustered(
   workers: number,
   startWorker: () => Promise<void>,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  killAfterMs = KILL_AFTER_MS,
 ): Promise<void> {
   if (workers <= 1 || cluster.isWorker) return startWorker();
-  await supervise(workers, log);
+  await supervise(workers, log, killAfterMs);
 }
 
-async function supervise(count: number, log: (line: string) => void): Promise<void> {
+async function supervise(count: number, log: (line: string) => void, killAfterMs: number): Promise<void> {
   log(`${count} workers`);
   const live = new Set<Worker>();
   const deaths: number[] = [];
@@ -46,7 +47,7 @@ async function supervise(count: number, log: (line: string) => void): Promise<vo
     for (const worker of live) worker.process.kill('SIGTERM');
     setTimeout(() => {
       for (const worker of live) worker.process.kill('SIGKILL');
-    }, KILL_AFTER_MS);
+    }, killAfterMs);
   };
 
   cluster.on('exit', (worker, code, signal) => {

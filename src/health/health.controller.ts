@@ -1,5 +1,6 @@
 /** Liveness (the process answers) and readiness (a configuration is loaded and served). */
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceUnavailableError } from '../errors/sts-errors';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { TOKEN_STORE, type TokenStore } from '../tokens/token-store';
@@ -12,6 +13,7 @@ export interface ReadinessBody {
   readonly checks: { readonly configuration: 'UP'; readonly token_store: 'UP' | 'DOWN' };
 }
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -20,6 +22,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
   live(): object {
     return { status: 'UP' };
   }
@@ -29,6 +32,7 @@ export class HealthController {
    * not unready, because stateless transforms keep working on it.
    */
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 UP or DEGRADED (checks.token_store) once a configuration is loaded, else 503' })
   async ready(): Promise<ReadinessBody> {
     if (!this.realms.ready) throw new ServiceUnavailableError('No configuration is loaded yet.', { code: 'not_ready' });
     const storeUp = await this.pingTokenStore();

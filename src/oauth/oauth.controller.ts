@@ -4,9 +4,12 @@
  * require an authenticated client of that instance; introspect and revoke see only that
  * instance's tokens. An inactive token is `{"active": false}` and nothing more.
  */
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, isStsError, NotFoundError } from '../errors/sts-errors';
+import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
+import { tokenHash } from '../tokens/token-hash';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { RealmRegistry } from '../realms/realm-registry.service';
@@ -24,12 +27,14 @@ import { toTokenExchangeError } from './token-exchange-error';
 const ENDPOINTS = ['introspect', 'revoke', 'token'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 
+@ApiTags('OAuth 2.0')
 @Controller('oauth2')
 export class OAuthController {
   constructor(
     private readonly realms: RealmRegistry,
     private readonly issuedTokens: IssuedTokens,
     private readonly dispatcher: TokenDispatcher,
+    @Inject(AUDIT_LOG) private readonly audit: AuditLog,
   ) {}
 
   @Post('*')
@@ -38,19 +43,26 @@ export class OAuthController {
     const { endpoint, target } = this.route(request);
     if (endpoint === 'token') return this.token(target, request, reply, body);
     const form = formOf(body);
-    await this.authenticate(target, request, reply, form);
+    const clientId = await this.authenticate(target, request, reply, form);
     requirePersistence(target);
     const token = form.required('token');
     form.single('token_type_hint'); // RFC 7009/7662: a hint only; one store holds every type.
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    const audited = { instance: target.instance.path, client_id: clientId, token_hash: tokenHash(token), request_id: String(request.id), remote_address: request.ip };
     if (endpoint === 'revoke') {
-      for (const form of issuedFormsOf(token)) await this.issuedTokens.forget(target, form);
+      let revoked = false;
+      for (const form of issuedFormsOf(token)) revoked = (await this.issuedTokens.forget(target, form)) || revoked;
+      this.audit.record({ action: 'revoke', outcome: revoked ? 'success' : 'failure', ...audited });
       return undefined; // RFC 7009 section 2.2: 200 whether or not the token was known.
     }
     for (const form of issuedFormsOf(token)) {
       const record = await this.issuedTokens.lookup(target, form);
-      if (record) return introspectionAnswer(record);
+      if (record) {
+        this.audit.record({ action: 'introspect', outcome: 'success', principal: record.principal, output_type: record.tokenType, ...audited });
+        return introspectionAnswer(record);
+      }
     }
+    this.audit.record({ action: 'introspect', outcome: 'failure', ...audited });
     return { active: false };
   }
 
@@ -85,7 +97,10 @@ export class OAuthController {
       return await ClientAuthenticator.of(target.instance.settings).authenticate(credentials);
     } catch (error) {
       // RFC 6749 section 5.2: a 401 for a client names the scheme it may use.
-      if (isStsError(error) && error.status === 401) reply.header('www-authenticate', `Basic realm="${target.instance.path}"`);
+      if (isStsError(error) && error.status === 401) {
+        reply.header('www-authenticate', `Basic realm="${target.instance.path}"`);
+        this.audit.record({ action: 'authenticate', outcome: 'failure', credential: 'client', instance: target.instance.path, error: error.code, request_id: String(request.id), remote_address: request.ip });
+      }
       throw error;
     }
   }

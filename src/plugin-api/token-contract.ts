@@ -70,6 +70,8 @@ export interface StsRequestContext {
    * with CAs from STS_TLS_CLIENT_CA_FILE); empty without mutual TLS.
    */
   readonly clientCertificateChain: readonly Buffer[];
+  /** The request id the STS logs and answers in `X-Request-Id` (contract 1.1; absent in older STS builds). */
+  readonly requestId?: string;
 }
 
 /**

@@ -47,7 +47,7 @@ function bindingProblems(instance: InstanceConfig | undefined, file: string, pat
 function identityStoreProblems(config: RealmConfig, file: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seen = new Set<string>();
-  config.identity_store?.users.forEach((user, index) => {
+  config.identity_store?.users?.forEach((user, index) => {
     const path = joinPath('identity_store', 'users', index);
     if (seen.has(user.username)) problems.push({ file, path: joinPath(path, 'username'), message: `duplicate user "${user.username}"` });
     seen.add(user.username);

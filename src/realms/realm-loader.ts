@@ -4,6 +4,9 @@
  * what they had.
  */
 import { FileIdentityStore } from '../identity/file-identity-store';
+import { LdapConfigError, LdapIdentityStore, ldapSettings } from '../identity/ldap-identity-store';
+import type { IdentityStore } from '../plugin-api/token-contract';
+import type { IdentityStoreConfig } from './schema/identity-store-config';
 import { KeyLoadContext, KeyLoadError, loadKey } from '../keys/key-loader';
 import type { LoadedKey } from '../keys/loaded-key';
 import { RealmKeys } from '../keys/realm-keys';
@@ -100,12 +103,24 @@ async function buildRealm(
       }
     }),
   );
+  let identityStore: IdentityStore | undefined;
+  try {
+    identityStore = config.identity_store && (await buildIdentityStore(config.identity_store, options));
+  } catch (error) {
+    if (!(error instanceof LdapConfigError)) throw error;
+    problems.push({ file, path: joinPath('identity_store', error.field), message: error.message });
+  }
   if (problems.length > 0) return { problems };
-  const identityStore = config.identity_store && (await FileIdentityStore.create(config.identity_store.users));
   const realmKeys = new RealmKeys(keys.filter(isDefined), lifetimeSeconds, rings.filter(isDefined), options.clock ?? Date.now);
   const { configDir } = options;
   const realm = { file, path: config.realm, configDir, settings: config, identityStore, keys: realmKeys, filePath: source.path, fileContent: source.content };
   return { realm, problems };
+}
+
+/** Nothing connects to a directory here: an LDAP server that is down must not stop a (re)load. */
+async function buildIdentityStore(config: IdentityStoreConfig, options: RealmLoadOptions): Promise<IdentityStore> {
+  if (config.type === 'ldap') return new LdapIdentityStore(await ldapSettings(config, options.configDir, options.env));
+  return FileIdentityStore.create(config.users!);
 }
 
 function isDefined<T>(value: T | undefined): value is T {

@@ -25,6 +25,8 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private watcher: DebouncedWatch | undefined;
   private keyEventTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<ReloadOutcome> = Promise.resolve({ applied: true });
+  /** Reloads refused since start (read by the metrics). */
+  reloadFailures = 0;
 
   constructor(
     @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
@@ -81,6 +83,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
           : new ConfigError([
               { file: realmsDirectory(this.settings.configDir), path: '', message: caught instanceof Error ? caught.message : String(caught) },
             ]);
+      this.reloadFailures++;
       this.logger.error(`Configuration reload refused; keeping the previous configuration:\n${error.message}`);
       return { applied: false, error };
     }

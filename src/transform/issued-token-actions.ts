@@ -6,12 +6,16 @@
 import { ConflictError, InvalidRequestError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 import type { LoadedInstance } from '../realms/loaded-instance';
+import type { AuditEvent, AuditLog } from '../logging/audit-log';
 import type { IssuedTokens } from '../tokens/issued-tokens';
+import { tokenHash } from '../tokens/token-hash';
 import { requiredString } from '../token-types/token-state-fields';
 import type { TokenTypeRegistry } from './token-type-registry';
 
 /** Issued tokens are bounded by the request body limit; this only bounds what is hashed. */
 const MAX_TOKEN_LENGTH = 16 * 1024 * 1024;
+
+type Caller = Pick<AuditEvent, 'request_id' | 'remote_address'>;
 
 export interface ValidateAnswer {
   readonly token_valid: boolean;
@@ -22,17 +26,21 @@ export class IssuedTokenActions {
   constructor(
     private readonly registry: TokenTypeRegistry,
     private readonly issuedTokens: IssuedTokens,
+    private readonly audit?: AuditLog,
   ) {}
 
-  async validate(target: LoadedInstance, state: JsonObject): Promise<ValidateAnswer> {
+  /** `caller`: the request's id and address for the audit line. */
+  async validate(target: LoadedInstance, state: JsonObject, caller: Caller = {}): Promise<ValidateAnswer> {
     const { tokenType, token } = this.tokenOf(target, state, 'validated_token_state');
     const record = await this.issuedTokens.lookup(target, token, tokenType);
+    this.audit?.record({ action: 'validate', outcome: record ? 'success' : 'failure', instance: target.instance.path, output_type: tokenType, principal: record?.principal, token_hash: tokenHash(token), ...caller });
     return record ? { token_valid: true, principal: record.principal } : { token_valid: false };
   }
 
-  async cancel(target: LoadedInstance, state: JsonObject): Promise<{ result: string }> {
+  async cancel(target: LoadedInstance, state: JsonObject, caller: Caller = {}): Promise<{ result: string }> {
     const { tokenType, token } = this.tokenOf(target, state, 'cancelled_token_state');
     const cancelled = await this.issuedTokens.forget(target, token, tokenType);
+    this.audit?.record({ action: 'cancel', outcome: cancelled ? 'success' : 'failure', instance: target.instance.path, output_type: tokenType, token_hash: tokenHash(token), ...caller });
     // Idempotent: a token that is already cancelled, expired or unknown is just as unusable.
     return { result: cancelled ? `${tokenType} token cancelled successfully.` : `No valid ${tokenType} token matched; nothing to cancel.` };
   }

@@ -3,7 +3,9 @@
  * token provider for the two types, refuse what the instance does not allow, validate, provide.
  * A failure inside a validator or token provider becomes a typed StsError, never a token.
  */
-import { InternalStsError, InvalidRequestError, ServiceUnavailableError } from '../errors/sts-errors';
+import { InternalStsError, InvalidRequestError, isStsError, ServiceUnavailableError } from '../errors/sts-errors';
+import type { AuditLog } from '../logging/audit-log';
+import type { TransformMetrics } from '../metrics/sts-metrics';
 import type { JsonObject } from '../plugin-api/json';
 import type {
   IssuedToken,
@@ -15,6 +17,7 @@ import type {
 } from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import type { IssuedTokens } from '../tokens/issued-tokens';
+import { tokenHash } from '../tokens/token-hash';
 import { guardedCall } from './guarded-call';
 import type { Resolution, TokenTypeRegistry } from './token-type-registry';
 
@@ -40,6 +43,16 @@ export interface TokenDispatcherOptions {
   readonly replayGuardFor: (instancePath: string, inputTokenType: string) => ReplayGuard;
   /** Where instances with `persist_issued_tokens` record what they issue. */
   readonly issuedTokens?: IssuedTokens;
+  /** Counts every translate and exchange by types and outcome. */
+  readonly metrics?: TransformMetrics;
+  /** Writes an audit line for every translate and exchange. */
+  readonly audit?: AuditLog;
+}
+
+/** What issue() produced, and for whom. */
+interface Issued {
+  readonly issued: IssuedToken;
+  readonly principal: string;
 }
 
 export class TokenDispatcher {
@@ -49,15 +62,47 @@ export class TokenDispatcher {
   ) {}
 
   async translate(request: TranslateRequest): Promise<string> {
-    return (await this.issue(request)).token;
+    return (await this.observed(request, 'issue')).token;
   }
 
   /** The token endpoint's path: the same checks, validation, provision and recording as translate. */
   exchange(request: ExchangeRequest): Promise<IssuedToken> {
-    return this.issue(request);
+    return this.observed(request, 'exchange');
   }
 
-  private async issue({ target, inputTokenState, outputTokenState, request, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<IssuedToken> {
+  /** issue(), counted (metrics) and recorded (audit) by types and outcome: the one place every transform passes through. */
+  private async observed(request: TranslateRequest & Partial<ExchangeRequest>, action: 'issue' | 'exchange'): Promise<IssuedToken> {
+    const { metrics } = this.options;
+    const audit = this.options.audit?.enabled ? this.options.audit : undefined;
+    if (!metrics && !audit) return (await this.issue(request)).issued;
+    const started = performance.now();
+    let done: Issued | undefined;
+    let outcome = 'success';
+    try {
+      done = await this.issue(request);
+      return done.issued;
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      const settings = request.target.instance.settings;
+      const input = typeLabel(request.inputTokenState, (type) => this.registry.resolveValidator(settings, type));
+      const output = typeLabel(request.outputTokenState, (type) => this.registry.resolveProvider(settings, type));
+      metrics?.observeTransform(input, output, outcome, (performance.now() - started) / 1000);
+      audit?.record({
+        action,
+        outcome: done ? 'success' : 'failure',
+        instance: request.target.instance.path,
+        input_type: input,
+        output_type: output,
+        ...(done ? { principal: done.principal, token_hash: tokenHash(done.issued.token) } : { error: outcome }),
+        request_id: request.request.requestId,
+        remote_address: request.request.remoteAddress,
+      });
+    }
+  }
+
+  private async issue({ target, inputTokenState, outputTokenState, request, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<Issued> {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const outputTokenType = tokenTypeOf(outputTokenState, 'output_token_state');
@@ -101,7 +146,7 @@ export class TokenDispatcher {
       // Recorded before the answer: a token the client holds is always one the store knows.
       await this.options.issuedTokens.record(target, outputTokenType, result.principal, issued);
     }
-    return issued;
+    return { issued, principal: result.principal };
   }
 
   private guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
@@ -119,6 +164,21 @@ function issuedTokenOf(created: string | IssuedToken): IssuedToken {
     throw new InternalStsError('The token provider returned an invalid expiresAt.', { code: 'token_issuance_failed' });
   }
   return issued;
+}
+
+/**
+ * A token type as a metric label: only types the instance can resolve (built in, or bound to a
+ * plugin by its configuration), so a client cannot make up label values.
+ */
+function typeLabel(state: JsonObject, resolve: (type: string) => Resolution<unknown>): string {
+  const type = state?.token_type;
+  return typeof type === 'string' && resolve(type).status !== 'unknown' ? type : 'unknown';
+}
+
+/** The stable error code; a plugin's own code only when it looks like one (it becomes a label). */
+function outcomeOf(error: unknown): string {
+  if (!isStsError(error)) return 'internal_error';
+  return /^[a-z0-9_.-]{1,64}$/i.test(error.code) ? error.code : 'other_error';
 }
 
 function checkTransform(target: LoadedInstance, inputTokenType: string, outputTokenType: string): void {

@@ -3,7 +3,10 @@
  * Thin: finds the instance, checks the body's shape, hands over to the dispatcher.
  */
 import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { TRANSLATE_EXAMPLES } from '../docs/api-examples';
+import { ApiErrors } from '../docs/api-decorators';
 import { InvalidRequestError } from '../errors/sts-errors';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
@@ -14,6 +17,7 @@ import { TokenDispatcher } from './token-dispatcher';
 
 const ACTIONS = ['translate', 'validate', 'cancel'] as const;
 
+@ApiTags('REST STS')
 @Controller('rest-sts')
 export class TransformController {
   constructor(
@@ -24,6 +28,11 @@ export class TransformController {
 
   @Post('*')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'restSts', summary: 'Translate a token, or validate / cancel one this instance issued (PingAM REST STS)' })
+  @ApiQuery({ name: '_action', required: true, enum: ACTIONS })
+  @ApiBody({ schema: { type: 'object' }, examples: TRANSLATE_EXAMPLES })
+  @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`' })
+  @ApiErrors(400, 401, 404, 409, 413, 415, 503, 504)
   async act(@Req() request: FastifyRequest, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
     const target = instanceFromWildcard(this.realms, request);
     switch (checkedAction(action)) {
@@ -38,11 +47,15 @@ export class TransformController {
         return { issued_token };
       }
       case 'validate':
-        return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state);
+        return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state, callerOf(request));
       case 'cancel':
-        return this.issuedTokenActions.cancel(target, parseBody(CancelBody, body).cancelled_token_state);
+        return this.issuedTokenActions.cancel(target, parseBody(CancelBody, body).cancelled_token_state, callerOf(request));
     }
   }
+}
+
+function callerOf(request: FastifyRequest): { request_id: string; remote_address: string } {
+  return { request_id: String(request.id), remote_address: request.ip };
 }
 
 function checkedAction(action: unknown): (typeof ACTIONS)[number] {

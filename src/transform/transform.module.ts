@@ -3,6 +3,8 @@ import { RealmsModule } from '../realms/realms.module';
 import { SERVER_CONFIG } from '../server-config/server-config';
 import type { ServerConfig } from '../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
+import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
+import { StsMetrics } from '../metrics/sts-metrics';
 import { IssuedTokens } from '../tokens/issued-tokens';
 import { StoreReplayGuard } from '../tokens/store-replay-guard';
 import { TOKEN_STORE, TokenStore } from '../tokens/token-store';
@@ -26,18 +28,20 @@ import { TransformController } from './transform.controller';
     },
     {
       provide: TokenDispatcher,
-      useFactory: (registry: TokenTypeRegistry, settings: ServerSettings, store: TokenStore, issuedTokens: IssuedTokens) =>
+      useFactory: (registry: TokenTypeRegistry, settings: ServerSettings, store: TokenStore, issuedTokens: IssuedTokens, audit: AuditLog, metrics?: StsMetrics) =>
         new TokenDispatcher(registry, {
           timeoutMs: settings.tokenTimeoutMs,
           issuedTokens,
           replayGuardFor: (instancePath, inputTokenType) => new StoreReplayGuard(store, instancePath, inputTokenType),
+          metrics,
+          audit,
         }),
-      inject: [TokenTypeRegistry, SERVER_SETTINGS, TOKEN_STORE, IssuedTokens],
+      inject: [TokenTypeRegistry, SERVER_SETTINGS, TOKEN_STORE, IssuedTokens, AUDIT_LOG, { token: StsMetrics, optional: true }],
     },
     {
       provide: IssuedTokenActions,
-      useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens) => new IssuedTokenActions(registry, issuedTokens),
-      inject: [TokenTypeRegistry, IssuedTokens],
+      useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens, audit: AuditLog) => new IssuedTokenActions(registry, issuedTokens, audit),
+      inject: [TokenTypeRegistry, IssuedTokens, AUDIT_LOG],
     },
   ],
   exports: [IssuedTokens, TokenDispatcher],

@@ -2,11 +2,11 @@
  * Runs a throw-away redis-server (no persistence) on a free port for the token-store tests, and
  * stops, restarts (same port) or freezes it to play a Redis outage.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { freePort, within } from './spawned-server';
+import { freePort, launchServerProcess, terminateServerProcess } from './spawned-server';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const START_TIMEOUT_MS = 10_000;
@@ -65,39 +65,11 @@ export function stopAllRedisServers(): void {
 async function launch(port: number): Promise<ChildProcess> {
   const args = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning'];
   // cwd in tmp: should it ever write a dump file, not into the repository.
-  const child = spawn(REDIS_SERVER, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    running.delete(child);
-  });
-  child.once('error', () => (exited = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answersPing(port))) {
-    if (exited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server on port ${port} did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return child;
+  return launchServerProcess(`redis-server on port ${port}`, REDIS_SERVER, args, { cwd: tmpdir(), running, timeoutMs: START_TIMEOUT_MS, ready: () => answersPing(port) });
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGCONT'); // A frozen server cannot handle SIGTERM.
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  try {
-    await within(exited, 10_000, 'redis-server exit');
-  } finally {
-    clearTimeout(killer);
-  }
+function terminate(child: ChildProcess): Promise<void> {
+  return terminateServerProcess(child, 'redis-server');
 }
 
 /** True when something on the port answers `PING` with `+PONG`. */

@@ -57,6 +57,53 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 
+/**
+ * Starts a test server (slapd, redis-server) and resolves once `ready()` says it serves; rejects
+ * with its output when it exits first or takes longer than `timeoutMs`. Tracked in `running`
+ * until it exits.
+ */
+export async function launchServerProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; running: Set<ChildProcess>; timeoutMs: number; ready: () => Promise<boolean> },
+): Promise<ChildProcess> {
+  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  options.running.add(child);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    options.running.delete(child);
+  });
+  child.once('error', () => (exited = true));
+  const deadline = Date.now() + options.timeoutMs;
+  while (!(await options.ready())) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+/** SIGTERM (after SIGCONT, so a frozen server can act on it), SIGKILL after 5 s; resolves once it exited. */
+export async function terminateServerProcess(child: ChildProcess, name: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  try {
+    await within(exited, 10_000, `${name} exit`);
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
 export function isRunning(pid: number): boolean {
   try {

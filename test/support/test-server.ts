@@ -62,6 +62,7 @@ export async function startTestServer(
     watchPlugins: false,
     tokenTimeoutMs: 10_000,
     workers: 1,
+    docs: true,
     ...overrides,
   };
   const app = await createApp(settings, false);

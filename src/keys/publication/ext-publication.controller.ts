@@ -7,6 +7,7 @@
  * Anything not published is a 404 `not_found`, whatever the reason.
  */
 import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { X509Certificate } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/sts-errors';
@@ -16,23 +17,27 @@ import { PublicationIndex, publicationIndexOf } from './publication-index';
 /** Certificates of a kid may change on a reload (renewal); clients re-fetch after this. */
 const CERTIFICATE_CACHE_SECONDS = 300;
 
+@ApiTags('keys')
 @Controller('ext')
 export class ExtPublicationController {
   constructor(private readonly realms: RealmRegistry) {}
 
   @Get('oauth/x509/kid')
+  @ApiOperation({ summary: 'The PEM certificate of a signing key by kid (`?v=<kid>`), where publish_x509_by_kid is on' })
   certificateByKid(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
     const v = singleValue(request);
     return sendCertificate(reply, this.index().certificateByKid(v), 'No certificate is published for this key ID.');
   }
 
   @Get('oauth/x509/x5t')
+  @ApiOperation({ summary: 'The PEM certificate of a signing key by base64url SHA-1 thumbprint (`?v=`), where publish_x509_by_x5t is on' })
   certificateByX5t(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
     const v = singleValue(request);
     return sendCertificate(reply, this.index().certificateByX5t(v), 'No certificate is published for this thumbprint.');
   }
 
   @Get('*')
+  @ApiOperation({ summary: 'The JWKS at an instance\'s jwks_endpoint_path (PingFederate style)' })
   jwks(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): object {
     const wildcard = (request.params as Record<string, string | undefined>)['*'] ?? '';
     const found = wildcard === '' ? undefined : this.index().jwks(`/${wildcard}`);

@@ -6,6 +6,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nest
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidTokenError, NotFoundError } from '../../errors/sts-errors';
+import { AUDIT_LOG, type AuditLog } from '../../logging/audit-log';
 import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
 
 const CHALLENGE = 'Bearer realm="sts-publish"';
@@ -15,7 +16,10 @@ export class AdminAuthGuard implements CanActivate {
   private readonly logger = new Logger('Publish');
   private readonly expected: Buffer | undefined;
 
-  constructor(@Inject(SERVER_SETTINGS) settings: ServerSettings) {
+  constructor(
+    @Inject(SERVER_SETTINGS) settings: ServerSettings,
+    @Inject(AUDIT_LOG) private readonly audit: AuditLog,
+  ) {
     this.expected = settings.adminToken ? digest(settings.adminToken) : undefined;
   }
 
@@ -28,7 +32,8 @@ export class AdminAuthGuard implements CanActivate {
     if (presented !== undefined && timingSafeEqual(digest(presented), this.expected)) return true;
 
     // For the security log: who tried, never with what.
-    this.logger.warn(`Admin API refused ${request.method} ${request.url} from ${request.ip}: ${presented === undefined ? 'no bearer token' : 'wrong token'}`);
+    this.logger.warn(`Admin API refused ${request.method} ${request.routeOptions.url ?? ''} from ${request.ip}: ${presented === undefined ? 'no bearer token' : 'wrong token'}`);
+    this.audit.record({ action: 'authenticate', outcome: 'failure', credential: 'admin', error: 'admin_unauthorized', request_id: String(request.id), remote_address: request.ip });
 
     // RFC 6750 section 3: a challenge always; error="invalid_token" only when a token was sent.
     const challenge = presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"`;

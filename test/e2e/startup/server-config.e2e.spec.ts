@@ -38,6 +38,7 @@ async function startError(settings: Pick<ServerSettings, 'configDir' | 'dataDir'
       watchPlugins: false,
       tokenTimeoutMs: 10_000,
       workers: 1,
+      docs: true,
     },
     false,
   ).then(

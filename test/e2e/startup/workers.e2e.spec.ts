@@ -80,7 +80,7 @@ describe('STS_WORKERS=2', () => {
       return pids.length === 2 && started === 2 ? pids : undefined;
     });
     expect(new Set(workers).size).toBe(2);
-    expect(server.output.stdout.match(/^rest-sts: 2 workers$/gm)).toHaveLength(1);
+    expect(server.output.stdout.match(/"msg":"2 workers"/g)).toHaveLength(1);
     for (let i = 0; i < 4; i++) {
       const res = await translate(server.baseUrl);
       expect(res.status).toBe(200);
@@ -102,7 +102,7 @@ describe('STS_WORKERS=2', () => {
     });
     expect(replaced).toContain(survivor);
     expect(replaced).not.toContain(victim);
-    expect(server.output.stdout).toContain(`rest-sts: worker ${victim} exited with signal SIGKILL; starting a new one`);
+    expect(server.output.stdout).toContain(`"msg":"worker ${victim} exited with signal SIGKILL; starting a new one"`);
     expect((await translate(server.baseUrl)).status).toBe(200);
 
     server.child.kill('SIGTERM');
@@ -118,7 +118,7 @@ describe('STS_WORKERS=2', () => {
     const { code } = await within(server.exited, 20_000, 'exit');
 
     expect(code).toBe(1);
-    expect(server.output.stdout).toContain('rest-sts: 2 workers');
+    expect(server.output.stdout).toContain('"msg":"2 workers"');
     expect(server.output.stderr.match(/Configuration error; the server did not start:/g)).toHaveLength(1);
     expect(server.output.stderr.match(/instances\.default\.oidc\.signing_key: no key "k9" in realm \//g)).toHaveLength(1);
   });

@@ -1,0 +1,63 @@
+/**
+ * The Prometheus metrics of one application: its own Registry (not prom-client's global one, so
+ * several apps can live in one process, as in the tests) with the default process metrics
+ * prefixed `sts_`. Labels hold only bounded values: route templates, token types the instance
+ * knows, stable error codes. Never a token, a user name or a raw URL.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** What the dispatcher reports: one call per translate or exchange. */
+export interface TransformMetrics {
+  observeTransform(input: string, output: string, outcome: string, seconds: number): void;
+}
+
+/** Latency buckets (seconds): a signature takes about a millisecond, a scrypt login tens. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class StsMetrics implements TransformMetrics {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'sts_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'sts_http_request_duration_seconds',
+    help: 'Time from receiving a request to sending the answer, by method and route template.',
+    labelNames: ['method', 'route'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly transforms = new Counter({
+    name: 'sts_transforms_total',
+    help: 'Token transforms (translate and token exchange) by input type, output type and outcome (success or the error code).',
+    labelNames: ['input', 'output', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly transformDuration = new Histogram({
+    name: 'sts_transform_duration_seconds',
+    help: 'Time spent validating the input and issuing the output token, by input and output type.',
+    labelNames: ['input', 'output'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sts_' });
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status });
+    this.httpDuration.observe({ method, route }, seconds);
+  }
+
+  observeTransform(input: string, output: string, outcome: string, seconds: number): void {
+    this.transforms.inc({ input, output, outcome });
+    this.transformDuration.observe({ input, output }, seconds);
+  }
+}
