@@ -66,6 +66,13 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
     instances: {
       'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
       'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
+      // Not a scenario of `npm run bench`: fault.ts loads it, since every token it answers must survive a killed worker.
+      'oidc-persist': {
+        supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }],
+        persist_issued_tokens: true,
+        oidc_validation: trustIdp(),
+        oidc: oidc('ES256', 'ec-1'),
+      },
       'jwt-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }], oidc_validation: trustIdp(), access_token: accessToken() },
       'jwt-jwe': {
         supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }],

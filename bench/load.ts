@@ -27,6 +27,8 @@ export interface LoadOptions {
   readonly rate?: number;
   /** Called with every response body (collecting minted tokens). */
   readonly onBody?: (status: number, body: string) => void;
+  /** Called with every connection error or timeout (fault.ts times them against a killed worker). */
+  readonly onError?: (error: Error) => void;
 }
 
 export interface LoadResult {
@@ -93,6 +95,7 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
         });
       },
     );
+    if (options.onError) instance.on('reqError', options.onError);
     instance.on('response', (_client, _status, _bytes, responseTime) => {
       responses++;
       const now = performance.now();

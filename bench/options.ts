@@ -17,29 +17,37 @@ const USAGE = 'usage: npm run bench -- [--quick] [--seconds N] [--connections N]
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
-  const value = (flag: string): string | undefined => {
-    const at = argv.indexOf(flag);
-    if (at < 0) return undefined;
-    const given = argv[at + 1];
-    if (given === undefined || given.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
-    return given;
-  };
-  const known = new Set(['--quick', '--seconds', '--connections', '--workers', '--only', '--out']);
-  const unknown = argv.filter((arg, i) => arg.startsWith('--') && !known.has(arg) && !known.has(argv[i - 1]));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${USAGE}`);
+  const value = flagReader(argv, ['--quick', '--seconds', '--connections', '--workers', '--only', '--out'], USAGE);
   return {
     quick,
-    connections: positive(value('--connections') ?? '50', '--connections'),
+    connections: positive(value('--connections') ?? '50', '--connections', USAGE),
     warmupSeconds: quick ? 1 : 2,
-    seconds: positive(value('--seconds') ?? (quick ? '1' : '5'), '--seconds'),
-    workerCounts: (value('--workers') ?? '1,2').split(',').map((n) => positive(n, '--workers')),
+    seconds: positive(value('--seconds') ?? (quick ? '1' : '5'), '--seconds', USAGE),
+    workerCounts: (value('--workers') ?? '1,2').split(',').map((n) => positive(n, '--workers', USAGE)),
     only: value('--only')?.split(',') ?? [],
     out: resolve(value('--out') ?? 'bench/results.json'),
   };
 }
 
-function positive(raw: string, flag: string): number {
+/**
+ * Rejects an unknown `--flag` (shared with soak.ts and fault.ts, so a typo fails instead of being
+ * ignored) and returns a reader of `--flag value` that rejects a missing value.
+ */
+export function flagReader(argv: readonly string[], known: readonly string[], usage: string): (flag: string) => string | undefined {
+  const flags = new Set(known);
+  const unknown = argv.filter((arg, i) => arg.startsWith('--') && !flags.has(arg) && !flags.has(argv[i - 1]));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}\n${usage}`);
+  return (flag) => {
+    const at = argv.indexOf(flag);
+    if (at < 0) return undefined;
+    const given = argv[at + 1];
+    if (given === undefined || given.startsWith('--')) throw new Error(`${flag} needs a value\n${usage}`);
+    return given;
+  };
+}
+
+export function positive(raw: string, flag: string, usage: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, not ${raw}\n${USAGE}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, not ${raw}\n${usage}`);
   return n;
 }

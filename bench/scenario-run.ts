@@ -59,7 +59,7 @@ async function runOneTime(baseUrl: string, url: string, scenario: Scenario, sett
  * server finishes them (password hashes queue for seconds), and this one is answered after them,
  * so the next scenario starts on an idle server.
  */
-async function checkRequest(target: LoadTarget, body: string): Promise<string | undefined> {
+export async function checkRequest(target: LoadTarget, body: string): Promise<string | undefined> {
   const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body });
   const answer = (await response.json()) as { issued_token?: unknown; error?: string; message?: string };
   if (response.status === 200 && typeof answer.issued_token === 'string') return undefined;

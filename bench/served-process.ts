@@ -6,6 +6,8 @@ export interface ServedProcess {
   readonly baseUrl: string;
   /** Resident set size in MiB of each process that serves requests (the workers, or the only process). */
   workerRssMiB(): number[];
+  /** Pids of the processes that serve requests (changes when the cluster primary replaces a worker). */
+  servingPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startServed(script: string, env: Record<string, string>, p
   return {
     baseUrl,
     workerRssMiB: () => servingPids(child).map(rssMiB),
+    servingPids: () => servingPids(child),
     stop: async () => {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -66,7 +69,7 @@ async function allWorkersUp(child: ChildProcess, workers: number): Promise<void>
   await new Promise((wait) => setTimeout(wait, 1000));
 }
 
-function rssMiB(pid: number): number {
+export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kib / 102.4) / 10;

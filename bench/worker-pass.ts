@@ -12,10 +12,10 @@ import { runLoad, type LoadResult } from './load';
 import type { RunSettings } from './scenario-run';
 import { runScenario, translateUrl } from './scenario-run';
 import type { CeilingName, Scenario } from './scenarios';
-import { startServed } from './served-process';
+import { startServed, type ServedProcess } from './served-process';
 import { checkPeerResponse, peerRequest, startPeer } from './peer/peer-request';
 
-const REPO = resolve(__dirname, '../..');
+export const REPO = resolve(__dirname, '../..');
 export const PEER_NAME = 'oidc-provider client_credentials es256';
 /** The light load that watches latency while a password-hash scenario saturates the server. */
 const PROBE = { connections: 2, rate: 50 };
@@ -34,6 +34,16 @@ export interface WorkerPass {
   readonly scenarios: ScenarioMeasurement[];
   readonly peer?: LoadResult;
   readonly rssMiB: number[];
+}
+
+/** The built server (dist/main.js) on the bench configuration, as every bench script starts it. */
+export async function startSts(config: BenchConfig, workers: number): Promise<ServedProcess> {
+  return startServed(
+    join(REPO, 'dist', 'main.js'),
+    { STS_WORKERS: String(workers), STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: join(REPO, 'plugins') },
+    await freePort(),
+    '/health/ready',
+  );
 }
 
 export async function measureWorkerPass(
@@ -57,12 +67,7 @@ export async function measureWorkerPass(
     password_hash_per_s: await cryptoRate('password_hash', workers, Math.max(settings.seconds, 3)),
   };
 
-  const sts = await startServed(
-    join(REPO, 'dist', 'main.js'),
-    { ...env, STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: join(REPO, 'plugins') },
-    await freePort(),
-    '/health/ready',
-  );
+  const sts = await startSts(config, workers);
   const scenarios: ScenarioMeasurement[] = [];
   let rssMiB: number[] = [];
   try {

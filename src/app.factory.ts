@@ -8,10 +8,13 @@ import pino, { type Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AuditLog } from './logging/audit-log';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
+import { registerSecurityHeaders } from './http/security-headers';
 import { setupOpenApi } from './docs/openapi';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { StsMetrics } from './metrics/sts-metrics';
 import { registerFormBodyParser } from './oauth/form-body';
+import { registerRateLimits } from './ratelimit/rate-limit.hook';
+import { loadServerConfig } from './server-config/server-config-loader';
 import type { ServerSettings, TlsSettings } from './server-settings';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -25,6 +28,8 @@ export async function createApp(
   logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
   log?: Logger,
 ): Promise<NestFastifyApplication> {
+  // TokensModule reads server.yaml again for its providers; the hooks below must exist before Nest adds routes.
+  const serverConfig = loadServerConfig(settings.configDir);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxBodyBytes,
     ...(log ? { loggerInstance: log, disableRequestLogging: true } : { logger: false }),
@@ -37,9 +42,12 @@ export async function createApp(
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   registerFormBodyParser(adapter.getInstance());
   registerRequestLogging(adapter.getInstance(), log !== undefined && settings.accessLog !== false);
+  registerSecurityHeaders(adapter.getInstance(), settings.tls !== undefined);
   // One registry per application; the hook goes on before Nest adds the routes.
   const metrics = new StsMetrics();
   registerHttpMetrics(adapter.getInstance(), metrics);
+  // After logging and metrics, so refused requests are still logged and counted.
+  registerRateLimits(adapter.getInstance(), serverConfig.rateLimits, serverConfig.trustedProxies);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, metrics, new AuditLog(log ?? pino({ level: 'silent' }))), adapter, {
     bodyParser: false,
     abortOnError: false,

@@ -87,3 +87,14 @@ export class TokenStoreUnavailableError extends ServiceUnavailableError {
     super('The token store is not available right now; try again shortly.', { code: 'token_store_unavailable', ...options });
   }
 }
+
+/** 429: too many requests or failed logins; the filter sends `Retry-After: <retryAfterSeconds>`. */
+export class TooManyRequestsError extends StsError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, code, message);
+  }
+}

@@ -57,7 +57,9 @@ export function parseScryptHash(phc: string): ScryptHash {
 /** Resolves true when `password` matches; the comparison is constant-time. */
 export async function verifyPassword(password: string, stored: ScryptHash): Promise<boolean> {
   const derived = await derive(password, stored.salt, stored.hash.length, stored);
-  return timingSafeEqual(derived, stored.hash);
+  // scrypt's HMAC-SHA256 pads short keys with zero bytes, so "pw" and "pw\0" derive the same key:
+  // a password with U+0000 is refused outright (after the same work, so it takes as long).
+  return timingSafeEqual(derived, stored.hash) && !password.includes('\u0000');
 }
 
 export async function hashPassword(

@@ -121,6 +121,19 @@ describe('loadServerConfig', () => {
     });
   });
 
+  it('reads rate_limits, login_backoff and trusted_proxies, with defaults for keys left out', async () => {
+    const config = await load({
+      rate_limits: { per_address: { requests: 10, per_seconds: 2 }, overall: {} },
+      login_backoff: { lock_after_user_failures: 3 },
+      trusted_proxies: ['10.0.0.0/8', '::1'],
+    });
+    expect(config.rateLimits).toEqual({ perAddress: { requests: 10, perSeconds: 2 }, overall: { requests: 6000, perSeconds: 60 } });
+    expect(config.loginBackoff).toEqual({ lockAfterUserFailures: 3, lockAfterAddressFailures: 20, firstDelaySeconds: 1, maxDelaySeconds: 900 });
+    expect(config.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+    // Without the sections there are no limits and no back-off.
+    expect(await load({ token_store: {} })).toEqual(DEFAULTS);
+  });
+
   it('ignores a redis section while the type is sqlite', async () => {
     const config = await load({ token_store: { redis: { key_prefix: 'x:' } } });
     expect(config.tokenStore.backend).toEqual({ type: 'sqlite', file: 'tokens.sqlite' });

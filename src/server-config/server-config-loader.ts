@@ -8,8 +8,9 @@ import { displayPath } from '../common/display-path';
 import { ConfigError } from '../realms/config-problem';
 import { readConfigYaml } from '../realms/config-yaml';
 import { validateSchema } from '../realms/schema-validation';
-import type { RedisBackendSettings, ServerConfig, SqliteBackendSettings } from './server-config';
-import { REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema } from './server-config-schema';
+import { isAddressOrRange } from '../ratelimit/client-address';
+import type { RedisBackendSettings, ServerConfig, SqliteBackendSettings, WindowLimitSettings } from './server-config';
+import { REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema, WindowLimitSchema } from './server-config-schema';
 
 export const SERVER_CONFIG_FILE_NAME = 'server.yaml';
 
@@ -21,6 +22,9 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
   const { value, problems } = validateSchema(ServerConfigSchema, content, file, '');
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const badProxy = value.trusted_proxies.findIndex((entry) => !isAddressOrRange(entry));
+  if (badProxy >= 0) throw new ConfigError([{ file, path: `trusted_proxies.${badProxy}`, message: 'must be an IP address or a CIDR range (10.0.0.0/8)' }]);
+
   const store = value.token_store;
   const backend: SqliteBackendSettings | RedisBackendSettings =
     store.type === 'redis' ? redisBackend(store.redis, env, file) : { type: 'sqlite', file: store.sqlite.file };
@@ -31,7 +35,21 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
       purgeIntervalSeconds: store.purge_interval_seconds,
       backend,
     },
+    ...(value.rate_limits && { rateLimits: { perAddress: windowLimit(value.rate_limits.per_address), overall: windowLimit(value.rate_limits.overall) } }),
+    ...(value.login_backoff && {
+      loginBackoff: {
+        lockAfterUserFailures: value.login_backoff.lock_after_user_failures,
+        lockAfterAddressFailures: value.login_backoff.lock_after_address_failures,
+        firstDelaySeconds: value.login_backoff.first_delay_seconds,
+        maxDelaySeconds: value.login_backoff.max_delay_seconds,
+      },
+    }),
+    ...(value.trusted_proxies.length > 0 && { trustedProxies: value.trusted_proxies }),
   };
+}
+
+function windowLimit(limit: WindowLimitSchema | undefined): WindowLimitSettings | undefined {
+  return limit && { requests: limit.requests, perSeconds: limit.per_seconds };
 }
 
 /** The file's content as plain data; an absent or empty file is an empty mapping (all defaults). */

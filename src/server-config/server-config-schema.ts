@@ -3,7 +3,7 @@
  * Every key is optional; checks that span keys (url vs url_env) are in server-config-loader.ts.
  */
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, MaxLength, MinLength, ValidateNested } from 'class-validator';
 
 export const REDIS_URL_PATTERN = /^rediss?:\/\/\S+$/;
 
@@ -79,10 +79,89 @@ export class TokenStoreSchema {
   redis?: RedisStoreSchema;
 }
 
+/** One fixed-window limit; the defaults are per_address's (overall sets its own). */
+export class WindowLimitSchema {
+  @Max(1_000_000_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  requests: number = 600;
+
+  @Max(24 * 3600)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  per_seconds: number = 60;
+}
+
+export class OverallLimitSchema extends WindowLimitSchema {
+  override requests: number = 6000;
+}
+
+/** Absent: no request limits. Each limit is off unless its section is there. */
+export class RateLimitsSchema {
+  @Type(() => WindowLimitSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  per_address?: WindowLimitSchema;
+
+  @Type(() => OverallLimitSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  overall?: OverallLimitSchema;
+}
+
+/** Absent: no back-off. `login_backoff: {}` turns it on with these defaults. */
+export class LoginBackoffSchema {
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  lock_after_user_failures: number = 5;
+
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  lock_after_address_failures: number = 20;
+
+  @Max(3600)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  first_delay_seconds: number = 1;
+
+  @Max(24 * 3600)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_delay_seconds: number = 900;
+}
+
 export class ServerConfigSchema {
   @Type(() => TokenStoreSchema)
   @ValidateNested()
   @IsObject()
   @IsOptional()
   token_store: TokenStoreSchema = new TokenStoreSchema();
+
+  @Type(() => RateLimitsSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  rate_limits?: RateLimitsSchema;
+
+  @Type(() => LoginBackoffSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  login_backoff?: LoginBackoffSchema;
+
+  /** Peers whose X-Forwarded-For names the client, for rate_limits and login_backoff (addresses or CIDR ranges). */
+  @IsString({ each: true })
+  @IsArray()
+  @IsOptional()
+  trusted_proxies: string[] = [];
 }

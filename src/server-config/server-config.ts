@@ -4,6 +4,29 @@ export interface ServerConfig {
   /** `server.yaml` as shown in messages (relative to the working directory when inside it), present or not. */
   readonly file: string;
   readonly tokenStore: TokenStoreSettings;
+  /** Request limits; undefined (no limits) without `rate_limits`. */
+  readonly rateLimits?: RateLimitSettings;
+  /** Back-off after failed USERNAME logins; undefined (off) without `login_backoff`. */
+  readonly loginBackoff?: LoginBackoffSettings;
+  /** Addresses or CIDR ranges whose X-Forwarded-For names the client (rate limits, login back-off). */
+  readonly trustedProxies?: readonly string[];
+}
+
+export interface WindowLimitSettings {
+  readonly requests: number;
+  readonly perSeconds: number;
+}
+
+export interface RateLimitSettings {
+  readonly perAddress?: WindowLimitSettings;
+  readonly overall?: WindowLimitSettings;
+}
+
+export interface LoginBackoffSettings {
+  readonly lockAfterUserFailures: number;
+  readonly lockAfterAddressFailures: number;
+  readonly firstDelaySeconds: number;
+  readonly maxDelaySeconds: number;
 }
 
 export interface TokenStoreSettings {

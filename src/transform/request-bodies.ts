@@ -1,5 +1,5 @@
 /** The JSON bodies of `/rest-sts{P}`, one class per `_action`, checked with class-validator. */
-import { ClassConstructor, plainToInstance } from 'class-transformer';
+import type { ClassConstructor } from 'class-transformer';
 import { IsObject, validateSync } from 'class-validator';
 import { InvalidRequestError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
@@ -29,7 +29,16 @@ export function parseBody<T extends object>(schema: ClassConstructor<T>, body: u
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('The request body must be a JSON object.');
   }
-  const value = plainToInstance(schema, body);
+  // A shallow copy onto an instance of the schema: class-transformer's plainToInstance walked every
+  // nested value (a stack overflow on deeply nested token states, a TypeError on a nested
+  // `"constructor": <not a function>` key; both were 500s found by test/property). Token states
+  // are checked by their validators and token providers, so only the top level is copied here.
+  const source = body as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(source, 'constructor')) throw new InvalidRequestError('Unknown field "constructor".');
+  const value = new schema();
+  for (const key of Object.keys(source)) {
+    Object.defineProperty(value, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+  }
   const [first] = validateSync(value, { whitelist: true, forbidNonWhitelisted: true });
   if (first) {
     const message =

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { stringify } from 'yaml';
 import { createApp } from '../../src/app.factory';
+import type { ConfigError } from '../../src/realms/config-problem';
+import { configErrorOf } from './config-errors';
 import type { ServerSettings } from '../../src/server-settings';
 
 export interface TestServer {
@@ -45,18 +47,14 @@ export async function writeConfigDir(
   return { root, configDir, dataDir: join(root, 'data') };
 }
 
-export async function startTestServer(
-  realms: Record<string, object | string>,
-  overrides: Partial<ServerSettings> = {},
-  serverConfig?: object,
-): Promise<TestServer> {
-  const { root, configDir, dataDir } = await writeConfigDir(realms, serverConfig);
-  const settings: ServerSettings = {
+/** The settings the test servers run with: no watchers, a 64 KiB body limit, one worker. */
+export function testSettings(dir: { root: string; configDir: string; dataDir: string }, overrides: Partial<ServerSettings> = {}): ServerSettings {
+  return {
     host: '127.0.0.1',
     port: 0,
-    configDir,
-    dataDir,
-    pluginsDir: join(root, 'plugins'),
+    configDir: dir.configDir,
+    dataDir: dir.dataDir,
+    pluginsDir: join(dir.root, 'plugins'),
     maxBodyBytes: 64 * 1024,
     watchConfig: false,
     watchPlugins: false,
@@ -65,6 +63,20 @@ export async function startTestServer(
     docs: true,
     ...overrides,
   };
+}
+
+/** The ConfigError the app fails to start with on this configuration directory. */
+export function startupError(dir: { root: string; configDir: string; dataDir: string }): Promise<ConfigError> {
+  return configErrorOf(createApp(testSettings(dir), false).then((app) => app.close()));
+}
+
+export async function startTestServer(
+  realms: Record<string, object | string>,
+  overrides: Partial<ServerSettings> = {},
+  serverConfig?: object,
+): Promise<TestServer> {
+  const { root, configDir, dataDir } = await writeConfigDir(realms, serverConfig);
+  const settings = testSettings({ root, configDir, dataDir }, overrides);
   const app = await createApp(settings, false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

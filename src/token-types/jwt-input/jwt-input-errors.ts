@@ -11,5 +11,13 @@ export function jwtMalformed(why: string): InvalidRequestError {
 
 /** Token-supplied text in a message: bounded and quoted. */
 export function quoted(value: unknown): string {
-  return JSON.stringify(String(value).slice(0, 200));
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    // A JSON object whose own `toString` / `valueOf` is not a function (`{"iss": {"toString": 0}}`)
+    // makes String() throw, which was a 500 (found by test/property).
+    text = Object.prototype.toString.call(value);
+  }
+  return JSON.stringify(text.slice(0, 200));
 }

@@ -4,12 +4,10 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApp } from '../../../src/app.factory';
-import { ConfigError } from '../../../src/realms/config-problem';
-import type { ServerSettings } from '../../../src/server-settings';
+import type { ConfigError } from '../../../src/realms/config-problem';
 import { rootRealm } from '../../support/realm-fixtures';
 import { killAll, spawnMain, within } from '../../support/spawned-server';
-import { writeConfigDir } from '../../support/test-server';
+import { startupError, writeConfigDir } from '../../support/test-server';
 
 const roots: string[] = [];
 
@@ -25,31 +23,8 @@ async function configDir(serverConfig: object) {
   return dir;
 }
 
-async function startError(settings: Pick<ServerSettings, 'configDir' | 'dataDir'> & { root: string }): Promise<ConfigError> {
-  const caught = await createApp(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      configDir: settings.configDir,
-      dataDir: settings.dataDir,
-      pluginsDir: join(settings.root, 'plugins'),
-      maxBodyBytes: 64 * 1024,
-      watchConfig: false,
-      watchPlugins: false,
-      tokenTimeoutMs: 10_000,
-      workers: 1,
-      docs: true,
-    },
-    false,
-  ).then(
-    async (app) => {
-      await app.close();
-      return undefined;
-    },
-    (error: unknown) => error,
-  );
-  expect(caught).toBeInstanceOf(ConfigError);
-  return caught as ConfigError;
+function startError(dir: { root: string; configDir: string; dataDir: string }): Promise<ConfigError> {
+  return startupError(dir);
 }
 
 describe('start-up with server.yaml', () => {

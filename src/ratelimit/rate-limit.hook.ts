@@ -1,0 +1,36 @@
+/**
+ * Request rate limits (server.yaml `rate_limits`): per client address and over all clients, as
+ * a Fastify onRequest hook, so an over-limit request costs a Map lookup and never reaches Nest.
+ * Counters live in this process: with STS_WORKERS=N (or N nodes) the effective limits are N times.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { toErrorBody } from '../errors/error-response';
+import { TooManyRequestsError } from '../errors/sts-errors';
+import type { RateLimitSettings } from '../server-config/server-config';
+import { addressKey, clientAddress, TrustedProxies } from './client-address';
+import { WindowCounter } from './window-counter';
+
+/** Token endpoints and the admin API; health, metrics, JWKS, metadata and docs are not limited. */
+export function isRateLimited(request: FastifyRequest): boolean {
+  // The matched route's template (routing runs before onRequest), so a differently spelled URL
+  // that reaches the same handler is limited too; the raw URL for requests that match no route.
+  const url = request.routeOptions.url ?? request.url;
+  if (url.startsWith('/rest-sts/') || url.startsWith('/sts-publish/')) return true;
+  return url.startsWith('/oauth2/') && request.method === 'POST';
+}
+
+export function registerRateLimits(fastify: FastifyInstance, settings: RateLimitSettings | undefined, trustedProxies: readonly string[] = [], now?: () => number): void {
+  if (!settings || (!settings.perAddress && !settings.overall)) return;
+  const trusted = new TrustedProxies(trustedProxies);
+  const perAddress = settings.perAddress && new WindowCounter(settings.perAddress, undefined, now);
+  const overall = settings.overall && new WindowCounter(settings.overall, 1, now);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!isRateLimited(request)) return done();
+    const address = perAddress && addressKey(clientAddress(request.ip, request.headers['x-forwarded-for'], trusted));
+    // A request refused per address does not use up the overall budget.
+    const retryAfter = (address !== undefined ? perAddress!.hit(address) : undefined) ?? overall?.hit('');
+    if (retryAfter === undefined) return done();
+    const error = new TooManyRequestsError('rate_limited', 'Too many requests; try again after the time in Retry-After.', retryAfter);
+    void reply.code(429).header('retry-after', String(retryAfter)).header('cache-control', 'no-store').send(toErrorBody(error));
+  });
+}

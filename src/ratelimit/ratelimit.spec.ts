@@ -1,0 +1,116 @@
+import { addressKey, clientAddress, isAddressOrRange, TrustedProxies } from './client-address';
+import { LoginBackoff } from './login-backoff';
+import { WindowCounter } from './window-counter';
+
+describe('WindowCounter', () => {
+  it('refuses past the limit with the seconds left, and starts again after the window', () => {
+    let now = 0;
+    const counter = new WindowCounter({ requests: 2, perSeconds: 10 }, 100, () => now);
+    expect(counter.hit('a')).toBeUndefined();
+    now = 1000;
+    expect(counter.hit('a')).toBeUndefined();
+    expect(counter.hit('a')).toBe(9);
+    expect(counter.hit('b')).toBeUndefined();
+    now = 10_000;
+    expect(counter.hit('a')).toBeUndefined();
+  });
+
+  it('never holds more keys than maxKeys, sweeping expired windows first', () => {
+    let now = 0;
+    const counter = new WindowCounter({ requests: 1, perSeconds: 1 }, 3, () => now);
+    for (const key of ['a', 'b', 'c', 'd', 'e']) counter.hit(key);
+    expect(counter.size).toBe(3);
+    // d and e are not tracked while the map is full of live windows: not limited on their own.
+    expect(counter.hit('d')).toBeUndefined();
+    now = 1000;
+    counter.hit('x');
+    expect(counter.size).toBe(1);
+  });
+});
+
+describe('client address', () => {
+  const trusted = new TrustedProxies(['10.0.0.0/8', '127.0.0.1']);
+
+  it('takes X-Forwarded-For only from a trusted peer, right-most untrusted hop first', () => {
+    expect(clientAddress('203.0.113.9', '198.51.100.1', trusted)).toBe('203.0.113.9');
+    expect(clientAddress('127.0.0.1', '198.51.100.1, 203.0.113.7, 10.1.2.3', trusted)).toBe('203.0.113.7');
+    expect(clientAddress('::ffff:127.0.0.1', 'garbage, 10.1.2.3', trusted)).toBe('10.1.2.3');
+    expect(clientAddress('127.0.0.1', undefined, trusted)).toBe('127.0.0.1');
+    expect(clientAddress('127.0.0.1', '198.51.100.1', new TrustedProxies([]))).toBe('127.0.0.1');
+  });
+
+  it('counts IPv6 by /64', () => {
+    expect(addressKey('2001:db8:1:2::5')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('192.0.2.1')).toBe('192.0.2.1');
+  });
+
+  it.each([
+    ['10.0.0.0/8', true],
+    ['::1', true],
+    ['fd00::/8', true],
+    ['10.0.0.0/33', false],
+    ['proxy.internal', false],
+    ['10.0.0.1/8/1', false],
+  ])('isAddressOrRange(%s) is %s', (entry, expected) => {
+    expect(isAddressOrRange(entry)).toBe(expected);
+  });
+});
+
+describe('LoginBackoff', () => {
+  let now: number;
+  let backoff: LoginBackoff;
+  beforeEach(() => {
+    now = 0;
+    backoff = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900 }, 1000, () => now);
+  });
+  const fail = (times: number, user = 'alice', address = 'A') => {
+    for (let i = 0; i < times; i++) backoff.failed(user, address);
+  };
+
+  it('locks a user after N failures, doubling the delay up to the cap, only for the failing address', () => {
+    fail(2);
+    expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+    fail(1);
+    expect(backoff.retryAfter('alice', 'A')).toBe(1);
+    expect(backoff.retryAfter('ALICE', 'A')).toBe(1);
+    expect(backoff.retryAfter('alice', 'B')).toBeUndefined();
+    const delays: number[] = [];
+    let wait = 1;
+    for (let i = 0; i < 12; i++) {
+      now += wait * 1000; // wait the lock out (the record is remembered max_delay after the last failure)
+      expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+      fail(1);
+      wait = backoff.retryAfter('alice', 'A')!;
+      delays.push(wait);
+    }
+    expect(delays.slice(0, 10)).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 512, 900]);
+    expect(delays.slice(10)).toEqual([900, 900]);
+  });
+
+  it('forgets a user and an address max_delay after the lock ends; success resets the user only', () => {
+    fail(3);
+    now += 900_000 + 1000;
+    expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+    fail(1);
+    expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+    fail(2);
+    expect(backoff.retryAfter('alice', 'A')).toBe(1);
+    backoff.succeeded('alice');
+    expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+  });
+
+  it('locks an address across users after its own threshold', () => {
+    for (let i = 0; i < 10; i++) backoff.failed(`user${i}`, 'C');
+    expect(backoff.retryAfter('someone-else', 'C')).toBe(1);
+    expect(backoff.retryAfter('someone-else', 'D')).toBeUndefined();
+  });
+
+  it('keeps at most maxRecords records', () => {
+    const small = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900 }, 10, () => now);
+    for (let i = 0; i < 100; i++) small.failed(`user${i}`, `addr${i}`);
+    expect((small as unknown as { users: Map<string, unknown> }).users.size).toBe(10);
+    expect((small as unknown as { addresses: Map<string, unknown> }).addresses.size).toBe(10);
+  });
+});
