@@ -73,6 +73,17 @@ describe('rest-sts', () => {
     expect(none.stdout).toContain('Usage: rest-sts <command>');
   });
 
+  it('runs as the package bin (npx rest-sts): the build leaves it executable, with its shebang', async () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
+    const help = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const child = spawn(CLI, ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.on('close', (code) => done({ code, stdout }));
+    });
+    expect(help).toEqual({ code: 0, stdout: expect.stringContaining('Usage: rest-sts <command>') });
+  });
+
   it('refuses an unknown command with one line on stderr', async () => {
     const result = await run(['frobnicate']);
     expect(result.code).toBe(1);
