@@ -28,7 +28,7 @@ export async function createApp(
   logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
   log?: Logger,
 ): Promise<NestFastifyApplication> {
-  // TokensModule reads server.yaml again for its providers; the hooks below must exist before Nest adds routes.
+  // Read once: the hooks below need it before Nest adds routes, the modules (token store) after.
   const serverConfig = loadServerConfig(settings.configDir);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxBodyBytes,
@@ -48,7 +48,7 @@ export async function createApp(
   registerHttpMetrics(adapter.getInstance(), metrics);
   // After logging and metrics, so refused requests are still logged and counted.
   registerRateLimits(adapter.getInstance(), serverConfig.rateLimits, serverConfig.trustedProxies);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, metrics, new AuditLog(log ?? pino({ level: 'silent' }))), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, serverConfig, metrics, new AuditLog(log ?? pino({ level: 'silent' }))), adapter, {
     bodyParser: false,
     abortOnError: false,
     logger,

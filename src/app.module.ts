@@ -9,6 +9,7 @@ import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
+import type { ServerConfig } from './server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from './server-settings';
 import { TokensModule } from './tokens/tokens.module';
 import { TransformModule } from './transform/transform.module';
@@ -16,10 +17,10 @@ import { TransformModule } from './transform/transform.module';
 @Global()
 @Module({})
 export class AppModule {
-  static forRoot(settings: ServerSettings, metrics: StsMetrics, audit: AuditLog): DynamicModule {
+  static forRoot(settings: ServerSettings, serverConfig: ServerConfig, metrics: StsMetrics, audit: AuditLog): DynamicModule {
     return {
       module: AppModule,
-      imports: [TokensModule.forRoot(settings), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
+      imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
       providers: [
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },

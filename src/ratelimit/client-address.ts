@@ -4,7 +4,7 @@
  * A client cannot choose its key by sending X-Forwarded-For itself.
  */
 import { BlockList, isIP } from 'node:net';
-import { normaliseIp } from '../token-types/x509/client-certificate-source';
+import { normaliseIp } from '../http/ip-address';
 
 export class TrustedProxies {
   private readonly list = new BlockList();

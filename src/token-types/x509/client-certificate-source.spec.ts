@@ -3,7 +3,8 @@ import type { StsRequestContext } from '../../plugin-api/token-contract';
 import { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { makeTestPki, type TestPki } from '../../../test/support/client-certificate-pki';
 import { removeOpensslWorkDir } from '../../../test/support/openssl';
-import { certificatesFromHeader, isTrustedProxy, normaliseIp, presentedCertificate } from './client-certificate-source';
+import { normaliseIp } from '../../http/ip-address';
+import { certificatesFromHeader, isTrustedProxy, presentedCertificate } from './client-certificate-source';
 import { refusal as stsRefusal } from '../../../test/support/sts-refusal';
 
 let pki: TestPki;

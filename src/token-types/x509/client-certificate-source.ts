@@ -4,8 +4,8 @@
  * when the TCP peer is one of `trusted_proxies`. The header carries URL-encoded PEM (nginx
  * `$ssl_client_escaped_cert`) or base64 DER (PingAM's offloaded-TLS header).
  */
-import { isIP } from 'node:net';
 import { InvalidRequestError, InvalidTokenError } from '../../errors/sts-errors';
+import { normaliseIp } from '../../http/ip-address';
 import type { StsRequestContext } from '../../plugin-api/token-contract';
 import type { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { presentedCertificates } from './certificate-cache';
@@ -89,27 +89,4 @@ function invalidCertificate(message: string): InvalidRequestError {
 export function isTrustedProxy(remoteAddress: string, trustedProxies: readonly string[]): boolean {
   const peer = normaliseIp(remoteAddress);
   return peer !== undefined && trustedProxies.some((proxy) => normaliseIp(proxy) === peer);
-}
-
-/**
- * One spelling per address: IPv6 compressed and lower case (by the WHATWG URL parser), and an
- * IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, as a dual-stack socket reports IPv4 peers) as
- * plain IPv4. Undefined for what is not an IP address.
- */
-export function normaliseIp(address: string): string | undefined {
-  const trimmed = address.trim();
-  const version = isIP(trimmed);
-  if (version === 4) return trimmed;
-  if (version !== 6) return undefined;
-  let canonical: string;
-  try {
-    canonical = new URL(`http://[${trimmed}]/`).hostname.slice(1, -1);
-  } catch {
-    return trimmed.toLowerCase(); // a zone index (fe80::1%eth0), which URL refuses
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (!mapped) return canonical;
-  const high = parseInt(mapped[1], 16);
-  const low = parseInt(mapped[2], 16);
-  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
