@@ -8,6 +8,8 @@ import pino, { type Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AuditLog } from './logging/audit-log';
 import { registerRequestLogging, requestIdOf } from './logging/request-logging';
+import { clientErrorHandler } from './http/client-errors';
+import { registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders } from './http/security-headers';
 import { setupOpenApi } from './docs/openapi';
 import { registerHttpMetrics } from './metrics/http-metrics';
@@ -15,7 +17,7 @@ import { StsMetrics } from './metrics/sts-metrics';
 import { registerFormBodyParser } from './oauth/form-body';
 import { registerRateLimits } from './ratelimit/rate-limit.hook';
 import { loadServerConfig } from './server-config/server-config-loader';
-import type { ServerSettings, TlsSettings } from './server-settings';
+import type { ServerSettings } from './server-settings';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -32,14 +34,17 @@ export async function createApp(
   const serverConfig = loadServerConfig(settings.configDir);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxBodyBytes,
+    requestTimeout: settings.requestTimeoutMs,
+    clientErrorHandler,
     ...(log ? { loggerInstance: log, disableRequestLogging: true } : { logger: false }),
     genReqId: requestIdOf,
     requestIdHeader: false,
-    ...httpsOptions(settings.tls),
+    ...nodeServerOptions(settings),
   });
   // Only JSON bodies are accepted (Fastify's own parser, which refuses __proto__ keys), and forms
   // on the OAuth endpoints; anything else is a 415 rather than a string handed to a handler.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  registerJsonBodyParser(adapter.getInstance(), settings.maxJsonDepth);
   registerFormBodyParser(adapter.getInstance());
   registerRequestLogging(adapter.getInstance(), log !== undefined && settings.accessLog !== false);
   registerSecurityHeaders(adapter.getInstance(), settings.tls !== undefined);
@@ -61,13 +66,24 @@ export async function createApp(
 }
 
 /**
- * HTTPS with optional client certificates. The handshake accepts any client certificate
+ * Options of Node's HTTP(S) server. The limits apply to what a client sends before a route runs.
+ * Fastify's default requestTimeout is none, which lets a client that trickles a body hold a
+ * connection forever; Node checks timeouts every connectionsCheckingInterval, so that is a
+ * fraction of the timeout. HTTPS accepts any client certificate in the handshake
  * (rejectUnauthorized: false): which ones count is decided per instance by the X509 validator.
  */
-function httpsOptions(tls: TlsSettings | undefined): { https?: object } {
-  if (!tls) return {};
+function nodeServerOptions(settings: ServerSettings): { http: object } | { https: object } {
+  const { requestTimeoutMs, tls } = settings;
+  const limits = {
+    maxHeaderSize: settings.maxHeaderBytes,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeoutMs / 10))),
+  };
+  if (!tls) return { http: limits };
   return {
     https: {
+      ...limits,
       key: readFileSync(tls.keyFile),
       cert: readFileSync(tls.certificateFile),
       ...(tls.clientCaFile && { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false }),

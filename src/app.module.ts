@@ -7,6 +7,7 @@ import { KeysModule } from './keys/keys.module';
 import { MetricsModule } from './metrics/metrics.module';
 import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
+import { InstanceRateLimits } from './ratelimit/instance-rate-limits';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
 import type { ServerConfig } from './server-config/server-config';
@@ -25,8 +26,9 @@ export class AppModule {
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
+        InstanceRateLimits,
       ],
-      exports: [SERVER_SETTINGS, AUDIT_LOG],
+      exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits],
     };
   }
 }

@@ -11,6 +11,12 @@ export interface ServerSettings {
   readonly dataDir: string;
   /** Largest accepted request body, in bytes. */
   readonly maxBodyBytes: number;
+  /** Deepest nesting of arrays and objects accepted in a JSON body. */
+  readonly maxJsonDepth: number;
+  /** Largest accepted request line plus headers, in bytes (431 above it). */
+  readonly maxHeaderBytes: number;
+  /** Time a client has to send its whole request, headers and body (408 after it). */
+  readonly requestTimeoutMs: number;
   /** Reload realm files when they change on disk. */
   readonly watchConfig: boolean;
   /** Load, replace and remove plugins when `plugins/` changes. */
@@ -54,6 +60,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     pluginsDir: resolve(env.STS_PLUGINS_DIR || 'plugins'),
     dataDir: resolve(env.STS_DATA_DIR || 'data'),
     maxBodyBytes: integer(env, 'STS_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    maxJsonDepth: integer(env, 'STS_MAX_JSON_DEPTH', 32, 4, 1000),
+    maxHeaderBytes: integer(env, 'STS_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    requestTimeoutMs: integer(env, 'STS_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     watchConfig: env.STS_WATCH_CONFIG !== 'false',
     watchPlugins: env.STS_WATCH_PLUGINS !== 'false',
     tokenTimeoutMs: integer(env, 'STS_TOKEN_TIMEOUT_MS', 10_000, 10, 600_000),

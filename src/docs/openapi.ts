@@ -7,10 +7,12 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { isRateLimitedRoute } from '../ratelimit/rate-limit.hook';
 import { ERROR_SCHEMA, TOKEN_EXCHANGE_EXAMPLE } from './api-examples';
 
 type PathItemObject = OpenAPIObject['paths'][string];
 type OperationObject = NonNullable<PathItemObject['get']>;
+type ResponseObject = Extract<NonNullable<OperationObject['responses']>[string], { description: string }>;
 type ParameterObject = Extract<NonNullable<OperationObject['parameters']>[number], { in: string }>;
 
 const INSTANCE: ParameterObject = {
@@ -45,8 +47,25 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     if (path === '/oauth2/{path}') Object.assign(paths, oauthPaths(item));
     else paths[RENAMED[path] ?? path] = RENAMED[path] ? withPathParameter(item, path === '/ext/{path}' ? EXT_PATH : INSTANCE) : item;
   }
-  document.paths = paths;
+  document.paths = withRateLimitAnswers(paths);
   return document;
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+/** The 429 of `rate_limits` / `login_backoff` on the operations they apply to (same rule as the hook). */
+function withRateLimitAnswers(paths: Record<string, PathItemObject>): Record<string, PathItemObject> {
+  const tooMany: ResponseObject = {
+    description: '`rate_limited` or `login_backoff` (USERNAME input), when `server.yaml` configures them; SPEC 4.2 body on every endpoint, the token endpoint included',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    headers: { 'Retry-After': { description: 'seconds until the window or the lock ends', schema: { type: 'integer', minimum: 1 } } },
+  };
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
+      if (METHODS.has(method) && isRateLimitedRoute(path, method.toUpperCase())) operation.responses = { ...operation.responses, '429': tooMany };
+    }
+  }
+  return paths;
 }
 
 export function setupOpenApi(app: INestApplication, version: string): void {

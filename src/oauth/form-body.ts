@@ -5,11 +5,18 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError, StsError } from '../errors/sts-errors';
 
+/** No OAuth request needs more (RFC 8693 has eleven parameters, some repeatable). */
+export const MAX_FORM_PARAMETERS = 100;
+
 export class FormBody {
   private readonly params: URLSearchParams;
 
   constructor(text: string) {
     this.params = new URLSearchParams(text);
+  }
+
+  get size(): number {
+    return this.params.size;
   }
 
   /** The parameter's value; RFC 6749 section 3.2: parameters must not repeat. */
@@ -43,8 +50,11 @@ export function registerFormBodyParser(fastify: FastifyInstance): void {
 
 /** The OAuth endpoints take forms only (a JSON body is a 415 there). */
 export function formOf(body: unknown): FormBody {
-  if (body instanceof FormBody) return body;
-  throw unsupportedMediaType('application/x-www-form-urlencoded');
+  if (!(body instanceof FormBody)) throw unsupportedMediaType('application/x-www-form-urlencoded');
+  if (body.size > MAX_FORM_PARAMETERS) {
+    throw new InvalidRequestError(`The form has more than ${MAX_FORM_PARAMETERS} parameters.`, { code: 'too_many_parameters' });
+  }
+  return body;
 }
 
 function unsupportedMediaType(expected: string): StsError {

@@ -9,6 +9,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, isStsError, NotFoundError } from '../errors/sts-errors';
 import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
+import { InstanceRateLimits } from '../ratelimit/instance-rate-limits';
 import { tokenHash } from '../tokens/token-hash';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { instanceFromWildcard } from '../realms/instance-route';
@@ -35,6 +36,7 @@ export class OAuthController {
     private readonly issuedTokens: IssuedTokens,
     private readonly dispatcher: TokenDispatcher,
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
+    private readonly instanceLimits: InstanceRateLimits,
   ) {}
 
   @Post('*')
@@ -88,7 +90,10 @@ export class OAuthController {
     const wildcard = (request.params as Record<string, string | undefined>)['*'] ?? '';
     const endpoint = ENDPOINTS.find((name) => wildcard.replace(/\/$/, '').endsWith(`/${name}`));
     if (!endpoint) throw new NotFoundError('No such endpoint.');
-    return { endpoint, target: instanceFromWildcard(this.realms, request, `/${endpoint}`) };
+    const target = instanceFromWildcard(this.realms, request, `/${endpoint}`);
+    // Here, not in token(): a 429 keeps its SPEC body and Retry-After on every endpoint.
+    this.instanceLimits.admit(target);
+    return { endpoint, target };
   }
 
   private async authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<string> {

@@ -11,12 +11,15 @@ import { addressKey, clientAddress, TrustedProxies } from './client-address';
 import { WindowCounter } from './window-counter';
 
 /** Token endpoints and the admin API; health, metrics, JWKS, metadata and docs are not limited. */
-export function isRateLimited(request: FastifyRequest): boolean {
+export function isRateLimitedRoute(url: string, method: string): boolean {
+  if (url.startsWith('/rest-sts/') || url.startsWith('/sts-publish/')) return true;
+  return url.startsWith('/oauth2/') && method === 'POST';
+}
+
+function isRateLimited(request: FastifyRequest): boolean {
   // The matched route's template (routing runs before onRequest), so a differently spelled URL
   // that reaches the same handler is limited too; the raw URL for requests that match no route.
-  const url = request.routeOptions.url ?? request.url;
-  if (url.startsWith('/rest-sts/') || url.startsWith('/sts-publish/')) return true;
-  return url.startsWith('/oauth2/') && request.method === 'POST';
+  return isRateLimitedRoute(request.routeOptions.url ?? request.url, request.method);
 }
 
 export function registerRateLimits(fastify: FastifyInstance, settings: RateLimitSettings | undefined, trustedProxies: readonly string[] = [], now?: () => number): void {

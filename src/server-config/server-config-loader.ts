@@ -35,7 +35,13 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
       purgeIntervalSeconds: store.purge_interval_seconds,
       backend,
     },
-    ...(value.rate_limits && { rateLimits: { perAddress: windowLimit(value.rate_limits.per_address), overall: windowLimit(value.rate_limits.overall) } }),
+    ...(value.rate_limits && {
+      rateLimits: {
+        perAddress: windowLimit(value.rate_limits.per_address),
+        overall: windowLimit(value.rate_limits.overall),
+        perInstance: windowLimit(value.rate_limits.per_instance),
+      },
+    }),
     ...(value.login_backoff && {
       loginBackoff: {
         lockAfterUserFailures: value.login_backoff.lock_after_user_failures,

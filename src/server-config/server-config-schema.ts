@@ -111,6 +111,13 @@ export class RateLimitsSchema {
   @IsObject()
   @IsOptional()
   overall?: OverallLimitSchema;
+
+  /** Each STS instance on its own; an instance's own `rate_limit` (realm file) replaces it. */
+  @Type(() => OverallLimitSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  per_instance?: OverallLimitSchema;
 }
 
 /** Absent: no back-off. `login_backoff: {}` turns it on with these defaults. */

@@ -20,6 +20,8 @@ export interface WindowLimitSettings {
 export interface RateLimitSettings {
   readonly perAddress?: WindowLimitSettings;
   readonly overall?: WindowLimitSettings;
+  /** For every instance without a `rate_limit` of its own. */
+  readonly perInstance?: WindowLimitSettings;
 }
 
 export interface LoginBackoffSettings {

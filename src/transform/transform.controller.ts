@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { TRANSLATE_EXAMPLES } from '../docs/api-examples';
 import { ApiErrors } from '../docs/api-decorators';
 import { InvalidRequestError } from '../errors/sts-errors';
+import { InstanceRateLimits } from '../ratelimit/instance-rate-limits';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { requestContextOf } from './request-context';
@@ -24,6 +25,7 @@ export class TransformController {
     private readonly realms: RealmRegistry,
     private readonly dispatcher: TokenDispatcher,
     private readonly issuedTokenActions: IssuedTokenActions,
+    private readonly instanceLimits: InstanceRateLimits,
   ) {}
 
   @Post('*')
@@ -35,6 +37,7 @@ export class TransformController {
   @ApiErrors(400, 401, 404, 409, 413, 415, 503, 504)
   async act(@Req() request: FastifyRequest, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
     const target = instanceFromWildcard(this.realms, request);
+    this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
       case 'translate': {
         const { input_token_state, output_token_state } = parseBody(TranslateBody, body);

@@ -8,7 +8,6 @@
  * `PROPERTY_RUNS_SCALE=<factor>` scales every property's run count.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import fc from 'fast-check';
 import { importJWK, SignJWT } from 'jose';
 import { DEMO_PASSWORD, testPasswordHash } from '../support/realm-fixtures';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { makeSamlTestIdp, type SamlTestIdp } from '../support/xmlsec-assertion';
 
 export { DEMO_PASSWORD };
 
@@ -125,8 +125,7 @@ export interface Fixture {
   /** The trusted issuer's private key (ES256, kid e1). */
   readonly idpPrivateJwk: JsonWebKey;
   /** Paths of the SAML IdP key and certificate (openssl), for xmlsec1 signing. */
-  readonly samlKey: string;
-  readonly samlCert: string;
+  readonly samlIdp: SamlTestIdp;
   close(): Promise<void>;
 }
 
@@ -145,9 +144,7 @@ export async function startFixture(): Promise<Fixture> {
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const idpPrivateJwk = pair.privateKey.export({ format: 'jwk' });
   writeFileSync(join(work, 'idp-jwks.json'), JSON.stringify({ keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid: 'e1', alg: 'ES256', use: 'sig' }] }));
-  const samlKey = join(work, 'saml-idp.key.pem');
-  const samlCert = join(work, 'saml-idp.crt.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', samlKey, '-out', samlCert, '-days', '2', '-subj', '/CN=idp'], { stdio: 'ignore' });
+  const samlIdp = makeSamlTestIdp(work, 'saml-idp');
   const hash = await testPasswordHash();
   const clientHash = await testPasswordHash(CLIENT_SECRET);
   const outputs = {
@@ -164,7 +161,7 @@ export async function startFixture(): Promise<Fixture> {
       trusted_issuers: [{ issuer: IDP, jwks_file: join(work, 'idp-jwks.json'), algorithms: ['ES256'], audiences: ['sts'] }],
       one_time_use: false,
     },
-    saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlCert }], audience: SAML_AUDIENCE },
+    saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlIdp.cert }], audience: SAML_AUDIENCE },
   };
   const server = await startTestServer(
     {
@@ -184,8 +181,7 @@ export async function startFixture(): Promise<Fixture> {
     server,
     work,
     idpPrivateJwk,
-    samlKey,
-    samlCert,
+    samlIdp,
     close: async () => {
       await server.close();
       rmSync(work, { recursive: true, force: true });

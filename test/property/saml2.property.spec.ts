@@ -1,16 +1,14 @@
 /**
  * Property suite for SAML2 input at `POST /rest-sts{P}?_action=translate`: mutations of one valid
- * assertion (signed by xmlsec1 with an IdP key openssl made, as in test/e2e/oauth/token-exchange)
+ * assertion (signed by xmlsec1 with an IdP key openssl made, test/support/xmlsec-assertion.ts)
  * and hostile XML. For every input: never a 5xx, the SPEC 4.2 error shape, and a 200 only for an
  * assertion that still names alice and whose signed content is unchanged; since assertion IDs are
  * one-time, at most one 200 ever (a mutation that keeps the canonical form may use up the original).
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { described, expectAlive, expectSpecAnswer, flipBit, nastyString, params, postJson, SAML_AUDIENCE, SAML_IDP, startFixture, type Fixture } from './property-support';
+import { signedBearerAssertion } from '../support/xmlsec-assertion';
 
 const TRANSLATE = '/rest-sts/prop?_action=translate';
 const NAME_ID = 'alice@idp.test';
@@ -19,39 +17,19 @@ let fixture: Fixture;
 let base: string;
 let assertion: string;
 let accepted = 0;
-let signed = 0;
 
 /** A bearer assertion for alice from the trusted IdP, signed by xmlsec1 (raw XML). */
-function signedAssertion(work: string, key: string, cert: string): string {
-  const id = `_p${Date.now()}n${signed++}`;
-  const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
-  const xml =
-    `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${at(0)}">` +
-    `<saml:Issuer>${SAML_IDP}</saml:Issuer>` +
-    `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
-    `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>` +
-    `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>` +
-    `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
-    `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>` +
-    `<saml:Subject><saml:NameID>${NAME_ID}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${at(300)}"/></saml:SubjectConfirmation></saml:Subject>` +
-    `<saml:Conditions NotBefore="${at(-60)}" NotOnOrAfter="${at(300)}"><saml:AudienceRestriction><saml:Audience>${SAML_AUDIENCE}</saml:Audience>` +
-    `</saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${at(-10)}"><saml:AuthnContext>` +
-    `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
-    `<saml:AttributeStatement><saml:Attribute Name="mail"><saml:AttributeValue>${NAME_ID}</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion>`;
-  const file = join(work, 'assertion.xml');
-  writeFileSync(file, xml);
-  return execFileSync('xmlsec1', ['--sign', '--privkey-pem', `${key},${cert}`, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', file], { encoding: 'utf8' });
-}
+const signedAssertion = () =>
+  signedBearerAssertion(fixture.work, fixture.samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, nameId: NAME_ID });
 
 const samlBody = (token: unknown) => ({ input_token_state: { token_type: 'SAML2', saml2_token: token }, output_token_state: { token_type: 'OPENIDCONNECT' } });
 
 beforeAll(async () => {
   fixture = await startFixture();
   base = fixture.server.baseUrl;
-  assertion = signedAssertion(fixture.work, fixture.samlKey, fixture.samlCert);
+  assertion = signedAssertion();
   // A second, separately signed assertion (another ID) shows the set-up works; the first stays unused.
-  const res = await postJson(base, TRANSLATE, samlBody(signedAssertion(fixture.work, fixture.samlKey, fixture.samlCert)));
+  const res = await postJson(base, TRANSLATE, samlBody(signedAssertion()));
   expect(res.status).toBe(200);
 });
 afterAll(() => fixture?.close());

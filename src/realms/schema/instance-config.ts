@@ -70,6 +70,20 @@ export class OidcConfig extends SignedTokenConfig {
   encryption?: EncryptionConfig;
 }
 
+/** Requests this instance serves per window, over all clients (per process, like every rate limit). */
+export class InstanceRateLimitConfig {
+  @Max(1_000_000_000)
+  @Min(1)
+  @IsInt()
+  requests!: number;
+
+  @Max(24 * 3600)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  per_seconds: number = 60;
+}
+
 export class InstanceConfig {
   @Type(() => TransformConfig)
   @ValidateNested({ each: true })
@@ -80,6 +94,12 @@ export class InstanceConfig {
   @IsBoolean()
   @IsOptional()
   persist_issued_tokens: boolean = false;
+
+  /** Replaces server.yaml `rate_limits.per_instance` for this instance. */
+  @Type(() => InstanceRateLimitConfig)
+  @ValidateNested()
+  @IsOptional()
+  rate_limit?: InstanceRateLimitConfig;
 
   /** Clients of `/oauth2{P}/introspect` and `/revoke` (client_secret_basic or client_secret_post). */
   @Type(() => OAuthClientConfig)

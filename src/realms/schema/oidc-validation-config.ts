@@ -115,4 +115,11 @@ export class OidcValidationConfig {
   @IsInt()
   @IsOptional()
   max_token_bytes: number = 16_384;
+
+  /** Tokens with more top-level claims are refused before the signature is checked. */
+  @Max(10_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_claims: number = 200;
 }

@@ -114,4 +114,11 @@ export class Saml2ValidationConfig {
   @IsInt()
   @IsOptional()
   max_document_bytes: number = 65536;
+
+  /** Assertions with more Attribute elements are refused before the signature is checked. */
+  @Max(10_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_attributes: number = 200;
 }

@@ -3,6 +3,7 @@
  * first, then strict base64url, JSON objects only, no duplicate member names. The payload read here
  * is unverified and serves only to find the issuer; claims are read again from verified bytes.
  */
+import { jsonDepthExceeds } from '../../common/json-depth';
 import { InvalidRequestError } from '../../errors/sts-errors';
 import { findDuplicateMember } from './json-duplicates';
 import { jwtMalformed, jwtRejected, quoted } from './jwt-input-errors';
@@ -15,9 +16,19 @@ export interface CompactJwt {
   readonly unverifiedPayload: JsonRecord;
 }
 
+/** What an instance accepts (`oidc_validation.max_token_bytes`, `max_claims`). */
+export interface JwtLimits {
+  readonly maxBytes: number;
+  readonly maxClaims: number;
+}
+
+/** Claim values nest a few levels at most (`address`, `act`); deeper ones are refused before any use. */
+export const MAX_CLAIM_DEPTH = 16;
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-export function decodeCompactJwt(token: string, maxBytes: number): CompactJwt {
+export function decodeCompactJwt(token: string, limits: JwtLimits): CompactJwt {
+  const { maxBytes, maxClaims } = limits;
   if (token.length > maxBytes) {
     throw new InvalidRequestError(`The JWT is longer than the ${maxBytes} characters this instance accepts.`, { code: 'jwt_too_large' });
   }
@@ -26,7 +37,16 @@ export function decodeCompactJwt(token: string, maxBytes: number): CompactJwt {
   if (parts.length !== 3) throw jwtMalformed('a compact JWS has three dot-separated parts');
   // An empty signature is left to the algorithm checks, so `alg: none` gets its own refusal.
   if (!parts.every((part) => BASE64URL.test(part)) || !parts[0] || !parts[1]) throw jwtMalformed('each part must be base64url without padding');
-  return { token, header: decodeJsonObject(parts[0], 'header'), unverifiedPayload: decodeJsonObject(parts[1], 'payload') };
+  const header = decodeJsonObject(parts[0], 'header');
+  const unverifiedPayload = decodeJsonObject(parts[1], 'payload');
+  // Before the signature: a hostile token costs no key lookup or verification.
+  if (Object.keys(unverifiedPayload).length > maxClaims) {
+    throw new InvalidRequestError(`The JWT has more than the ${maxClaims} claims this instance accepts.`, { code: 'jwt_too_many_claims' });
+  }
+  if (jsonDepthExceeds(header, MAX_CLAIM_DEPTH) || jsonDepthExceeds(unverifiedPayload, MAX_CLAIM_DEPTH)) {
+    throw new InvalidRequestError(`The JWT nests arrays and objects more than ${MAX_CLAIM_DEPTH} levels deep.`, { code: 'jwt_claims_too_deep' });
+  }
+  return { token, header, unverifiedPayload };
 }
 
 /** Parses JSON text that must be one object with unique member names. */

@@ -24,7 +24,7 @@ export async function validateInputJwt(params: TokenValidatorParams, field: stri
   if (typeof token !== 'string' || token.length === 0) {
     throw new InvalidRequestError(`input_token_state.${field} is required and must be a non-empty string.`);
   }
-  const { header, unverifiedPayload } = decodeCompactJwt(token, config.max_token_bytes);
+  const { header, unverifiedPayload } = decodeCompactJwt(token, { maxBytes: config.max_token_bytes, maxClaims: config.max_claims });
   checkNoCrit(header);
   const iss = unverifiedPayload.iss;
   const issuer = typeof iss === 'string' ? trustedIssuer(config, iss) : undefined;

@@ -19,7 +19,7 @@ import type {
   TokenValidatorParams,
 } from '../../plugin-api/token-contract';
 import { readAssertion } from './validation-assertion';
-import { locateAssertion, signatureInvalid, verifyAssertion } from './validation-signature';
+import { locateAssertion, NS, signatureInvalid, verifyAssertion } from './validation-signature';
 import { prepareTrustedIdps, trustedIdpKeysFor } from './validation-trust';
 import { decodeSamlDocument } from './xml-safety';
 
@@ -33,6 +33,13 @@ export class Saml2TokenValidator implements TokenValidator {
     }
     const xml = decodeSamlDocument(token, config.max_document_bytes);
     const pending = locateAssertion(xml);
+    // Before the signature: a hostile assertion costs no verification.
+    const attributeCount = pending.assertion.getElementsByTagNameNS(NS.ASSERTION, 'Attribute').length;
+    if (attributeCount > config.max_attributes) {
+      throw new InvalidRequestError(`The assertion has more than the ${config.max_attributes} attributes this instance accepts.`, {
+        code: 'saml_too_many_attributes',
+      });
+    }
     const keys = trustedIdpKeysFor(config).get(pending.claimedIssuer);
     if (!keys || keys.length === 0) {
       throw new InvalidTokenError(`The assertion issuer ${JSON.stringify(pending.claimedIssuer.slice(0, 200))} is not trusted.`, {

@@ -101,3 +101,18 @@ test('STS_DOCS=false: /docs and its document answer 404', async () => {
     await quiet.close();
   }
 });
+
+test('429 with Retry-After is documented exactly on the operations rate limits apply to', () => {
+  const limited: string[] = [];
+  for (const [url, item] of Object.entries<any>(document.paths)) {
+    for (const [method, operation] of Object.entries<any>(item)) {
+      if (operation.responses['429']) {
+        limited.push(`${method.toUpperCase()} ${url}`);
+        expect(operation.responses['429'].headers['Retry-After'].schema).toEqual({ type: 'integer', minimum: 1 });
+        expect(operation.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
+  }
+  expect(limited).toEqual(expect.arrayContaining(['POST /rest-sts/{instance}', 'POST /oauth2/{instance}/token', 'POST /oauth2/{instance}/introspect', 'POST /oauth2/{instance}/revoke', 'GET /sts-publish/rest', 'POST /sts-publish/rest', 'DELETE /sts-publish/rest/{instance}']));
+  for (const free of ['GET /oauth2/{instance}/jwks', 'GET /health/live', 'GET /health/ready', 'GET /metrics']) expect(limited).not.toContain(free);
+});

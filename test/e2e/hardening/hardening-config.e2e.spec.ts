@@ -20,6 +20,7 @@ describe('start-up with a bad rate_limits / login_backoff / trusted_proxies', ()
     [{ rate_limits: { overall: { per_seconds: 0 } } }, 'rate_limits.overall.per_seconds', 'per_seconds must not be less than 1'],
     [{ rate_limits: { per_address: { requests: '600' } } }, 'rate_limits.per_address.requests', 'requests must be an integer number'],
     [{ rate_limits: { per_adress: { requests: 1 } } }, 'rate_limits.per_adress', 'unknown key'],
+    [{ rate_limits: { per_instance: { requests: 0 } } }, 'rate_limits.per_instance.requests', 'requests must not be less than 1'],
     [{ rate_limits: { per_address: { requests: 1, window: 5 } } }, 'rate_limits.per_address.window', 'unknown key'],
     [{ login_backoff: { max_delay_seconds: -5 } }, 'login_backoff.max_delay_seconds', 'max_delay_seconds must not be less than 1'],
     [{ login_backoff: { lock_after_user_failures: 0 } }, 'login_backoff.lock_after_user_failures', 'lock_after_user_failures must not be less than 1'],
@@ -30,5 +31,19 @@ describe('start-up with a bad rate_limits / login_backoff / trusted_proxies', ()
   ])('refuses %j naming the key', async (serverConfig, path, message) => {
     const { error, file } = await startError(serverConfig);
     expect(error.message).toBe(`${file}: ${path}: ${message}`);
+  });
+});
+
+describe("start-up with a bad instance rate_limit", () => {
+  it.each([
+    [{ requests: 0 }, 'rate_limit.requests', 'requests must not be less than 1'],
+    [{ per_seconds: 10 }, 'rate_limit.requests', 'requests must be an integer number'],
+    [{ requests: 5, burst: 2 }, 'rate_limit.burst', 'unknown key'],
+  ])('refuses rate_limit %j naming the key', async (rateLimit, path, message) => {
+    const realm = await rootRealm();
+    const instances = realm.instances as Record<string, object>;
+    const dir = await writeConfigDir({ root: { ...realm, instances: { ...instances, default: { ...instances.default, rate_limit: rateLimit } } } });
+    roots.push(dir.root);
+    expect((await startupError(dir)).message).toContain(`instances.default.${path}: ${message}`);
   });
 });

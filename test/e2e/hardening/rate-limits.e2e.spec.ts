@@ -114,3 +114,50 @@ describe('rate limits', () => {
     expect((await translate(server, from('203.0.113.1'))).status).toBe(400);
   });
 });
+
+describe('per-instance rate limits', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  const realmWith = async (instances: Record<string, object>) => {
+    const realm = await rootRealm();
+    return { root: { ...realm, instances: { ...(realm.instances as object), ...instances } } };
+  };
+
+  it('rate_limits.per_instance gives every instance its own window, on /rest-sts and /oauth2 alike', async () => {
+    server = await startTestServer({ root: await rootRealm() }, {}, { rate_limits: { per_instance: { requests: 3, per_seconds: 60 } } });
+    for (let i = 0; i < 2; i++) expect((await translate(server)).status).toBe(400);
+    expect((await server.post('/oauth2/default/introspect', {})).status).toBe(415);
+    expectRateLimited(await translate(server), 60);
+    // The token endpoint answers this 429 in the SPEC shape too, like the per-address limit.
+    expectRateLimited(await server.post('/oauth2/default/token', {}), 60);
+    // Another instance has its own window; the JWKS and unknown instances are not counted.
+    for (let i = 0; i < 3; i++) expect((await server.post('/rest-sts/es256?_action=translate', {})).status).toBe(400);
+    expectRateLimited(await server.post('/rest-sts/es256?_action=translate', {}), 60);
+    expect((await server.get('/oauth2/default/jwks')).status).toBe(200);
+    expect((await server.post('/rest-sts/nope?_action=translate', {})).body.error).toBe('instance_not_found');
+  });
+
+  it("an instance's own rate_limit replaces the server's, and works without any rate_limits section", async () => {
+    const tight = { ...((await rootRealm()).instances as Record<string, object>).default, rate_limit: { requests: 2, per_seconds: 1 } };
+    server = await startTestServer(await realmWith({ tight }));
+    for (let i = 0; i < 2; i++) expect((await server.post('/rest-sts/tight?_action=translate', {})).status).toBe(400);
+    expectRateLimited(await server.post('/rest-sts/tight?_action=translate', {}), 1);
+    for (let i = 0; i < 20; i++) expect((await translate(server)).status).toBe(400);
+    await sleep(1100);
+    expect((await server.post('/rest-sts/tight?_action=translate', {})).status).toBe(400);
+  });
+
+  it('a request the per-address limit refuses does not use up the instance window', async () => {
+    server = await startTestServer({ root: await rootRealm() }, {}, {
+      rate_limits: { per_address: { requests: 2, per_seconds: 60 }, per_instance: { requests: 3, per_seconds: 60 } },
+      trusted_proxies: ['127.0.0.1'],
+    });
+    for (let i = 0; i < 2; i++) expect((await translate(server, from('198.51.100.1'))).status).toBe(400);
+    for (let i = 0; i < 5; i++) expectRateLimited(await translate(server, from('198.51.100.1')), 60);
+    expect((await translate(server, from('198.51.100.2'))).status).toBe(400);
+    expectRateLimited(await translate(server, from('198.51.100.3')), 60);
+  });
+});

@@ -5,7 +5,6 @@
  * section 5.2 shape; issued tokens verified against the instance's JWKS.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { expectErrorBody } from '../../support/error-body';
 import { basicAuthorization, postForm } from '../../support/oauth-client';
 import { testPasswordHash } from '../../support/realm-fixtures';
 import { startTestServer, type TestResponse, type TestServer } from '../../support/test-server';
+import { makeSamlTestIdp, type SamlTestIdp, signedBearerAssertion } from '../../support/xmlsec-assertion';
 
 const SECRET = 'token exchange client secret';
 const IDP = 'https://idp.test/saml';
@@ -72,38 +72,17 @@ async function startExchangeServer(): Promise<TestServer> {
 const toyToken = (claims: object) => Buffer.from(JSON.stringify(claims)).toString('base64url');
 
 let work: string;
-let counter = 0;
-const idp = { key: '', cert: '' };
+let idp: SamlTestIdp;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sts-exchange-'));
-  idp.key = join(work, 'idp.key.pem');
-  idp.cert = join(work, 'idp.crt.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', idp.key, '-out', idp.cert, '-days', '2', '-subj', '/CN=idp'], { stdio: 'ignore' });
+  idp = makeSamlTestIdp(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A bearer assertion for alice from the trusted IdP, signed by xmlsec1, base64url-encoded (RFC 8693 section 3). */
 function samlSubjectToken(nameId = 'alice@idp.test'): string {
-  const id = `_x${Date.now()}n${counter++}`;
-  const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
-  const xml =
-    `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${at(0)}">` +
-    `<saml:Issuer>${IDP}</saml:Issuer>` +
-    `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
-    `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>` +
-    `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>` +
-    `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
-    `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>` +
-    `<saml:Subject><saml:NameID>${nameId}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${at(300)}"/></saml:SubjectConfirmation></saml:Subject>` +
-    `<saml:Conditions NotBefore="${at(-60)}" NotOnOrAfter="${at(300)}"><saml:AudienceRestriction><saml:Audience>${SAML_AUDIENCE}</saml:Audience>` +
-    `</saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${at(-10)}"><saml:AuthnContext>` +
-    `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
-    `<saml:AttributeStatement><saml:Attribute Name="mail"><saml:AttributeValue>alice@idp.test</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion>`;
-  const file = join(work, `a${counter++}.xml`);
-  writeFileSync(file, xml);
-  const signed = execFileSync('xmlsec1', ['--sign', '--privkey-pem', `${idp.key},${idp.cert}`, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', file], { encoding: 'utf8' });
+  const signed = signedBearerAssertion(work, idp, { issuer: IDP, audience: SAML_AUDIENCE, nameId, attributes: { mail: 'alice@idp.test' } });
   return Buffer.from(signed).toString('base64url');
 }
 

@@ -1,0 +1,50 @@
+/**
+ * Per-instance request limits: an instance's own `rate_limit` (realm file), else server.yaml
+ * `rate_limits.per_instance`. Checked once the instance is known (the controllers), after the
+ * per-address and overall limits of the onRequest hook, so a request those refuse costs nothing
+ * here. One window per instance path; a changed limit (realm reload) starts a fresh window.
+ */
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { TooManyRequestsError } from '../errors/sts-errors';
+import type { LoadedInstance } from '../realms/loaded-instance';
+import { SERVER_CONFIG, type ServerConfig, type WindowLimitSettings } from '../server-config/server-config';
+import { WindowCounter } from './window-counter';
+
+export const RATE_LIMIT_CLOCK = Symbol('RateLimitClock');
+
+interface InstanceWindow {
+  readonly limit: WindowLimitSettings;
+  readonly counter: WindowCounter;
+}
+
+@Injectable()
+export class InstanceRateLimits {
+  private readonly windows = new Map<string, InstanceWindow>();
+  private readonly fallback?: WindowLimitSettings;
+
+  constructor(
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+    @Optional() @Inject(RATE_LIMIT_CLOCK) private readonly now: () => number = Date.now,
+  ) {
+    this.fallback = config.rateLimits?.perInstance;
+  }
+
+  /** Throws a 429 `rate_limited` when the instance has used up its window. */
+  admit(target: LoadedInstance): void {
+    const own = target.instance.settings.rate_limit;
+    const limit = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.fallback;
+    if (!limit) return;
+    const retryAfter = this.windowOf(target.instance.path, limit).counter.hit('');
+    if (retryAfter !== undefined) {
+      throw new TooManyRequestsError('rate_limited', 'This STS instance has too many requests; try again after the time in Retry-After.', retryAfter);
+    }
+  }
+
+  private windowOf(path: string, limit: WindowLimitSettings): InstanceWindow {
+    const current = this.windows.get(path);
+    if (current && current.limit.requests === limit.requests && current.limit.perSeconds === limit.perSeconds) return current;
+    const fresh = { limit, counter: new WindowCounter(limit, 1, this.now) };
+    this.windows.set(path, fresh);
+    return fresh;
+  }
+}
