@@ -7,7 +7,8 @@ import { KeysModule } from './keys/keys.module';
 import { MetricsModule } from './metrics/metrics.module';
 import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
-import { InstanceRateLimits } from './ratelimit/instance-rate-limits';
+import { InstanceRateLimits, WINDOW_COUNTERS } from './ratelimit/instance-rate-limits';
+import type { WindowCounters } from './ratelimit/window-counters';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
 import type { ServerConfig } from './server-config/server-config';
@@ -15,10 +16,17 @@ import { SERVER_SETTINGS, ServerSettings } from './server-settings';
 import { TokensModule } from './tokens/tokens.module';
 import { TransformModule } from './transform/transform.module';
 
+/** What createApp makes before Nest starts (its Fastify hooks use them too). */
+export interface AppParts {
+  readonly metrics: StsMetrics;
+  readonly audit: AuditLog;
+  readonly windowCounters: WindowCounters;
+}
+
 @Global()
 @Module({})
 export class AppModule {
-  static forRoot(settings: ServerSettings, serverConfig: ServerConfig, metrics: StsMetrics, audit: AuditLog): DynamicModule {
+  static forRoot(settings: ServerSettings, serverConfig: ServerConfig, { metrics, audit, windowCounters }: AppParts): DynamicModule {
     return {
       module: AppModule,
       imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
@@ -26,6 +34,7 @@ export class AppModule {
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
+        { provide: WINDOW_COUNTERS, useValue: windowCounters },
         InstanceRateLimits,
       ],
       exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits],

@@ -42,7 +42,7 @@ export class OAuthController {
   @Post('*')
   @HttpCode(200)
   async post(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<object | undefined> {
-    const { endpoint, target } = this.route(request);
+    const { endpoint, target } = await this.route(request);
     if (endpoint === 'token') return this.token(target, request, reply, body);
     const form = formOf(body);
     const clientId = await this.authenticate(target, request, reply, form);
@@ -86,13 +86,13 @@ export class OAuthController {
     }
   }
 
-  private route(request: FastifyRequest): { endpoint: Endpoint; target: LoadedInstance } {
+  private async route(request: FastifyRequest): Promise<{ endpoint: Endpoint; target: LoadedInstance }> {
     const wildcard = (request.params as Record<string, string | undefined>)['*'] ?? '';
     const endpoint = ENDPOINTS.find((name) => wildcard.replace(/\/$/, '').endsWith(`/${name}`));
     if (!endpoint) throw new NotFoundError('No such endpoint.');
     const target = instanceFromWildcard(this.realms, request, `/${endpoint}`);
     // Here, not in token(): a 429 keeps its SPEC body and Retry-After on every endpoint.
-    this.instanceLimits.admit(target);
+    await this.instanceLimits.admit(target);
     return { endpoint, target };
   }
 

@@ -4,17 +4,18 @@
  * per-address and overall limits of the onRequest hook, so a request those refuse costs nothing
  * here. One window per instance path; a changed limit (realm reload) starts a fresh window.
  */
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TooManyRequestsError } from '../errors/sts-errors';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { SERVER_CONFIG, type ServerConfig, type WindowLimitSettings } from '../server-config/server-config';
-import { WindowCounter } from './window-counter';
+import type { SharedWindowCounter, WindowCounters } from './window-counters';
 
-export const RATE_LIMIT_CLOCK = Symbol('RateLimitClock');
+/** Nest injection token of the process's WindowCounters (app.factory makes them). */
+export const WINDOW_COUNTERS = Symbol('WindowCounters');
 
 interface InstanceWindow {
   readonly limit: WindowLimitSettings;
-  readonly counter: WindowCounter;
+  readonly counter: SharedWindowCounter;
 }
 
 @Injectable()
@@ -24,17 +25,19 @@ export class InstanceRateLimits {
 
   constructor(
     @Inject(SERVER_CONFIG) config: ServerConfig,
-    @Optional() @Inject(RATE_LIMIT_CLOCK) private readonly now: () => number = Date.now,
+    @Inject(WINDOW_COUNTERS) private readonly counters: WindowCounters,
   ) {
     this.fallback = config.rateLimits?.perInstance;
   }
 
   /** Throws a 429 `rate_limited` when the instance has used up its window. */
-  admit(target: LoadedInstance): void {
+  async admit(target: LoadedInstance): Promise<void> {
     const own = target.instance.settings.rate_limit;
     const limit = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.fallback;
     if (!limit) return;
-    const retryAfter = this.windowOf(target.instance.path, limit).counter.hit('');
+    const path = target.instance.path;
+    // Keyed by the path: in Redis, every instance counter of one limit shares a key prefix.
+    const retryAfter = await this.windowOf(path, limit).counter.hit(path);
     if (retryAfter !== undefined) {
       throw new TooManyRequestsError('rate_limited', 'This STS instance has too many requests; try again after the time in Retry-After.', retryAfter);
     }
@@ -43,7 +46,7 @@ export class InstanceRateLimits {
   private windowOf(path: string, limit: WindowLimitSettings): InstanceWindow {
     const current = this.windows.get(path);
     if (current && current.limit.requests === limit.requests && current.limit.perSeconds === limit.perSeconds) return current;
-    const fresh = { limit, counter: new WindowCounter(limit, 1, this.now) };
+    const fresh = { limit, counter: this.counters.counter('instance', limit, 1) };
     this.windows.set(path, fresh);
     return fresh;
   }

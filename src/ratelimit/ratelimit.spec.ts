@@ -3,6 +3,7 @@ import type { LoadedInstance } from '../realms/loaded-instance';
 import type { ServerConfig } from '../server-config/server-config';
 import { InstanceRateLimits } from './instance-rate-limits';
 import { LoginBackoff } from './login-backoff';
+import { LocalWindowCounters } from './window-counters';
 import { WindowCounter } from './window-counter';
 
 describe('WindowCounter', () => {
@@ -122,36 +123,36 @@ describe('InstanceRateLimits', () => {
   const instance = (path: string, rate_limit?: { requests: number; per_seconds: number }) =>
     ({ instance: { path, settings: { rate_limit } } }) as unknown as LoadedInstance;
   const config = (perInstance?: { requests: number; perSeconds: number }) => ({ rateLimits: perInstance && { perInstance } }) as unknown as ServerConfig;
-  const refusal = (limits: InstanceRateLimits, target: LoadedInstance) => {
+  const refusal = async (limits: InstanceRateLimits, target: LoadedInstance) => {
     try {
-      limits.admit(target);
+      await limits.admit(target);
       return undefined;
     } catch (error) {
       return { status: (error as { status: number }).status, code: (error as { code: string }).code, retryAfter: (error as { retryAfterSeconds: number }).retryAfterSeconds };
     }
   };
 
-  it('counts each instance path in its own window, with the server default where the instance sets none', () => {
+  it('counts each instance path in its own window, with the server default where the instance sets none', async () => {
     let now = 0;
-    const limits = new InstanceRateLimits(config({ requests: 2, perSeconds: 10 }), () => now);
+    const limits = new InstanceRateLimits(config({ requests: 2, perSeconds: 10 }), new LocalWindowCounters(() => now));
     const a = instance('/a');
-    expect(refusal(limits, a)).toBeUndefined();
-    expect(refusal(limits, a)).toBeUndefined();
+    expect(await refusal(limits, a)).toBeUndefined();
+    expect(await refusal(limits, a)).toBeUndefined();
     now = 4000;
-    expect(refusal(limits, a)).toEqual({ status: 429, code: 'rate_limited', retryAfter: 6 });
-    expect(refusal(limits, instance('/b'))).toBeUndefined();
+    expect(await refusal(limits, a)).toEqual({ status: 429, code: 'rate_limited', retryAfter: 6 });
+    expect(await refusal(limits, instance('/b'))).toBeUndefined();
     now = 10_000;
-    expect(refusal(limits, a)).toBeUndefined();
+    expect(await refusal(limits, a)).toBeUndefined();
   });
 
-  it("uses the instance's own limit, and starts a fresh window when a reload changes it", () => {
+  it("uses the instance's own limit, and starts a fresh window when a reload changes it", async () => {
     const now = 0;
-    const limits = new InstanceRateLimits(config(), () => now);
-    expect(refusal(limits, instance('/free'))).toBeUndefined();
-    expect(refusal(limits, instance('/one', { requests: 1, per_seconds: 60 }))).toBeUndefined();
-    expect(refusal(limits, instance('/one', { requests: 1, per_seconds: 60 }))?.code).toBe('rate_limited');
-    expect(refusal(limits, instance('/one', { requests: 2, per_seconds: 60 }))).toBeUndefined();
-    expect(refusal(limits, instance('/one', { requests: 2, per_seconds: 60 }))).toBeUndefined();
-    expect(refusal(limits, instance('/one', { requests: 2, per_seconds: 60 }))?.retryAfter).toBe(60);
+    const limits = new InstanceRateLimits(config(), new LocalWindowCounters(() => now));
+    expect(await refusal(limits, instance('/free'))).toBeUndefined();
+    expect(await refusal(limits, instance('/one', { requests: 1, per_seconds: 60 }))).toBeUndefined();
+    expect((await refusal(limits, instance('/one', { requests: 1, per_seconds: 60 })))?.code).toBe('rate_limited');
+    expect(await refusal(limits, instance('/one', { requests: 2, per_seconds: 60 }))).toBeUndefined();
+    expect(await refusal(limits, instance('/one', { requests: 2, per_seconds: 60 }))).toBeUndefined();
+    expect((await refusal(limits, instance('/one', { requests: 2, per_seconds: 60 })))?.retryAfter).toBe(60);
   });
 });

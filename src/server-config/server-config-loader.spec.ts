@@ -127,7 +127,9 @@ describe('loadServerConfig', () => {
       login_backoff: { lock_after_user_failures: 3 },
       trusted_proxies: ['10.0.0.0/8', '::1'],
     });
-    expect(config.rateLimits).toEqual({ perAddress: { requests: 10, perSeconds: 2 }, overall: { requests: 6000, perSeconds: 60 } });
+    expect(config.rateLimits).toEqual({ perAddress: { requests: 10, perSeconds: 2 }, overall: { requests: 6000, perSeconds: 60 }, shared: false });
+    const perInstance = await load({ rate_limits: { per_instance: { per_seconds: 5 } } });
+    expect(perInstance.rateLimits).toEqual({ perInstance: { requests: 6000, perSeconds: 5 }, shared: false });
     expect(config.loginBackoff).toEqual({ lockAfterUserFailures: 3, lockAfterAddressFailures: 20, firstDelaySeconds: 1, maxDelaySeconds: 900 });
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
     // Without the sections there are no limits and no back-off.

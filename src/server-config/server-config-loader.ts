@@ -28,6 +28,9 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
   const store = value.token_store;
   const backend: SqliteBackendSettings | RedisBackendSettings =
     store.type === 'redis' ? redisBackend(store.redis, env, file) : { type: 'sqlite', file: store.sqlite.file };
+  if (value.rate_limits?.shared && backend.type !== 'redis') {
+    throw new ConfigError([{ file, path: 'rate_limits.shared', message: 'needs token_store.type: redis (shared counters live in Redis)' }]);
+  }
   return {
     file,
     tokenStore: {
@@ -40,6 +43,7 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
         perAddress: windowLimit(value.rate_limits.per_address),
         overall: windowLimit(value.rate_limits.overall),
         perInstance: windowLimit(value.rate_limits.per_instance),
+        shared: value.rate_limits.shared,
       },
     }),
     ...(value.login_backoff && {

@@ -3,7 +3,7 @@
  * Every key is optional; checks that span keys (url vs url_env) are in server-config-loader.ts.
  */
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, MaxLength, MinLength, ValidateNested } from 'class-validator';
 
 export const REDIS_URL_PATTERN = /^rediss?:\/\/\S+$/;
 
@@ -111,6 +111,11 @@ export class RateLimitsSchema {
   @IsObject()
   @IsOptional()
   overall?: OverallLimitSchema;
+
+  /** Count in the Redis token store, so the limits hold across workers and nodes. */
+  @IsBoolean()
+  @IsOptional()
+  shared: boolean = false;
 
   /** Each STS instance on its own; an instance's own `rate_limit` (realm file) replaces it. */
   @Type(() => OverallLimitSchema)

@@ -22,6 +22,8 @@ export interface RateLimitSettings {
   readonly overall?: WindowLimitSettings;
   /** For every instance without a `rate_limit` of its own. */
   readonly perInstance?: WindowLimitSettings;
+  /** Counted in Redis (the token store's), across workers and nodes, instead of per process. */
+  readonly shared: boolean;
 }
 
 export interface LoginBackoffSettings {

@@ -22,6 +22,24 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
 
+/** A client that fails fast while Redis is away (no queueing, no resending); shared by everything kept in Redis. */
+export function connectRedis(options: Pick<RedisTokenStoreOptions, 'url' | 'connectTimeoutMs' | 'commandTimeoutMs'>): Redis {
+  return new Redis(options.url, {
+    connectTimeout: options.connectTimeoutMs,
+    commandTimeout: options.commandTimeoutMs,
+    // Fail fast instead of queueing while disconnected: a request must not hang on Redis.
+    enableOfflineQueue: false,
+    // A command in flight when the connection drops fails at once, and is never sent again
+    // after the reconnect: a resent SET NX would turn the caller's retry into a "replay".
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: reconnectDelayMs,
+    // How long close() lets a socket end gracefully; ioredis arms this timer even for a socket
+    // that is already gone (while reconnecting), and it holds the process open until it fires.
+    disconnectTimeout: 200,
+  });
+}
+
 export class RedisTokenStore implements TokenStore {
   private readonly client: Redis;
   /** Connection state as last logged, so a loss and a recovery are each logged once. */
@@ -32,20 +50,7 @@ export class RedisTokenStore implements TokenStore {
     private readonly options: RedisTokenStoreOptions,
     private readonly logger: Pick<LoggerService, 'log' | 'warn'> = new Logger('TokenStore'),
   ) {
-    this.client = new Redis(options.url, {
-      connectTimeout: options.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs,
-      // Fail fast instead of queueing while disconnected: a request must not hang on Redis.
-      enableOfflineQueue: false,
-      // A command in flight when the connection drops fails at once, and is never sent again
-      // after the reconnect: a resent SET NX would turn the caller's retry into a "replay".
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: reconnectDelayMs,
-      // How long close() lets a socket end gracefully; ioredis arms this timer even for a socket
-      // that is already gone (while reconnecting), and it holds the process open until it fires.
-      disconnectTimeout: 200,
-    });
+    this.client = connectRedis(options);
     // Without an 'error' listener a connection error would be thrown by the EventEmitter.
     this.client.on('error', (error: Error) => this.markDown(error));
     this.client.on('close', () => this.markDown());

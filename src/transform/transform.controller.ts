@@ -37,7 +37,7 @@ export class TransformController {
   @ApiErrors(400, 401, 404, 409, 413, 415, 503, 504)
   async act(@Req() request: FastifyRequest, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
     const target = instanceFromWildcard(this.realms, request);
-    this.instanceLimits.admit(target);
+    await this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
       case 'translate': {
         const { input_token_state, output_token_state } = parseBody(TranslateBody, body);
