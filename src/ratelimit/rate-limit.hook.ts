@@ -1,6 +1,7 @@
 /**
  * Request rate limits (server.yaml `rate_limits`): per client address and over all clients, as
- * a Fastify onRequest hook, so an over-limit request costs a Map lookup and never reaches Nest.
+ * a Fastify onRequest hook, so an over-limit request costs a Map lookup (one Redis call when
+ * shared) and never reaches Nest or the body parser.
  * Counters live in this process (with STS_WORKERS=N or N nodes the effective limits are N times),
  * or in Redis with `rate_limits.shared`.
  */
