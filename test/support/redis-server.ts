@@ -4,9 +4,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { freePort, launchServerProcess, terminateServerProcess } from './spawned-server';
+import { answersOnPort, freePort, killServerProcesses, launchServerProcess, terminateServerProcess } from './spawned-server';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const START_TIMEOUT_MS = 10_000;
@@ -56,33 +55,15 @@ export async function startRedisServer(): Promise<RedisTestServer> {
 
 /** Kills every redis-server this test file started and did not stop; for afterAll. */
 export function stopAllRedisServers(): void {
-  for (const child of running) {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
+  killServerProcesses(running);
 }
 
 async function launch(port: number): Promise<ChildProcess> {
   const args = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning'];
   // cwd in tmp: should it ever write a dump file, not into the repository.
-  return launchServerProcess(`redis-server on port ${port}`, REDIS_SERVER, args, { cwd: tmpdir(), running, timeoutMs: START_TIMEOUT_MS, ready: () => answersPing(port) });
+  return launchServerProcess(`redis-server on port ${port}`, REDIS_SERVER, args, { cwd: tmpdir(), running, timeoutMs: START_TIMEOUT_MS, ready: () => answersOnPort(port, { send: 'PING\r\n', reply: '+PONG' }) });
 }
 
 function terminate(child: ChildProcess): Promise<void> {
   return terminateServerProcess(child, 'redis-server');
-}
-
-/** True when something on the port answers `PING` with `+PONG`. */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
-  });
 }

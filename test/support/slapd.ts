@@ -7,11 +7,10 @@ import { ChildProcess, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, launchServerProcess, terminateServerProcess } from './spawned-server';
+import { answersOnPort, freePort, killServerProcesses, launchServerProcess, terminateServerProcess } from './spawned-server';
 
 const SLAPD = process.env.SLAPD ?? '/usr/sbin/slapd';
 const SLAPADD = process.env.SLAPADD ?? '/usr/sbin/slapadd';
@@ -104,10 +103,7 @@ export async function startSlapd(users: readonly LdapTestUser[], options: { tls?
 
 /** Kills every slapd this test file started and did not stop; for afterAll. */
 export function stopAllSlapds(): void {
-  for (const child of running) {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
+  killServerProcesses(running);
 }
 
 /** RFC 2307 {SSHA}: SHA-1 over password and salt, then the salt. */
@@ -176,7 +172,7 @@ async function launch(conf: string, port: number, tlsPort: number | undefined): 
   return launchServerProcess(`slapd on port ${port}`, SLAPD, ['-f', conf, '-h', urls, '-d', '0'], {
     running,
     timeoutMs: START_TIMEOUT_MS,
-    ready: async () => (await accepts(port)) && (tlsPort === undefined || (await accepts(tlsPort))),
+    ready: async () => (await answersOnPort(port)) && (tlsPort === undefined || (await answersOnPort(tlsPort))),
   });
 }
 
@@ -184,16 +180,3 @@ function terminate(child: ChildProcess): Promise<void> {
   return terminateServerProcess(child, 'slapd');
 }
 
-/** True when something accepts a TCP connection on the port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => finish(true));
-  });
-}

@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../bench/free-port';
 import type { TestResponse } from './test-server';
@@ -102,6 +103,32 @@ export async function terminateServerProcess(child: ChildProcess, name: string):
   } finally {
     clearTimeout(killer);
   }
+}
+
+/** Kills every server in `running` (SIGCONT first, for frozen ones) that a test file did not stop; for afterAll. */
+export function killServerProcesses(running: Set<ChildProcess>): void {
+  for (const child of running) {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * True when something on the local port accepts a TCP connection and, with `greeting`, answers
+ * what it sends with a reply starting with `reply` (readiness checks for launchServerProcess).
+ */
+export function answersOnPort(port: number, greeting?: { send: string; reply: string }): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => (greeting ? socket.write(greeting.send) : finish(true)));
+    if (greeting) socket.once('data', (data) => finish(data.toString().startsWith(greeting.reply)));
+  });
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
