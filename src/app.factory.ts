@@ -16,9 +16,7 @@ import { registerHttpMetrics } from './metrics/http-metrics';
 import { StsMetrics } from './metrics/sts-metrics';
 import { registerFormBodyParser } from './oauth/form-body';
 import { registerRateLimits } from './ratelimit/rate-limit.hook';
-import { RedisWindowCounters } from './ratelimit/redis-window-counters';
-import { LocalWindowCounters, type WindowCounters } from './ratelimit/window-counters';
-import type { ServerConfig } from './server-config/server-config';
+import { createLimitState } from './ratelimit/limit-state';
 import { loadServerConfig } from './server-config/server-config-loader';
 import type { ServerSettings } from './server-settings';
 
@@ -55,11 +53,11 @@ export async function createApp(
   const metrics = new StsMetrics();
   registerHttpMetrics(adapter.getInstance(), metrics);
   // After logging and metrics, so refused requests are still logged and counted.
-  const windowCounters = windowCountersFor(serverConfig);
-  adapter.getInstance().addHook('onClose', () => windowCounters.close());
-  registerRateLimits(adapter.getInstance(), serverConfig.rateLimits, serverConfig.trustedProxies ?? [], windowCounters);
+  const limits = createLimitState(serverConfig);
+  adapter.getInstance().addHook('onClose', () => limits.close());
+  registerRateLimits(adapter.getInstance(), serverConfig.rateLimits, serverConfig.trustedProxies ?? [], limits.windowCounters);
   const audit = new AuditLog(log ?? pino({ level: 'silent' }));
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, serverConfig, { metrics, audit, windowCounters }), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, serverConfig, { metrics, audit, limits }), adapter, {
     bodyParser: false,
     abortOnError: false,
     logger,
@@ -69,12 +67,6 @@ export async function createApp(
   if (settings.docs) setupOpenApi(app, PACKAGE_VERSION);
   await app.init();
   return app;
-}
-
-/** Rate-limit windows in this process, or in the token store's Redis with `rate_limits.shared`. */
-function windowCountersFor(serverConfig: ServerConfig): WindowCounters {
-  const backend = serverConfig.tokenStore.backend;
-  return serverConfig.rateLimits?.shared && backend.type === 'redis' ? new RedisWindowCounters(backend) : new LocalWindowCounters();
 }
 
 /**

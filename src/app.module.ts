@@ -8,7 +8,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
 import { InstanceRateLimits, WINDOW_COUNTERS } from './ratelimit/instance-rate-limits';
-import type { WindowCounters } from './ratelimit/window-counters';
+import { LIMIT_STATE, type LimitState } from './ratelimit/limit-state';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
 import type { ServerConfig } from './server-config/server-config';
@@ -20,13 +20,13 @@ import { TransformModule } from './transform/transform.module';
 export interface AppParts {
   readonly metrics: StsMetrics;
   readonly audit: AuditLog;
-  readonly windowCounters: WindowCounters;
+  readonly limits: LimitState;
 }
 
 @Global()
 @Module({})
 export class AppModule {
-  static forRoot(settings: ServerSettings, serverConfig: ServerConfig, { metrics, audit, windowCounters }: AppParts): DynamicModule {
+  static forRoot(settings: ServerSettings, serverConfig: ServerConfig, { metrics, audit, limits }: AppParts): DynamicModule {
     return {
       module: AppModule,
       imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
@@ -34,10 +34,11 @@ export class AppModule {
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
-        { provide: WINDOW_COUNTERS, useValue: windowCounters },
+        { provide: WINDOW_COUNTERS, useValue: limits.windowCounters },
+        { provide: LIMIT_STATE, useValue: limits },
         InstanceRateLimits,
       ],
-      exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits],
+      exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits, LIMIT_STATE],
     };
   }
 }

@@ -7,9 +7,27 @@
  * lock the user out: a correct password from an address with no failures still goes through
  * (and resets the user's record). A record is forgotten max_delay after its lock ends (or
  * after its last failure, when not locked).
- * State is per process (STS_WORKERS=N allows N times the attempts).
+ *
+ * Passwords are checked after the first look, so a burst of parallel guesses all pass it
+ * together; settle() therefore looks again once the password is checked, and withholds the
+ * outcome of every attempt that finishes after a lock began. A burst learns no more than the
+ * same guesses sent one at a time.
+ * This class keeps the state in this process (STS_WORKERS=N allows N times the attempts);
+ * RedisLoginBackoff shares it (`login_backoff.shared`).
  */
 import type { LoginBackoffSettings } from '../server-config/server-config';
+import type { RetryAfterSeconds } from './window-counter';
+
+/** Where failed logins are counted: this process (LoginBackoff) or Redis (RedisLoginBackoff). */
+export interface LoginBackoffStore {
+  /** Seconds the caller must wait (>= 1), or undefined when the password may be checked. */
+  retryAfter(username: string, address: string): RetryAfterSeconds | Promise<RetryAfterSeconds>;
+  /**
+   * Records whether the password was right. When a lock began while it was checked, answers the
+   * wait instead and records nothing: the caller must then answer as if it had been locked out.
+   */
+  settle(username: string, address: string, succeeded: boolean): RetryAfterSeconds | Promise<RetryAfterSeconds>;
+}
 
 interface Failures {
   count: number;
@@ -22,9 +40,9 @@ interface UserFailures extends Failures {
   readonly addresses: Set<string>;
 }
 
-const MAX_ADDRESSES_PER_USER = 64;
+export const MAX_ADDRESSES_PER_USER = 64;
 
-export class LoginBackoff {
+export class LoginBackoff implements LoginBackoffStore {
   private readonly users = new Map<string, UserFailures>();
   private readonly addresses = new Map<string, Failures>();
   private nextSweep = 0;
@@ -35,8 +53,7 @@ export class LoginBackoff {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Seconds the caller must wait (>= 1), or undefined when the password may be checked. */
-  retryAfter(username: string, address: string): number | undefined {
+  retryAfter(username: string, address: string): RetryAfterSeconds {
     const now = this.now();
     const user = this.live(this.users, userKey(username), now);
     const byAddress = this.live(this.addresses, address, now);
@@ -44,7 +61,15 @@ export class LoginBackoff {
     return until > now ? Math.max(1, Math.ceil((until - now) / 1000)) : undefined;
   }
 
-  failed(username: string, address: string): void {
+  settle(username: string, address: string, succeeded: boolean): RetryAfterSeconds {
+    const wait = this.retryAfter(username, address);
+    if (wait !== undefined) return wait;
+    if (succeeded) this.succeeded(username);
+    else this.failed(username, address);
+    return undefined;
+  }
+
+  private failed(username: string, address: string): void {
     const now = this.now();
     const user = this.record(this.users, userKey(username), now, () => ({ addresses: new Set<string>() }));
     user.addresses.delete(address);
@@ -55,7 +80,7 @@ export class LoginBackoff {
   }
 
   /** A correct password resets the user's record (not the address's: it may be trying many users). */
-  succeeded(username: string): void {
+  private succeeded(username: string): void {
     this.users.delete(userKey(username));
   }
 
@@ -99,6 +124,6 @@ export class LoginBackoff {
 }
 
 /** Case variants of one name count together (an LDAP directory may not tell them apart). */
-function userKey(username: string): string {
+export function userKey(username: string): string {
   return username.normalize('NFC').toLowerCase();
 }

@@ -67,10 +67,10 @@ describe('LoginBackoff', () => {
   let backoff: LoginBackoff;
   beforeEach(() => {
     now = 0;
-    backoff = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900 }, 1000, () => now);
+    backoff = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900, shared: false }, 1000, () => now);
   });
   const fail = (times: number, user = 'alice', address = 'A') => {
-    for (let i = 0; i < times; i++) backoff.failed(user, address);
+    for (let i = 0; i < times; i++) expect(backoff.settle(user, address, false)).toBeUndefined();
   };
 
   it('locks a user after N failures, doubling the delay up to the cap, only for the failing address', () => {
@@ -101,19 +101,34 @@ describe('LoginBackoff', () => {
     expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
     fail(2);
     expect(backoff.retryAfter('alice', 'A')).toBe(1);
-    backoff.succeeded('alice');
+    // While locked, a right password is not recorded either: the lock stays.
+    expect(backoff.settle('alice', 'A', true)).toBe(1);
+    expect(backoff.retryAfter('alice', 'A')).toBe(1);
+    expect(backoff.settle('alice', 'B', true)).toBeUndefined();
     expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
   });
 
   it('locks an address across users after its own threshold', () => {
-    for (let i = 0; i < 10; i++) backoff.failed(`user${i}`, 'C');
+    for (let i = 0; i < 10; i++) backoff.settle(`user${i}`, 'C', false);
     expect(backoff.retryAfter('someone-else', 'C')).toBe(1);
     expect(backoff.retryAfter('someone-else', 'D')).toBeUndefined();
   });
 
+  it('withholds the outcome of attempts that finish after a lock began, and records nothing for them', () => {
+    // Five guesses passed retryAfter together; they finish one after another.
+    for (let i = 0; i < 5; i++) expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+    const settled = [false, false, false, false, true].map((ok) => backoff.settle('alice', 'A', ok));
+    expect(settled).toEqual([undefined, undefined, undefined, 1, 1]);
+    // The withheld ones did not double the lock, and the withheld success did not clear it.
+    now += 1000;
+    expect(backoff.retryAfter('alice', 'A')).toBeUndefined();
+    expect(backoff.settle('alice', 'A', false)).toBeUndefined();
+    expect(backoff.retryAfter('alice', 'A')).toBe(2);
+  });
+
   it('keeps at most maxRecords records', () => {
-    const small = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900 }, 10, () => now);
-    for (let i = 0; i < 100; i++) small.failed(`user${i}`, `addr${i}`);
+    const small = new LoginBackoff({ lockAfterUserFailures: 3, lockAfterAddressFailures: 10, firstDelaySeconds: 1, maxDelaySeconds: 900, shared: false }, 10, () => now);
+    for (let i = 0; i < 100; i++) small.settle(`user${i}`, `addr${i}`, false);
     expect((small as unknown as { users: Map<string, unknown> }).users.size).toBe(10);
     expect((small as unknown as { addresses: Map<string, unknown> }).addresses.size).toBe(10);
   });

@@ -15,7 +15,6 @@ export interface WindowCounters {
    * keys one process tracks; Redis expires its keys itself.
    */
   counter(scope: string, limit: WindowLimit, maxKeys?: number): SharedWindowCounter;
-  close(): Promise<void>;
 }
 
 export class LocalWindowCounters implements WindowCounters {
@@ -24,6 +23,4 @@ export class LocalWindowCounters implements WindowCounters {
   counter(_scope: string, limit: WindowLimit, maxKeys?: number): SharedWindowCounter {
     return new WindowCounter(limit, maxKeys, this.now);
   }
-
-  async close(): Promise<void> {}
 }

@@ -130,7 +130,7 @@ describe('loadServerConfig', () => {
     expect(config.rateLimits).toEqual({ perAddress: { requests: 10, perSeconds: 2 }, overall: { requests: 6000, perSeconds: 60 }, shared: false });
     const perInstance = await load({ rate_limits: { per_instance: { per_seconds: 5 } } });
     expect(perInstance.rateLimits).toEqual({ perInstance: { requests: 6000, perSeconds: 5 }, shared: false });
-    expect(config.loginBackoff).toEqual({ lockAfterUserFailures: 3, lockAfterAddressFailures: 20, firstDelaySeconds: 1, maxDelaySeconds: 900 });
+    expect(config.loginBackoff).toEqual({ lockAfterUserFailures: 3, lockAfterAddressFailures: 20, firstDelaySeconds: 1, maxDelaySeconds: 900, shared: false });
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
     // Without the sections there are no limits and no back-off.
     expect(await load({ token_store: {} })).toEqual(DEFAULTS);

@@ -28,8 +28,8 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
   const store = value.token_store;
   const backend: SqliteBackendSettings | RedisBackendSettings =
     store.type === 'redis' ? redisBackend(store.redis, env, file) : { type: 'sqlite', file: store.sqlite.file };
-  if (value.rate_limits?.shared && backend.type !== 'redis') {
-    throw new ConfigError([{ file, path: 'rate_limits.shared', message: 'needs token_store.type: redis (shared counters live in Redis)' }]);
+  for (const [path, shared] of [['rate_limits.shared', value.rate_limits?.shared], ['login_backoff.shared', value.login_backoff?.shared]] as const) {
+    if (shared && backend.type !== 'redis') throw new ConfigError([{ file, path, message: 'needs token_store.type: redis (shared counters live in Redis)' }]);
   }
   return {
     file,
@@ -52,6 +52,7 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
         lockAfterAddressFailures: value.login_backoff.lock_after_address_failures,
         firstDelaySeconds: value.login_backoff.first_delay_seconds,
         maxDelaySeconds: value.login_backoff.max_delay_seconds,
+        shared: value.login_backoff.shared,
       },
     }),
     ...(value.trusted_proxies.length > 0 && { trustedProxies: value.trusted_proxies }),

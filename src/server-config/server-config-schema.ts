@@ -150,6 +150,11 @@ export class LoginBackoffSchema {
   @IsInt()
   @IsOptional()
   max_delay_seconds: number = 900;
+
+  /** Count failures and locks in the Redis token store, so they hold across workers and nodes. */
+  @IsBoolean()
+  @IsOptional()
+  shared: boolean = false;
 }
 
 export class ServerConfigSchema {

@@ -31,6 +31,8 @@ export interface LoginBackoffSettings {
   readonly lockAfterAddressFailures: number;
   readonly firstDelaySeconds: number;
   readonly maxDelaySeconds: number;
+  /** Counted in Redis (the token store's), across workers and nodes, instead of per process. */
+  readonly shared: boolean;
 }
 
 export interface TokenStoreSettings {

@@ -1,6 +1,6 @@
 /** The built-in token types, registered through the same manifest a plugin exports. */
 import { STS_CONTRACT_VERSION, type StsPluginManifest } from '../plugin-api/token-contract';
-import type { ServerConfig } from '../server-config/server-config';
+import type { LoginBackoffStore } from '../ratelimit/login-backoff';
 import { AccessTokenProvider } from './jwt/access-token.provider';
 import { JwtTokenValidator } from './jwt/jwt.validator';
 import { OidcTokenProvider } from './oidc/oidc.provider';
@@ -11,13 +11,19 @@ import { UsernameTokenValidator } from './username/username.validator';
 import { X509IssuanceProvider } from './x509/x509-issuance.provider';
 import { X509TokenValidator } from './x509/x509.validator';
 
-/** `config` (server.yaml) gives USERNAME its login back-off; without it there is none. */
-export function builtinTokenTypes(config?: Pick<ServerConfig, 'loginBackoff' | 'trustedProxies'>): StsPluginManifest {
+export interface BuiltinOptions {
+  /** USERNAME's login back-off (server.yaml `login_backoff`); without it there is none. */
+  readonly loginBackoff?: LoginBackoffStore;
+  /** server.yaml `trusted_proxies`: whose X-Forwarded-For names the client the back-off counts. */
+  readonly trustedProxies?: readonly string[];
+}
+
+export function builtinTokenTypes(options: BuiltinOptions = {}): StsPluginManifest {
   return {
     name: 'builtin',
     contractVersion: STS_CONTRACT_VERSION,
     validators: {
-      USERNAME: new UsernameTokenValidator(config?.loginBackoff, config?.trustedProxies),
+      USERNAME: new UsernameTokenValidator(options.loginBackoff, options.trustedProxies),
       X509: new X509TokenValidator(),
       SAML2: new Saml2TokenValidator(),
       OPENIDCONNECT: new OidcTokenValidator(),

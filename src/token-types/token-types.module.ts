@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LIMIT_STATE, type LimitState } from '../ratelimit/limit-state';
 import { SERVER_CONFIG, type ServerConfig } from '../server-config/server-config';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { builtinTokenTypes } from './builtin-token-types';
@@ -8,8 +9,12 @@ import { builtinTokenTypes } from './builtin-token-types';
   providers: [
     {
       provide: TokenTypeRegistry,
-      useFactory: (config?: ServerConfig) => new TokenTypeRegistry([builtinTokenTypes(config)]),
-      inject: [{ token: SERVER_CONFIG, optional: true }],
+      useFactory: (config?: ServerConfig, limits?: LimitState) =>
+        new TokenTypeRegistry([builtinTokenTypes({ loginBackoff: limits?.loginBackoff, trustedProxies: config?.trustedProxies })]),
+      inject: [
+        { token: SERVER_CONFIG, optional: true },
+        { token: LIMIT_STATE, optional: true },
+      ],
     },
   ],
   exports: [TokenTypeRegistry],

@@ -107,3 +107,13 @@ export async function startTestServer(
     },
   };
 }
+
+/**
+ * Two servers on one configuration and one data directory (the same generated keys, and for
+ * SQLite the same database file): two nodes of a cluster, for the shared-state tests.
+ */
+export async function startTwoNodes(realms: Record<string, object | string>, serverConfig?: object): Promise<[TestServer, TestServer]> {
+  const first = await startTestServer(realms, {}, serverConfig);
+  const second = await startTestServer(realms, { dataDir: first.dataDir }, serverConfig);
+  return [first, second];
+}

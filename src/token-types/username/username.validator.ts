@@ -4,8 +4,7 @@
  */
 import { InvalidTokenError, TooManyRequestsError } from '../../errors/sts-errors';
 import { addressKey, clientAddress, TrustedProxies } from '../../ratelimit/client-address';
-import { LoginBackoff } from '../../ratelimit/login-backoff';
-import type { LoginBackoffSettings } from '../../server-config/server-config';
+import type { LoginBackoffStore } from '../../ratelimit/login-backoff';
 import type {
   ConfigurationCheckContext,
   ConfigurationProblem,
@@ -19,12 +18,13 @@ const MAX_USERNAME_LENGTH = 256;
 const MAX_PASSWORD_LENGTH = 4096;
 
 export class UsernameTokenValidator implements TokenValidator {
-  private readonly backoff?: LoginBackoff;
   private readonly trustedProxies: TrustedProxies;
 
   /** With `backoff`, failed logins back off per user and client address (server.yaml `login_backoff`). */
-  constructor(backoff?: LoginBackoffSettings, trustedProxies: readonly string[] = []) {
-    this.backoff = backoff && new LoginBackoff(backoff);
+  constructor(
+    private readonly backoff?: LoginBackoffStore,
+    trustedProxies: readonly string[] = [],
+  ) {
     this.trustedProxies = new TrustedProxies(trustedProxies);
   }
 
@@ -34,16 +34,13 @@ export class UsernameTokenValidator implements TokenValidator {
     // Per realm: the same name in two realms is two users.
     const user = `${realm.path}\0${username}`;
     const address = this.backoff && addressKey(clientAddress(request.remoteAddress, request.headers['x-forwarded-for'], this.trustedProxies));
-    const wait = address !== undefined ? this.backoff!.retryAfter(user, address) : undefined;
     // Refused before the password is hashed: no cost to us, and no answer about the password.
-    if (wait !== undefined) throw new TooManyRequestsError('login_backoff', 'Too many failed logins; try again after the time in Retry-After.', wait);
+    if (address !== undefined) throwIfBackedOff(await this.backoff!.retryAfter(user, address));
     // checkConfiguration guarantees a store for instances that accept USERNAME.
     const identity = await realm.identityStore!.authenticate(username, password);
-    if (!identity) {
-      if (address !== undefined) this.backoff!.failed(user, address);
-      throw new InvalidTokenError('The username or password is incorrect.', { code: 'invalid_credentials' });
-    }
-    this.backoff?.succeeded(user);
+    // A lock that began while this password was checked (a burst of guesses) withholds the answer.
+    if (address !== undefined) throwIfBackedOff(await this.backoff!.settle(user, address, identity !== null));
+    if (!identity) throw new InvalidTokenError('The username or password is incorrect.', { code: 'invalid_credentials' });
     return {
       principal: identity.username,
       session: { authenticatedAt: new Date(), authenticationMethods: ['pwd'], attributes: identity.attributes },
@@ -55,4 +52,8 @@ export class UsernameTokenValidator implements TokenValidator {
       ? []
       : [{ path: 'supported_token_transforms', message: `USERNAME input needs an identity_store in realm ${realm.path}` }];
   }
+}
+
+function throwIfBackedOff(wait: number | undefined): void {
+  if (wait !== undefined) throw new TooManyRequestsError('login_backoff', 'Too many failed logins; try again after the time in Retry-After.', wait);
 }

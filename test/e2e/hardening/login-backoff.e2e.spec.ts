@@ -76,6 +76,26 @@ describe('login back-off', () => {
     expectStatus(await login(DEMO_PASSWORD, '198.51.100.8'), 200, undefined);
   });
 
+  it('gives a burst of parallel guesses no more answers than the same guesses one at a time', async () => {
+    await start({ login_backoff: BACKOFF, trusted_proxies: ['127.0.0.1'] });
+    // All 12 pass the first check together (none has failed yet); their passwords are checked in
+    // parallel. Only the first 3 to finish may say "wrong": the rest finish after the lock began.
+    const answers = await Promise.all(Array.from({ length: 12 }, () => login('wrong password', '198.51.100.40')));
+    const counts = { invalid_credentials: 0, login_backoff: 0 } as Record<string, number>;
+    for (const res of answers) counts[String(res.body?.error)]++;
+    expect(counts).toEqual({ invalid_credentials: 3, login_backoff: 9 });
+    // The withheld 9 did not count: the lock is the first one (1 s), as after 3 sequential failures.
+    expectBackoff(await login(DEMO_PASSWORD, '198.51.100.40'), 1);
+    // Next burst once the lock has ended: alice's own login from another address goes through
+    // beside it; the burst again gets no more than 3 answers (3 if her success came first).
+    await sleep(1100);
+    const race = await Promise.all([login(DEMO_PASSWORD, '198.51.100.41'), ...Array.from({ length: 8 }, () => login('wrong password', '198.51.100.40'))]);
+    expectStatus(race[0], 200, undefined);
+    const burst = race.slice(1).map((res) => res.body?.error);
+    expect(burst.filter((error) => error === 'invalid_credentials').length).toBeLessThanOrEqual(3);
+    expect(burst.filter((error) => error === 'login_backoff').length).toBeGreaterThanOrEqual(5);
+  });
+
   it('does not let a client choose its address with X-Forwarded-For unless the peer is a trusted proxy', async () => {
     await start({ login_backoff: BACKOFF });
     for (let i = 0; i < 3; i++) expectStatus(await login('wrong password', `198.51.100.${i}`), 401, 'invalid_credentials');

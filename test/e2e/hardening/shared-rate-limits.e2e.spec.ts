@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { rootRealm } from '../../support/realm-fixtures';
 import { startRedisServer, stopAllRedisServers, type RedisTestServer } from '../../support/redis-server';
-import { startupError, startTestServer, writeConfigDir, type TestResponse, type TestServer } from '../../support/test-server';
+import { startupError, startTwoNodes, writeConfigDir, type TestResponse, type TestServer } from '../../support/test-server';
 
 const translate = (node: TestServer, address: string, instance = 'default') =>
   node.post(`/rest-sts/${instance}?_action=translate`, {}, { 'x-forwarded-for': address });
@@ -36,10 +36,7 @@ beforeAll(async () => {
     rate_limits: { shared: true, per_address: { requests: 4, per_seconds: 60 }, per_instance: { requests: 6, per_seconds: 60 } },
     trusted_proxies: ['127.0.0.1'],
   };
-  const realm = await rootRealm();
-  const first = await startTestServer({ root: realm }, {}, serverConfig);
-  const second = await startTestServer({ root: realm }, { dataDir: first.dataDir }, serverConfig);
-  nodes = [first, second];
+  nodes = await startTwoNodes({ root: await rootRealm() }, serverConfig);
 });
 afterAll(async () => {
   for (const node of nodes) await node.close();

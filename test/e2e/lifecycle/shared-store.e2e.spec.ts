@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { expectErrorBody } from '../../support/error-body';
 import { DEMO_PASSWORD, oidcInstance, rootRealm } from '../../support/realm-fixtures';
 import { startRedisServer, stopAllRedisServers, type RedisTestServer } from '../../support/redis-server';
-import { startTestServer, type TestServer } from '../../support/test-server';
+import { startTestServer, startTwoNodes, type TestServer } from '../../support/test-server';
 
 async function realmFile(): Promise<object> {
   const realm = await rootRealm();
@@ -40,11 +40,7 @@ describe.each([
   beforeAll(async () => {
     const store = await startStore();
     stopStore = store.stop;
-    const realm = await realmFile();
-    const first = await startTestServer({ root: realm }, {}, store.serverConfig);
-    // The same data directory: the same generated keys and (for SQLite) the same database file.
-    const second = await startTestServer({ root: realm }, { dataDir: first.dataDir }, store.serverConfig);
-    nodes = [first, second];
+    nodes = await startTwoNodes({ root: await realmFile() }, store.serverConfig);
   });
   afterAll(async () => {
     for (const node of nodes ?? []) await node.close();
