@@ -1,7 +1,8 @@
 /**
  * Back-off after failed USERNAME logins (server.yaml `login_backoff`), per user and per client
  * address. The failure that reaches `lock_after_*_failures` locks for first_delay seconds, each
- * further one for twice as long as the one before, capped at max_delay. While locked, the caller is refused before the password is checked.
+ * further one for twice as long as the one before, capped at max_delay. While locked, the caller
+ * is refused before the password is checked.
  *
  * A user's lock applies only to the addresses that failed for that user, so an attacker cannot
  * lock the user out: a correct password from an address with no failures still goes through
