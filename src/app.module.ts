@@ -7,7 +7,7 @@ import { KeysModule } from './keys/keys.module';
 import { MetricsModule } from './metrics/metrics.module';
 import type { StsMetrics } from './metrics/sts-metrics';
 import { OAuthModule } from './oauth/oauth.module';
-import { InstanceRateLimits, WINDOW_COUNTERS } from './ratelimit/instance-rate-limits';
+import { InstanceRateLimits } from './ratelimit/instance-rate-limits';
 import { LIMIT_STATE, type LimitState } from './ratelimit/limit-state';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
@@ -34,7 +34,6 @@ export class AppModule {
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
-        { provide: WINDOW_COUNTERS, useValue: limits.windowCounters },
         { provide: LIMIT_STATE, useValue: limits },
         InstanceRateLimits,
       ],

@@ -8,10 +8,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TooManyRequestsError } from '../errors/sts-errors';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { SERVER_CONFIG, type ServerConfig, type WindowLimitSettings } from '../server-config/server-config';
+import { LIMIT_STATE, type LimitState } from './limit-state';
 import type { SharedWindowCounter, WindowCounters } from './window-counters';
-
-/** Nest injection token of the process's WindowCounters (app.factory makes them). */
-export const WINDOW_COUNTERS = Symbol('WindowCounters');
 
 interface InstanceWindow {
   readonly limit: WindowLimitSettings;
@@ -22,11 +20,13 @@ interface InstanceWindow {
 export class InstanceRateLimits {
   private readonly windows = new Map<string, InstanceWindow>();
   private readonly fallback?: WindowLimitSettings;
+  private readonly counters: WindowCounters;
 
   constructor(
     @Inject(SERVER_CONFIG) config: ServerConfig,
-    @Inject(WINDOW_COUNTERS) private readonly counters: WindowCounters,
+    @Inject(LIMIT_STATE) { windowCounters }: Pick<LimitState, 'windowCounters'>,
   ) {
+    this.counters = windowCounters;
     this.fallback = config.rateLimits?.perInstance;
   }
 

@@ -17,7 +17,7 @@
  * RedisLoginBackoff shares it (`login_backoff.shared`).
  */
 import type { LoginBackoffSettings } from '../server-config/server-config';
-import type { RetryAfterSeconds } from './window-counter';
+import { retryAfterOf, type RetryAfterSeconds } from './window-counter';
 
 /** Where failed logins are counted: this process (LoginBackoff) or Redis (RedisLoginBackoff). */
 export interface LoginBackoffStore {
@@ -59,7 +59,7 @@ export class LoginBackoff implements LoginBackoffStore {
     const user = this.live(this.users, userKey(username), now);
     const byAddress = this.live(this.addresses, address, now);
     const until = Math.max(user?.addresses.has(address) ? user.lockedUntil : 0, byAddress?.lockedUntil ?? 0);
-    return until > now ? Math.max(1, Math.ceil((until - now) / 1000)) : undefined;
+    return retryAfterOf(until - now);
   }
 
   settle(username: string, address: string, succeeded: boolean): RetryAfterSeconds {

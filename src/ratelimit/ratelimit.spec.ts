@@ -149,7 +149,7 @@ describe('InstanceRateLimits', () => {
 
   it('counts each instance path in its own window, with the server default where the instance sets none', async () => {
     let now = 0;
-    const limits = new InstanceRateLimits(config({ requests: 2, perSeconds: 10 }), new LocalWindowCounters(() => now));
+    const limits = new InstanceRateLimits(config({ requests: 2, perSeconds: 10 }), { windowCounters: new LocalWindowCounters(() => now) });
     const a = instance('/a');
     expect(await refusal(limits, a)).toBeUndefined();
     expect(await refusal(limits, a)).toBeUndefined();
@@ -162,7 +162,7 @@ describe('InstanceRateLimits', () => {
 
   it("uses the instance's own limit, and starts a fresh window when a reload changes it", async () => {
     const now = 0;
-    const limits = new InstanceRateLimits(config(), new LocalWindowCounters(() => now));
+    const limits = new InstanceRateLimits(config(), { windowCounters: new LocalWindowCounters(() => now) });
     expect(await refusal(limits, instance('/free'))).toBeUndefined();
     expect(await refusal(limits, instance('/one', { requests: 1, per_seconds: 60 }))).toBeUndefined();
     expect((await refusal(limits, instance('/one', { requests: 1, per_seconds: 60 })))?.code).toBe('rate_limited');

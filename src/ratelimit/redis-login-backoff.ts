@@ -12,7 +12,7 @@ import type Redis from 'ioredis';
 import type { LoginBackoffSettings } from '../server-config/server-config';
 import { LoginBackoff, type LoginBackoffStore, MAX_ADDRESSES_PER_USER, userKey } from './login-backoff';
 import type { RedisCounterClient } from './redis-counter-client';
-import type { RetryAfterSeconds } from './window-counter';
+import { retryAfterOf, type RetryAfterSeconds } from './window-counter';
 
 /** KEYS: user hash, user's addresses, address hash; ARGV[1] the address. Shared by both scripts. */
 const LOCK_OF = `
@@ -88,7 +88,7 @@ export class RedisLoginBackoff implements LoginBackoffStore {
 
   retryAfter(username: string, address: string): Promise<RetryAfterSeconds> {
     return this.client.orLocally(
-      async () => seconds(await this.redis.loginRetryAfter(...this.keys(username, address), address)),
+      async () => retryAfterOf(await this.redis.loginRetryAfter(...this.keys(username, address), address)),
       () => this.local.retryAfter(username, address),
     );
   }
@@ -97,7 +97,7 @@ export class RedisLoginBackoff implements LoginBackoffStore {
     const { lockAfterUserFailures, lockAfterAddressFailures, firstDelaySeconds, maxDelaySeconds } = this.settings;
     const args = [address, succeeded ? '1' : '0', lockAfterUserFailures, lockAfterAddressFailures, firstDelaySeconds * 1000, maxDelaySeconds * 1000, MAX_ADDRESSES_PER_USER].map(String);
     return this.client.orLocally(
-      async () => seconds(await this.redis.loginSettle(...this.keys(username, address), ...args)),
+      async () => retryAfterOf(await this.redis.loginSettle(...this.keys(username, address), ...args)),
       () => this.local.settle(username, address, succeeded),
     );
   }
@@ -107,8 +107,4 @@ export class RedisLoginBackoff implements LoginBackoffStore {
     const prefix = `${this.client.keyPrefix}lb:`;
     return [`${prefix}u:${user}`, `${prefix}ua:${user}`, `${prefix}a:${address}`];
   }
-}
-
-function seconds(ms: number): RetryAfterSeconds {
-  return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : undefined;
 }

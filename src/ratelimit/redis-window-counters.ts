@@ -6,7 +6,7 @@
  */
 import type Redis from 'ioredis';
 import type { RedisCounterClient } from './redis-counter-client';
-import { WindowCounter, type WindowLimit } from './window-counter';
+import { retryAfterOf, WindowCounter, type WindowLimit } from './window-counter';
 import type { SharedWindowCounter, WindowCounters } from './window-counters';
 
 /** KEYS[1] window key, ARGV[1] window length (ms) -> {count, ms left}. A key without expiry gets one. */
@@ -40,7 +40,7 @@ export class RedisWindowCounters implements WindowCounters {
         this.client.orLocally(
           async () => {
             const [count, msLeft] = await this.redis.hitWindow(prefix + key, windowMs);
-            return count > limit.requests ? Math.max(1, Math.ceil(msLeft / 1000)) : undefined;
+            return count > limit.requests ? (retryAfterOf(msLeft) ?? 1) : undefined;
           },
           () => local.hit(key),
         ),

@@ -16,6 +16,11 @@ interface Window {
 /** Undefined when the request may go on, else the seconds until the key's window ends (>= 1). */
 export type RetryAfterSeconds = number | undefined;
 
+/** A wait of `ms` as Retry-After: whole seconds, rounded up, at least 1; undefined for none. */
+export function retryAfterOf(ms: number): RetryAfterSeconds {
+  return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : undefined;
+}
+
 export class WindowCounter {
   private readonly windows = new Map<string, Window>();
   private readonly windowMs: number;
@@ -44,7 +49,7 @@ export class WindowCounter {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
-    if (window.count >= this.limit.requests) return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+    if (window.count >= this.limit.requests) return retryAfterOf(window.start + this.windowMs - now) ?? 1;
     window.count++;
     return undefined;
   }
