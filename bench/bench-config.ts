@@ -84,7 +84,8 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
       'saml2-mint': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'SAML2' }], oidc_validation: trustIdp(), saml2: saml2() },
       'saml2-in': {
         supported_token_transforms: [{ from: 'SAML2', to: 'OPENIDCONNECT' }],
-        saml2_validation: { trusted_idps: [{ entity_id: STS, certificate_file: 'saml.crt.pem' }], audience: SAML_SP },
+        // saml2-mint writes sp_acs_url as the bearer Recipient.
+        saml2_validation: { trusted_idps: [{ entity_id: STS, certificate_file: 'saml.crt.pem' }], audience: SAML_SP, recipients: [`${SAML_SP}/acs`] },
         oidc: oidc('ES256', 'ec-1'),
       },
       x509: {

@@ -20,6 +20,11 @@ describe('longestTokenLifetimeSeconds', () => {
   it.each([
     ['an ID token', { oidc: Object.assign(new OidcConfig(), { token_lifetime_seconds: 900 }) }, 900],
     ['an access token', { access_token: Object.assign(new AccessTokenConfig(), { token_lifetime_minutes: 20 }) }, 1200],
+    [
+      'an access token whose exp claim_map extends, at its maximum lifetime',
+      { access_token: Object.assign(new AccessTokenConfig(), { token_lifetime_minutes: 20, max_token_lifetime_minutes: 90, claim_map: { exp: 'extra' } }) },
+      5400,
+    ],
     ['a SAML assertion', { saml2: Object.assign(new Saml2Config(), { token_lifetime_seconds: 1800 }) }, 1800],
     ['a certificate from the instance CA', { x509_issuance: Object.assign(new X509IssuanceConfig(), { certificate_lifetime_minutes: 45 }) }, 2700],
   ])('counts %s', (_what, instance, seconds) => {

@@ -29,6 +29,12 @@ export function clientCredentialsOf(authorization: string | undefined, form: For
   return { clientId: postedId, secret: postedSecret };
 }
 
+/** Credentials from HTTP Basic alone, for endpoints whose body is not a form (`_action=cancel`). */
+export function basicClientCredentialsOf(authorization: string | undefined): ClientCredentials {
+  if (authorization === undefined) throw new InvalidClientError('Client authentication is required (HTTP Basic).');
+  return fromBasic(authorization);
+}
+
 function fromBasic(authorization: string): ClientCredentials {
   const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authorization.trim());
   const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';

@@ -28,4 +28,12 @@ describe('oauthClientProblems', () => {
     expect(problems[0].path).toBe(path);
     expect(problems[0].message).toMatch(message);
   });
+
+  it('refuses cancel_requires_client_authentication without a client to authenticate', () => {
+    const settings = (clients: object[]) => ({ oauth_clients: clients, cancel_requires_client_authentication: true }) as unknown as InstanceSettings;
+    expect(oauthClientProblems(settings([]), {})).toEqual([
+      { path: 'cancel_requires_client_authentication', message: expect.stringMatching(/at least one entry in oauth_clients/) },
+    ]);
+    expect(oauthClientProblems(settings([{ client_id: 'a', client_secret_hash: hash }]), {})).toEqual([]);
+  });
 });

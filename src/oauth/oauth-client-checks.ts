@@ -1,4 +1,7 @@
-/** Load-time checks of `oauth_clients`: one secret source each, unique ids, sound hashes, set variables. */
+/**
+ * Load-time checks of `oauth_clients`: one secret source each, unique ids, sound hashes, set
+ * variables; and a client to authenticate where `cancel_requires_client_authentication` asks for one.
+ */
 import { PasswordHashFormatError, parseScryptHash } from '../identity/scrypt-password';
 import type { ConfigurationProblem } from '../plugin-api/token-contract';
 import type { InstanceSettings } from '../plugin-api/settings';
@@ -33,5 +36,8 @@ export function oauthClientProblems(settings: InstanceSettings, env: NodeJS.Proc
       }
     }
   });
+  if (settings.cancel_requires_client_authentication && settings.oauth_clients.length === 0) {
+    problems.push({ path: 'cancel_requires_client_authentication', message: 'needs at least one entry in oauth_clients, the clients that may cancel' });
+  }
   return problems;
 }

@@ -2,7 +2,8 @@
  * `POST /oauth2{P}/introspect` (RFC 7662) and `POST /oauth2{P}/revoke` (RFC 7009) for the tokens
  * an instance issued and persisted, and `POST /oauth2{P}/token` (RFC 8693 token exchange). All
  * require an authenticated client of that instance; introspect and revoke see only that
- * instance's tokens. An inactive token is `{"active": false}` and nothing more.
+ * instance's tokens, and a client revokes only tokens issued to it. An inactive token is
+ * `{"active": false}` and nothing more.
  */
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -17,8 +18,8 @@ import { RealmRegistry } from '../realms/realm-registry.service';
 import { IssuedTokens } from '../tokens/issued-tokens';
 import { requestContextOf } from '../transform/request-context';
 import { TokenDispatcher } from '../transform/token-dispatcher';
-import { ClientAuthenticator } from './client-authenticator';
 import { clientCredentialsOf } from './client-credentials';
+import { authenticateInstanceClient } from './instance-client';
 import { FormBody, formOf } from './form-body';
 import { introspectionAnswer } from './introspection-answer';
 import { issuedFormsOf } from './token-exchange-types';
@@ -53,7 +54,13 @@ export class OAuthController {
     const audited = { instance: target.instance.path, client_id: clientId, token_hash: tokenHash(token), request_id: String(request.id), remote_address: request.ip };
     if (endpoint === 'revoke') {
       let revoked = false;
-      for (const form of issuedFormsOf(token)) revoked = (await this.issuedTokens.forget(target, form)) || revoked;
+      try {
+        // RFC 7009 section 2.1: only the client the token was issued to may revoke it.
+        for (const form of issuedFormsOf(token)) revoked = (await this.issuedTokens.forget(target, form, { clientId })) || revoked;
+      } catch (error) {
+        this.audit.record({ action: 'revoke', outcome: 'failure', ...audited, ...(isStsError(error) && { error: error.code }) });
+        throw error;
+      }
       this.audit.record({ action: 'revoke', outcome: revoked ? 'success' : 'failure', ...audited });
       return undefined; // RFC 7009 section 2.2: 200 whether or not the token was known.
     }
@@ -96,18 +103,8 @@ export class OAuthController {
     return { endpoint, target };
   }
 
-  private async authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<string> {
-    try {
-      const credentials = clientCredentialsOf(request.headers.authorization, form);
-      return await ClientAuthenticator.of(target.instance.settings).authenticate(credentials);
-    } catch (error) {
-      // RFC 6749 section 5.2: a 401 for a client names the scheme it may use.
-      if (isStsError(error) && error.status === 401) {
-        reply.header('www-authenticate', `Basic realm="${target.instance.path}"`);
-        this.audit.record({ action: 'authenticate', outcome: 'failure', credential: 'client', instance: target.instance.path, error: error.code, request_id: String(request.id), remote_address: request.ip });
-      }
-      throw error;
-    }
+  private authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<string> {
+    return authenticateInstanceClient(target, request, reply, this.audit, () => clientCredentialsOf(request.headers.authorization, form));
   }
 }
 

@@ -9,7 +9,7 @@ import type { LoadedInstance } from '../realms/loaded-instance';
 import type { TokenDispatcher } from '../transform/token-dispatcher';
 import type { FormBody } from './form-body';
 import { TokenExchangeError } from './token-exchange-error';
-import { actClaimOf, configuredAudiencesOf, grantedScopes, narrowedAudience } from './token-exchange-policy';
+import { actClaimOf, configuredAudiencesOf, grantedScopes, narrowedAudience, requestedScopes } from './token-exchange-policy';
 import { checkGrantType, readTokenExchangeRequest } from './token-exchange-request';
 import { accessTokenTypeOf, inputTokenStateOf, stsTokenTypeOf, wireTokenOf } from './token-exchange-types';
 
@@ -44,18 +44,24 @@ export async function exchangeToken(dispatcher: TokenDispatcher, { target, clien
   }
   if (exchange.actor && outputType === 'SAML2') throw new TokenExchangeError('invalid_request', 'A SAML2 assertion cannot express delegation (act).');
   const audience = narrowedAudience(exchange.targets, configuredAudiencesOf(outputType, settings));
-  const scopes = grantedScopes(exchange.scopes, outputType, settings);
+  const requested = requestedScopes(exchange.scopes, outputType, settings);
 
+  let scopes: string[] = [];
   const issued = await dispatcher.exchange({
     target,
     inputTokenState: inputTokenStateOf(exchange.subjectTokenType, exchange.subjectToken, 'subject_token'),
     actorTokenState: exchange.actor && inputTokenStateOf(exchange.actor.tokenType, exchange.actor.token, 'actor_token'),
-    outputTokenState: outputTokenStateOf(outputType, clientId, scopes),
+    outputTokenState: outputTokenStateOf(outputType),
     request,
-    decide: (subject, actor) => ({
-      ...(audience && { audience }),
-      ...(actor && { actor: actClaimOf(subject, actor, policy.allowed_actors) }),
-    }),
+    decide: (subject, actor) => {
+      scopes = grantedScopes(requested, outputType, settings, subject);
+      return {
+        clientId,
+        ...(outputType === 'JWT' && { scope: scopes }),
+        ...(audience && { audience }),
+        ...(actor && { actor: actClaimOf(subject, actor, policy.allowed_actors) }),
+      };
+    },
   });
   const expiresIn = issued.expiresAt && Math.max(0, Math.round((issued.expiresAt.getTime() - Date.now()) / 1000));
   return {
@@ -67,9 +73,8 @@ export async function exchangeToken(dispatcher: TokenDispatcher, { target, clien
   };
 }
 
-/** What `/rest-sts` would send as output_token_state; an access token names the client it was issued to (RFC 9068). */
-function outputTokenStateOf(outputType: string, clientId: string, scopes: readonly string[]): JsonObject {
-  if (outputType === 'JWT') return { token_type: outputType, client_id: clientId, ...(scopes.length > 0 && { scope: [...scopes] }) };
+/** What `/rest-sts` would send as output_token_state; client and scopes travel in the exchange context. */
+function outputTokenStateOf(outputType: string): JsonObject {
   if (outputType === 'SAML2') return { token_type: outputType, subject_confirmation: 'BEARER' };
   return { token_type: outputType };
 }

@@ -66,6 +66,12 @@ export interface StsRequestContext {
   readonly remoteAddress: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /**
+   * The request's headers as received, `[name, value, name, value, ...]`, names in their original
+   * case (contract 1.1; absent in older STS builds): tells a header sent twice, which `headers`
+   * shows joined with ", ", from one sent once.
+   */
+  readonly rawHeaders?: readonly string[];
+  /**
    * The mutual-TLS client's certificate chain as DER, leaf first (the TLS stack may complete it
    * with CAs from STS_TLS_CLIENT_CA_FILE); empty without mutual TLS.
    */
@@ -76,8 +82,10 @@ export interface StsRequestContext {
 
 /**
  * The replay cache for inputs that must be used once (SAML assertion IDs, JWT `jti`). It lives in
- * the token store, so every node sharing the store refuses a replay. Entries are kept per
- * instance and input token type.
+ * the token store and is shared by the whole deployment: every instance of every realm, on every
+ * node sharing the store, so an input spent at one instance is a replay at all others. Entries
+ * are kept per kind of input (JWTs, whether presented as OPENIDCONNECT or JWT; SAML2; each plugin
+ * type), so make `id` unique within that kind: include the issuer.
  */
 export interface ReplayGuard {
   /**
@@ -100,6 +108,13 @@ export interface TokenValidatorParams {
 export interface TokenValidationResult {
   /** The validated principal; must be a non-empty string. */
   readonly principal: string;
+  /**
+   * Who vouched for the input, as verified: a JWT's `iss` after its signature check, a SAML
+   * assertion's signed `Issuer` (contract 1.1; optional). Token exchange matches `may_act` and
+   * writes `act.iss` from this alone, never from `session.attributes`. Leave it out when the
+   * input has no verified issuer.
+   */
+  readonly issuer?: string;
   readonly session?: PrincipalSession;
   /** Extra state handed unchanged to the token provider. */
   readonly additionalState?: JsonValue;
@@ -132,6 +147,13 @@ export interface TokenProviderParams {
 
 /** What an RFC 8693 token exchange asks of the token provider. */
 export interface TokenExchangeContext {
+  /** The authenticated client the token is issued to (an access token's `client_id`). */
+  readonly clientId?: string;
+  /**
+   * For access tokens: the scopes granted, within the instance's `allowed_scopes` and the subject
+   * token's own scope; replaces any scope of `output_token_state`.
+   */
+  readonly scope?: readonly string[];
   /** The audiences the client narrowed to, all within the instance's configured ones; replaces them. */
   readonly audience?: readonly string[];
   /** The RFC 8693 section 4.1 `act` claim for delegation: `{sub, iss?, act?}`. */

@@ -109,10 +109,23 @@ describe('IssuedTokens', () => {
   it('forgets a token of its own instance once; another instance cannot cancel it', async () => {
     await issuedTokens.record(a, 'OUT', 'alice', { token: 't', expiresAt: new Date(now + 1000) });
     expect(await issuedTokens.forget(b, 't')).toBe(false);
-    expect(await issuedTokens.forget(a, 't', 'PLAIN')).toBe(false);
-    expect(await issuedTokens.forget(a, 't', 'OUT')).toBe(true);
+    expect(await issuedTokens.forget(a, 't', { tokenType: 'PLAIN' })).toBe(false);
+    expect(await issuedTokens.forget(a, 't', { tokenType: 'OUT' })).toBe(true);
     expect(await issuedTokens.forget(a, 't')).toBe(false);
     expect(await issuedTokens.lookup(a, 't')).toBeUndefined();
+  });
+
+  it('with a client: forgets only a token issued to that client, refuses another\'s with 400 unauthorized_client', async () => {
+    await issuedTokens.record(a, 'OUT', 'alice', { token: 'mine', expiresAt: new Date(now + 1000), introspectionClaims: { client_id: 'app-1' } });
+    await issuedTokens.record(a, 'OUT', 'alice', { token: 'nobodys', expiresAt: new Date(now + 1000) });
+    for (const [token, clientId] of [['mine', 'app-2'], ['nobodys', 'app-1']]) {
+      const error = await issuedTokens.forget(a, token, { clientId }).catch((e: unknown) => e);
+      expect(isStsError(error) && [error.status, error.code]).toEqual([400, 'unauthorized_client']);
+      expect(await issuedTokens.lookup(a, token)).toBeDefined();
+    }
+    expect(await issuedTokens.forget(a, 'unknown', { clientId: 'app-2' })).toBe(false);
+    expect(await issuedTokens.forget(a, 'mine', { clientId: 'app-1' })).toBe(true);
+    expect(await issuedTokens.lookup(a, 'mine')).toBeUndefined();
   });
 
   it('answers 503 plugin_unavailable for a token whose plugin is not loaded', async () => {

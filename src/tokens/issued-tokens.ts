@@ -4,7 +4,7 @@
  * A token is live when the store has its hash for this instance (not expired, not cancelled)
  * and, where its token provider can tell, it still verifies with the instance's current keys.
  */
-import { ServiceUnavailableError } from '../errors/sts-errors';
+import { InvalidRequestError, ServiceUnavailableError } from '../errors/sts-errors';
 import type { IssuedToken, TokenProvider } from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import { guardedCall } from '../transform/guarded-call';
@@ -64,11 +64,20 @@ export class IssuedTokens {
     return record;
   }
 
-  /** Cancels (revokes) a live token of `target`; true when one was removed. */
-  async forget(target: LoadedInstance, token: string, tokenType?: string): Promise<boolean> {
+  /**
+   * Cancels (revokes) a live token of `target`; true when one was removed. With `clientId`, only a
+   * token issued to that client (its introspection `client_id`) may go; another's is refused.
+   */
+  async forget(target: LoadedInstance, token: string, only: { tokenType?: string; clientId?: string } = {}): Promise<boolean> {
     const hash = tokenHash(token);
-    const record = await this.ownRecord(target, hash, tokenType);
-    return record !== undefined && this.store.removeIssued(hash, this.clock());
+    const record = await this.ownRecord(target, hash, only.tokenType);
+    if (!record) return false;
+    if (only.clientId !== undefined && record.claims?.client_id !== only.clientId) {
+      throw new InvalidRequestError('This token was not issued to the calling client; only the client it was issued to may revoke or cancel it.', {
+        code: 'unauthorized_client',
+      });
+    }
+    return this.store.removeIssued(hash, this.clock());
   }
 
   private async ownRecord(target: LoadedInstance, hash: string, tokenType: string | undefined): Promise<IssuedTokenRecord | undefined> {

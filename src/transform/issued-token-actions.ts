@@ -3,7 +3,7 @@
  * carries the token under that type's field (`oidc_id_token`, `saml2_token`, ...). Only instances
  * that persist issued tokens answer; validate never consumes anything (no replay entry, no use).
  */
-import { ConflictError, InvalidRequestError } from '../errors/sts-errors';
+import { ConflictError, InvalidRequestError, isStsError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import type { AuditEvent, AuditLog } from '../logging/audit-log';
@@ -37,10 +37,18 @@ export class IssuedTokenActions {
     return record ? { token_valid: true, principal: record.principal } : { token_valid: false };
   }
 
-  async cancel(target: LoadedInstance, state: JsonObject, caller: Caller = {}): Promise<{ result: string }> {
+  /** `clientId`: the authenticated client, where the instance requires one; it cancels only its own tokens. */
+  async cancel(target: LoadedInstance, state: JsonObject, caller: Caller = {}, clientId?: string): Promise<{ result: string }> {
     const { tokenType, token } = this.tokenOf(target, state, 'cancelled_token_state');
-    const cancelled = await this.issuedTokens.forget(target, token, tokenType);
-    this.audit?.record({ action: 'cancel', outcome: cancelled ? 'success' : 'failure', instance: target.instance.path, output_type: tokenType, token_hash: tokenHash(token), ...caller });
+    const audited = { action: 'cancel', instance: target.instance.path, output_type: tokenType, token_hash: tokenHash(token), ...(clientId !== undefined && { client_id: clientId }), ...caller } as const;
+    let cancelled: boolean;
+    try {
+      cancelled = await this.issuedTokens.forget(target, token, { tokenType, clientId });
+    } catch (error) {
+      this.audit?.record({ ...audited, outcome: 'failure', ...(isStsError(error) && { error: error.code }) });
+      throw error;
+    }
+    this.audit?.record({ ...audited, outcome: cancelled ? 'success' : 'failure' });
     // Idempotent: a token that is already cancelled, expired or unknown is just as unusable.
     return { result: cancelled ? `${tokenType} token cancelled successfully.` : `No valid ${tokenType} token matched; nothing to cancel.` };
   }

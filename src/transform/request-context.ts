@@ -4,5 +4,11 @@ import type { StsRequestContext } from '../plugin-api/token-contract';
 import { clientCertificateChain } from './client-certificates';
 
 export function requestContextOf(request: FastifyRequest): StsRequestContext {
-  return { remoteAddress: request.ip, headers: request.headers, clientCertificateChain: clientCertificateChain(request), requestId: String(request.id) };
+  return {
+    remoteAddress: request.ip,
+    headers: request.headers,
+    rawHeaders: request.raw.rawHeaders,
+    clientCertificateChain: clientCertificateChain(request),
+    requestId: String(request.id),
+  };
 }

@@ -17,8 +17,7 @@ import { TokenTypeRegistry } from './token-type-registry';
 const realm = { path: '/', file: 'test.yaml', settings: {}, identityStore: undefined, keys: {} } as unknown as LoadedRealm;
 const request = { remoteAddress: '127.0.0.1', headers: {}, clientCertificateChain: [] };
 /** Names the guard after its namespace so a test can see which one a validator got. */
-const replayGuardFor = (instancePath: string, inputTokenType: string) =>
-  ({ namespace: `${instancePath} ${inputTokenType}`, firstUse: async () => true }) as ReplayGuard;
+const replayGuardFor = (inputTokenType: string) => ({ namespace: inputTokenType, firstUse: async () => true }) as ReplayGuard;
 
 function instanceWith(transforms: [string, string][], bindings: Partial<InstanceConfig> = {}): LoadedInstance {
   const settings = {
@@ -156,12 +155,40 @@ describe('TokenDispatcher', () => {
     expect([error.status, error.code]).toEqual([500, 'token_issuance_failed']);
   });
 
-  it.each([{ principal: '' }, { principal: 42 }, undefined])('refuses a validator result without a principal: %j', async (result) => {
+  it.each([
+    ['an empty principal', { principal: '' }],
+    ['a principal that is not a string', { principal: 42 }],
+    ['nothing at all', undefined],
+    ['an issuer that is not a string', { principal: 'p', issuer: 42 }],
+    ['an empty issuer', { principal: 'p', issuer: '' }],
+    ['a session without an authentication time', { principal: 'p', session: { authenticationMethods: [], attributes: {} } }],
+    ['an authentication time that is not a Date', { principal: 'p', session: { authenticatedAt: 1700000000, authenticationMethods: [], attributes: {} } }],
+  ])('refuses a validator result with %s as its own fault (500)', async (_, result) => {
     const { dispatcher, target, calls, validator } = setup();
     validator.validateToken = () => result as never;
     const error = await rejection(dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request }));
     expect([error.status, error.code]).toEqual([500, 'token_validation_failed']);
     expect(calls).toEqual(['check-output']);
+  });
+
+  it.each([
+    ['1e308 seconds (an Invalid Date)', new Date(1e308 * 1000)],
+    ['after 9999', new Date(Date.UTC(10000, 0, 1))],
+    ['before 1970', new Date(-1000)],
+  ])('refuses an authentication time %s taken from the input with 401 auth_time_out_of_range, and issues nothing', async (_, authenticatedAt) => {
+    const { dispatcher, target, calls, validator } = setup();
+    validator.validateToken = () => ({ principal: 'p', session: { authenticatedAt, authenticationMethods: [], attributes: {} } });
+    const error = await rejection(dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request }));
+    expect([error.status, error.code]).toEqual([401, 'auth_time_out_of_range']);
+    expect(calls).toEqual(['check-output']);
+  });
+
+  it('accepts the last millisecond of 9999 as an authentication time', async () => {
+    const { dispatcher, target, validator, provider } = setup();
+    const authenticatedAt = new Date('9999-12-31T23:59:59.000Z');
+    validator.validateToken = () => ({ principal: 'p', session: { authenticatedAt, authenticationMethods: [], attributes: {} } });
+    await dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request });
+    expect(provider.last?.session?.authenticatedAt).toBe(authenticatedAt);
   });
 
   it.each(['', 17, null])('refuses a token provider result that is not a non-empty string: %j', async (result) => {
@@ -171,10 +198,10 @@ describe('TokenDispatcher', () => {
     expect([error.status, error.code]).toEqual([500, 'token_issuance_failed']);
   });
 
-  it('hands the validator the replay guard of its instance and input type', async () => {
+  it('hands the validator the deployment-wide replay guard of its input type', async () => {
     const { dispatcher, target, validator } = setup();
     await dispatcher.translate({ target, inputTokenState: input, outputTokenState: output, request });
-    expect(validator.last?.replayGuard).toMatchObject({ namespace: '/inst IN' });
+    expect(validator.last?.replayGuard).toMatchObject({ namespace: 'IN' });
   });
 
   it.each([{ token: '' }, { token: 5 }, { token: 'ok', expiresAt: new Date(NaN) }, { token: 'ok', expiresAt: 1234 }])(
@@ -244,10 +271,20 @@ describe('TokenDispatcher', () => {
       const decide = jest.fn().mockReturnValue({ audience: ['api'], actor: { sub: 'actor-9' } });
       const issued = await dispatcher.exchange({ target, inputTokenState: input, actorTokenState: actorState, outputTokenState: output, request, decide });
       expect(issued).toEqual({ token: 'token-for-user-7' });
-      expect(calls).toEqual(['check-output', 'validate', 'validate-actor /inst ACT', 'create']);
+      expect(calls).toEqual(['check-output', 'validate', 'validate-actor ACT', 'create']);
       expect(decide).toHaveBeenCalledWith(expect.objectContaining({ principal: 'user-7' }), { principal: 'actor-9' });
       expect(provider.last?.exchange).toEqual({ audience: ['api'], actor: { sub: 'actor-9' } });
       expect(provider.last?.principal).toBe('user-7');
+    });
+
+    it('records a token for the exchanging client unless the provider named a client itself', async () => {
+      const { dispatcher, target, record, provider } = exchangeSetup([['IN', 'OUT']], { persist_issued_tokens: true });
+      const decide = () => ({ clientId: 'exchanger' });
+      await dispatcher.exchange({ target, inputTokenState: input, outputTokenState: output, request, decide });
+      expect(record.mock.calls[0][3].introspectionClaims).toEqual({ client_id: 'exchanger' });
+      provider.createToken = () => ({ token: 't', introspectionClaims: { iss: 'x', client_id: 'named-by-provider' } });
+      await dispatcher.exchange({ target, inputTokenState: input, outputTokenState: output, request, decide });
+      expect(record.mock.calls[1][3].introspectionClaims).toEqual({ iss: 'x', client_id: 'named-by-provider' });
     });
 
     it('refuses an actor token type the instance does not accept for the output, before any validation', async () => {

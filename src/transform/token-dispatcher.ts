@@ -3,7 +3,8 @@
  * token provider for the two types, refuse what the instance does not allow, validate, provide.
  * A failure inside a validator or token provider becomes a typed StsError, never a token.
  */
-import { InternalStsError, InvalidRequestError, isStsError, ServiceUnavailableError } from '../errors/sts-errors';
+import { InternalStsError, InvalidRequestError, InvalidTokenError, isStsError, ServiceUnavailableError } from '../errors/sts-errors';
+import { isWritableTime } from '../common/writable-time';
 import type { AuditLog } from '../logging/audit-log';
 import type { TransformMetrics } from '../metrics/sts-metrics';
 import type { JsonObject } from '../plugin-api/json';
@@ -39,8 +40,8 @@ export interface ExchangeRequest extends TranslateRequest {
 export interface TokenDispatcherOptions {
   /** How long a validator or token provider may take before the request gets a 504. */
   readonly timeoutMs: number;
-  /** The replay cache handed to validators, per instance and input token type. */
-  readonly replayGuardFor: (instancePath: string, inputTokenType: string) => ReplayGuard;
+  /** The replay cache handed to validators: one for the deployment, namespaced by kind of input. */
+  readonly replayGuardFor: (inputTokenType: string) => ReplayGuard;
   /** Where instances with `persist_issued_tokens` record what they issue. */
   readonly issuedTokens?: IssuedTokens;
   /** Counts every translate and exchange by types and outcome. */
@@ -117,7 +118,7 @@ export class TokenDispatcher {
 
     const validate = (tokenType: string, tokenState: JsonObject, tokenValidator: TokenValidator) =>
       this.guarded('token_validation_failed', async () => {
-        const replayGuard = this.options.replayGuardFor(instance.path, tokenType);
+        const replayGuard = this.options.replayGuardFor(tokenType);
         const validated = await tokenValidator.validateToken({ inputTokenType: tokenType, inputTokenState: tokenState, realm, instance, request, replayGuard });
         checkValidationResult(validated);
         return validated;
@@ -140,7 +141,7 @@ export class TokenDispatcher {
         ...(context && { exchange: context }),
       }),
     );
-    const issued = issuedTokenOf(created);
+    const issued = ownedBy(issuedTokenOf(created), context?.clientId);
     if (instance.settings.persist_issued_tokens) {
       if (!this.options.issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
       // Recorded before the answer: a token the client holds is always one the store knows.
@@ -164,6 +165,15 @@ function issuedTokenOf(created: string | IssuedToken): IssuedToken {
     throw new InternalStsError('The token provider returned an invalid expiresAt.', { code: 'token_issuance_failed' });
   }
   return issued;
+}
+
+/**
+ * The token endpoint's client asked for this token: unless the provider named a client itself, the
+ * record says it is that client's (RFC 7662 `client_id`), so that client, and only it, may revoke it.
+ */
+function ownedBy(issued: IssuedToken, clientId: string | undefined): IssuedToken {
+  if (clientId === undefined || issued.introspectionClaims?.client_id !== undefined) return issued;
+  return { ...issued, introspectionClaims: { ...issued.introspectionClaims, client_id: clientId } };
 }
 
 /**
@@ -213,5 +223,18 @@ export function ready<T>(resolution: Resolution<T>, tokenType: string): T {
 function checkValidationResult(result: TokenValidationResult): void {
   if (typeof result?.principal !== 'string' || result.principal.length === 0) {
     throw new InternalStsError('The token validator returned no principal.', { code: 'token_validation_failed' });
+  }
+  if (result.issuer !== undefined && (typeof result.issuer !== 'string' || result.issuer.length === 0)) {
+    throw new InternalStsError('The token validator returned an issuer that is not a non-empty string.', { code: 'token_validation_failed' });
+  }
+  if (!result.session) return;
+  // Duck-typed: a plugin's Date may come from another realm (vm context).
+  const authenticatedAt: unknown = result.session.authenticatedAt;
+  if (typeof (authenticatedAt as Date | undefined)?.getTime !== 'function') {
+    throw new InternalStsError('The token validator returned no authentication time.', { code: 'token_validation_failed' });
+  }
+  // A time taken from the input (by a plugin, say) that no issued token could carry: the input is unusable.
+  if (!isWritableTime((authenticatedAt as Date).getTime())) {
+    throw new InvalidTokenError('The input states an authentication time outside 1970 to 9999.', { code: 'auth_time_out_of_range' });
   }
 }

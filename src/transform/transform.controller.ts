@@ -2,12 +2,15 @@
  * `POST /rest-sts{P}?_action=translate|validate|cancel` in PingAM's REST STS wire format.
  * Thin: finds the instance, checks the body's shape, hands over to the dispatcher.
  */
-import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRANSLATE_EXAMPLES } from '../docs/api-examples';
 import { ApiErrors } from '../docs/api-decorators';
 import { InvalidRequestError } from '../errors/sts-errors';
+import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
+import { basicClientCredentialsOf } from '../oauth/client-credentials';
+import { authenticateInstanceClient } from '../oauth/instance-client';
 import { InstanceRateLimits } from '../ratelimit/instance-rate-limits';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
@@ -26,6 +29,7 @@ export class TransformController {
     private readonly dispatcher: TokenDispatcher,
     private readonly issuedTokenActions: IssuedTokenActions,
     private readonly instanceLimits: InstanceRateLimits,
+    @Inject(AUDIT_LOG) private readonly audit: AuditLog,
   ) {}
 
   @Post('*')
@@ -34,8 +38,8 @@ export class TransformController {
   @ApiQuery({ name: '_action', required: true, enum: ACTIONS })
   @ApiBody({ schema: { type: 'object' }, examples: TRANSLATE_EXAMPLES })
   @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`' })
-  @ApiErrors(400, 401, 404, 409, 413, 415, 503, 504)
-  async act(@Req() request: FastifyRequest, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
+  @ApiErrors(400, 401, 404, 409, 413, 415, 429, 503, 504)
+  async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
     const target = instanceFromWildcard(this.realms, request);
     await this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
@@ -51,8 +55,13 @@ export class TransformController {
       }
       case 'validate':
         return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state, callerOf(request));
-      case 'cancel':
-        return this.issuedTokenActions.cancel(target, parseBody(CancelBody, body).cancelled_token_state, callerOf(request));
+      case 'cancel': {
+        const state = parseBody(CancelBody, body).cancelled_token_state;
+        const clientId = target.instance.settings.cancel_requires_client_authentication
+          ? await authenticateInstanceClient(target, request, reply, this.audit, () => basicClientCredentialsOf(request.headers.authorization))
+          : undefined;
+        return this.issuedTokenActions.cancel(target, state, callerOf(request), clientId);
+      }
     }
   }
 }

@@ -32,7 +32,7 @@ import { TransformController } from './transform.controller';
         new TokenDispatcher(registry, {
           timeoutMs: settings.tokenTimeoutMs,
           issuedTokens,
-          replayGuardFor: (instancePath, inputTokenType) => new StoreReplayGuard(store, instancePath, inputTokenType),
+          replayGuardFor: (inputTokenType) => new StoreReplayGuard(store, inputTokenType),
           metrics,
           audit,
         }),

@@ -36,6 +36,8 @@ console.log(`property suite: seed ${SEED} (PROPERTY_SEED=${SEED} to reproduce)`)
 export const IDP = 'https://idp.property.test';
 export const SAML_IDP = 'https://idp.property.test/saml';
 export const SAML_AUDIENCE = 'https://sts.property.test/saml';
+/** The `prop` instance's translate URL, as the IdP names it in the bearer Recipient. */
+export const SAML_RECIPIENT = 'https://sts.property.test/rest-sts/prop';
 export const CLIENT_ID = 'prop-client';
 export const CLIENT_SECRET = 'property client secret';
 export const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -161,7 +163,7 @@ export async function startFixture(): Promise<Fixture> {
       trusted_issuers: [{ issuer: IDP, jwks_file: join(work, 'idp-jwks.json'), algorithms: ['ES256'], audiences: ['sts'] }],
       one_time_use: false,
     },
-    saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlIdp.cert }], audience: SAML_AUDIENCE },
+    saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlIdp.cert }], audience: SAML_AUDIENCE, recipients: [SAML_RECIPIENT] },
   };
   const server = await startTestServer(
     {

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
-import { described, expectAlive, expectSpecAnswer, flipBit, nastyString, params, postJson, SAML_AUDIENCE, SAML_IDP, startFixture, type Fixture } from './property-support';
+import { described, expectAlive, expectSpecAnswer, flipBit, nastyString, params, postJson, SAML_AUDIENCE, SAML_IDP, SAML_RECIPIENT, startFixture, type Fixture } from './property-support';
 import { signedBearerAssertion } from '../support/xmlsec-assertion';
 
 const TRANSLATE = '/rest-sts/prop?_action=translate';
@@ -20,7 +20,7 @@ let accepted = 0;
 
 /** A bearer assertion for alice from the trusted IdP, signed by xmlsec1 (raw XML). */
 const signedAssertion = () =>
-  signedBearerAssertion(fixture.work, fixture.samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, nameId: NAME_ID });
+  signedBearerAssertion(fixture.work, fixture.samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT, nameId: NAME_ID });
 
 const samlBody = (token: unknown) => ({ input_token_state: { token_type: 'SAML2', saml2_token: token }, output_token_state: { token_type: 'OPENIDCONNECT' } });
 

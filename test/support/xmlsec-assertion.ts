@@ -15,6 +15,8 @@ export interface SamlTestIdp {
 export interface BearerAssertion {
   readonly issuer: string;
   readonly audience: string;
+  /** The STS endpoint the IdP names in the bearer SubjectConfirmationData (one of `saml2_validation.recipients`). */
+  readonly recipient: string;
   readonly nameId: string;
   /** Attribute name -> value; default `{mail: nameId}`. */
   readonly attributes?: Readonly<Record<string, string>>;
@@ -45,7 +47,7 @@ export function signedBearerAssertion(work: string, idp: SamlTestIdp, assertion:
     `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>` +
     `<saml:Subject><saml:NameID>${assertion.nameId}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${at(300)}"/></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:SubjectConfirmationData NotOnOrAfter="${at(300)}" Recipient="${assertion.recipient}"/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${at(-60)}" NotOnOrAfter="${at(300)}"><saml:AudienceRestriction><saml:Audience>${assertion.audience}</saml:Audience>` +
     `</saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${at(-10)}"><saml:AuthnContext>` +
     `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +

@@ -37,6 +37,16 @@ export class AccessTokenConfig extends SignedTokenConfig {
   @IsOptional()
   token_lifetime_minutes: number = 120;
 
+  /**
+   * The longest lifetime any access token gets, a mapped `exp` extension included (it is cut to
+   * this); at least token_lifetime_minutes (checked at load). Default 24 hours.
+   */
+  @Max(525600)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_token_lifetime_minutes: number = 1440;
+
   /** The `typ` header; omitted when empty. */
   @IsString()
   @IsOptional()
@@ -81,6 +91,12 @@ export class AccessTokenConfig extends SignedTokenConfig {
   @IsArray()
   @IsOptional()
   allowed_scopes: string[] = [];
+
+  /** Clients a translate request may name in `output_token_state.client_id`; none by default. */
+  @Matches(/^[\x21-\x7e]{1,256}$/, { each: true, message: 'each allowed client id must be visible ASCII characters without spaces' })
+  @IsArray()
+  @IsOptional()
+  allowed_client_ids: string[] = [];
 
   /** Claim names a request may set through `output_token_state.claims`; none by default. */
   @IsString({ each: true })

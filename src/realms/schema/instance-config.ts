@@ -101,7 +101,15 @@ export class InstanceConfig {
   @IsOptional()
   rate_limit?: InstanceRateLimitConfig;
 
-  /** Clients of `/oauth2{P}/introspect` and `/revoke` (client_secret_basic or client_secret_post). */
+  /**
+   * true: `_action=cancel` needs HTTP Basic authentication of one of `oauth_clients`, and cancels
+   * only tokens issued to that client. false (as PingAM): holding the token is enough.
+   */
+  @IsBoolean()
+  @IsOptional()
+  cancel_requires_client_authentication: boolean = false;
+
+  /** Clients of `/oauth2{P}/introspect`, `/revoke` and `/token` (client_secret_basic or client_secret_post). */
   @Type(() => OAuthClientConfig)
   @ValidateNested({ each: true })
   @IsArray()

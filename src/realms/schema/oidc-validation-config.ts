@@ -69,6 +69,14 @@ export class TrustedIssuerConfig {
   @IsArray()
   @IsOptional()
   allowed_typ?: string[];
+
+  /**
+   * OPENIDCONNECT input refuses JWTs whose payload marks an access token (`typ` Bearer,
+   * `token_use` access, `scp`, `client_id`). true: this issuer's ID tokens carry such a claim.
+   */
+  @IsBoolean()
+  @IsOptional()
+  ignore_access_token_markers: boolean = false;
 }
 
 /** Input types OPENIDCONNECT and JWT: which JWTs are accepted (SPEC `oidc_validation:`). */

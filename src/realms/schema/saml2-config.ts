@@ -90,6 +90,10 @@ export class TrustedIdpConfig {
   certificate_file!: string;
 }
 
+const RECIPIENTS_REQUIRED =
+  'required for SAML2 input: list the URL(s) your IdP writes as Recipient in the bearer SubjectConfirmationData, ' +
+  'e.g. https://<host>/rest-sts/<realm>/<instance> and/or https://<host>/oauth2/<realm>/<instance>/token';
+
 /** Input type SAML2: which assertions are accepted (SPEC `saml2_validation:`). */
 export class Saml2ValidationConfig {
   @Type(() => TrustedIdpConfig)
@@ -101,6 +105,19 @@ export class Saml2ValidationConfig {
   /** This STS's entity id: the assertion's AudienceRestriction must name it. */
   @IsString()
   audience!: string;
+
+  /**
+   * This instance's endpoint URLs as the IdP names them: some bearer SubjectConfirmationData must
+   * carry one as Recipient, and a Response's Destination, when present, must be one (SAML 2.0
+   * profiles 4.1.4.2, RFC 7522 section 3). Compared as exact strings, so write them as the IdP does.
+   */
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['https', 'http'] },
+    { each: true, message: 'each entry must be an absolute http(s) URL, exactly as your IdP writes it in Recipient' },
+  )
+  @ArrayNotEmpty({ message: RECIPIENTS_REQUIRED })
+  @IsArray({ message: RECIPIENTS_REQUIRED })
+  recipients!: string[];
 
   @Max(600)
   @Min(0)

@@ -1,4 +1,4 @@
-import { IsArray, IsOptional, IsString } from 'class-validator';
+import { IsArray, IsBoolean, IsOptional, IsString } from 'class-validator';
 
 /**
  * `POST /oauth2{P}/token` (RFC 8693 token exchange). Present: the instance offers the grant to its
@@ -19,4 +19,13 @@ export class TokenExchangeConfig {
   @IsArray()
   @IsOptional()
   allowed_actors: string[] = [];
+
+  /**
+   * false (the default): a subject token that carries a scope bounds the issued scopes. true: only
+   * `access_token.allowed_scopes` does, whatever the subject token carries (the behaviour before
+   * scopes were bounded; an exchange can then widen a token's scope).
+   */
+  @IsBoolean()
+  @IsOptional()
+  allow_scope_widening: boolean = false;
 }

@@ -2,15 +2,19 @@
  * Checks of the verified claims, each with its own code: time window (exp, nbf, iat in the
  * future, optional maximum age; all with clock skew), audience, subject, required claims.
  */
+import { isWritableTime } from '../../common/writable-time';
 import type { OidcValidationConfig, TrustedIssuerConfig } from '../../realms/schema/oidc-validation-config';
 import type { JsonRecord } from './compact-jwt';
 import { jwtRejected, quoted } from './jwt-input-errors';
 
-/** A NumericDate claim in milliseconds; undefined when absent. */
+/** A NumericDate claim in milliseconds; undefined when absent. 1e308 and the like are refused, not carried on. */
 function numericDate(claims: JsonRecord, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw jwtRejected('jwt_claim_invalid', `The JWT claim ${name} is not a number of seconds.`);
+  if (!isWritableTime(value * 1000)) {
+    throw jwtRejected('jwt_claim_invalid', `The JWT claim ${name} is not a time between 1970 and 9999 (seconds since 1970).`);
+  }
   return value * 1000;
 }
 
@@ -18,6 +22,8 @@ export interface CheckedTimes {
   /** exp in ms, when present. */
   readonly expiresAt?: number;
   readonly issuedAt?: number;
+  /** auth_time in ms, when present. */
+  readonly authenticatedAt?: number;
 }
 
 export function checkTimes(claims: JsonRecord, config: OidcValidationConfig, now: number): CheckedTimes {
@@ -25,6 +31,7 @@ export function checkTimes(claims: JsonRecord, config: OidcValidationConfig, now
   const exp = numericDate(claims, 'exp');
   const nbf = numericDate(claims, 'nbf');
   const iat = numericDate(claims, 'iat');
+  const authTime = numericDate(claims, 'auth_time');
   if (config.validate_expiration) {
     if (exp === undefined) throw jwtRejected('jwt_missing_claim', 'The JWT has no exp claim.');
     if (now >= exp + skew) throw jwtRejected('jwt_expired', 'The JWT has expired.');
@@ -35,14 +42,16 @@ export function checkTimes(claims: JsonRecord, config: OidcValidationConfig, now
     if (iat === undefined) throw jwtRejected('jwt_missing_claim', 'The JWT has no iat claim, needed to bound its age.');
     if (now - iat > config.max_token_age_seconds * 1000 + skew) throw jwtRejected('jwt_too_old', 'The JWT was issued too long ago.');
   }
-  return { expiresAt: exp, issuedAt: iat };
+  return { expiresAt: exp, issuedAt: iat, authenticatedAt: authTime };
 }
 
 export function checkAudience(claims: JsonRecord, issuer: TrustedIssuerConfig): void {
   const aud = claims.aud;
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
   if (!audiences.some((a) => issuer.audiences.includes(a))) {
-    throw jwtRejected('jwt_audience_mismatch', `The JWT audience ${quoted(JSON.stringify(aud ?? null))} does not name this service.`);
+    // A string shows quoted once; anything else as the JSON it was (bounded).
+    const shown = typeof aud === 'string' ? quoted(aud) : JSON.stringify(aud ?? null).slice(0, 200);
+    throw jwtRejected('jwt_audience_mismatch', `The JWT audience ${shown} does not name this service.`);
   }
 }
 

@@ -2,13 +2,15 @@
  * Validates a JWT from another issuer (input types OPENIDCONNECT and JWT), in this order so a
  * hostile token costs as little as possible: size and shape, duplicate members, header (alg
  * allow-list, crit, typ) for the claimed issuer, the issuer's keys by kid, the signature (jose),
- * then the claims read again from the verified bytes, and last the one-time-use jti.
+ * then the claims read again from the verified bytes (no access-token markers in an ID token),
+ * and last the one-time-use jti.
  */
 import { InvalidRequestError } from '../../errors/sts-errors';
 import type { JsonValue } from '../../plugin-api/json';
 import type { ConfigurationCheckContext, ConfigurationProblem, TokenValidationResult, TokenValidatorParams } from '../../plugin-api/token-contract';
+import { checkNotAccessToken } from './access-token-markers';
 import { decodeCompactJwt, parseJsonObject, type JsonRecord } from './compact-jwt';
-import { checkAudience, checkRequiredClaims, checkSubject, checkTimes } from './jwt-claims-checks';
+import { checkAudience, checkRequiredClaims, checkSubject, checkTimes, type CheckedTimes } from './jwt-claims-checks';
 import { checkAlgorithm, checkNoCrit, checkTyp, type JwtInputKind } from './jwt-header-checks';
 import { jwtRejected, quoted } from './jwt-input-errors';
 import { verifySignature } from './signature-verification';
@@ -39,13 +41,15 @@ export async function validateInputJwt(params: TokenValidatorParams, field: stri
   // The signed bytes decide; they are the ones parsed above, so this only guards against a mix-up.
   if (claims.iss !== iss) throw jwtRejected('jwt_untrusted_issuer', 'The signed issuer differs from the one the keys were chosen for.');
 
+  if (kind === 'id_token' && !issuer.config.ignore_access_token_markers) checkNotAccessToken(claims);
+
   const now = Date.now();
   const times = checkTimes(claims, config, now);
   checkAudience(claims, issuer.config);
   const sub = checkSubject(claims, issuer.config);
   checkRequiredClaims(claims, config.required_claims);
   if (config.one_time_use) await spendJti(params, claims, iss as string, times.expiresAt, config.clock_skew_seconds * 1000, now);
-  return { principal: sub, session: sessionOf(claims, times.issuedAt, now) };
+  return { principal: sub, issuer: iss as string, session: sessionOf(claims, times, now) };
 }
 
 /** jti values are unique per issuer only; a store outage rejects with a 503, passed on as is. */
@@ -58,11 +62,10 @@ async function spendJti(params: TokenValidatorParams, claims: JsonRecord, iss: s
   }
 }
 
-function sessionOf(claims: JsonRecord, issuedAt: number | undefined, now: number) {
-  const authTime = claims.auth_time;
+function sessionOf(claims: JsonRecord, times: CheckedTimes, now: number) {
   const amr = claims.amr;
   return {
-    authenticatedAt: new Date(typeof authTime === 'number' && Number.isFinite(authTime) ? authTime * 1000 : (issuedAt ?? now)),
+    authenticatedAt: new Date(times.authenticatedAt ?? times.issuedAt ?? now),
     authenticationMethods: Array.isArray(amr) && amr.every((m) => typeof m === 'string') ? (amr as string[]) : [],
     // The verified claims, so claim_map / attribute_map can carry them into the issued token.
     attributes: claims as Record<string, JsonValue>,

@@ -17,9 +17,23 @@ export interface RequestedAccessToken {
 export function readAccessTokenRequest(state: Readonly<JsonObject>, config: AccessTokenConfig): RequestedAccessToken {
   return {
     scopes: requestedScopes(state.scope, config.allowed_scopes),
-    clientId: optionalString(state, 'output_token_state', 'client_id', 256),
+    clientId: requestedClientId(state, config.allowed_client_ids),
     claims: customClaims(state.claims, config.allowed_custom_claims),
   };
+}
+
+/**
+ * `client_id`: the client the token is issued to. The caller is not authenticated as that client
+ * here, so only a client the instance lists may be named (the token endpoint sets its own).
+ */
+function requestedClientId(state: Readonly<JsonObject>, allowed: readonly string[]): string | undefined {
+  const clientId = optionalString(state, 'output_token_state', 'client_id', 256);
+  if (clientId !== undefined && !allowed.includes(clientId)) {
+    throw new InvalidRequestError(`This instance does not issue access tokens for the client ${JSON.stringify(clientId.slice(0, 64))} (access_token.allowed_client_ids).`, {
+      code: 'client_id_not_allowed',
+    });
+  }
+  return clientId;
 }
 
 /** `scope`: a space-delimited string or an array of scope-tokens, each one the instance allows. */

@@ -2,14 +2,20 @@
 import type { JsonValue } from '../../plugin-api/json';
 import type { AccessTokenConfig } from '../../realms/schema/access-token-config';
 
+/**
+ * `client_id` is the client the token names (claim_map may set it), else the one it was issued
+ * to even when the token leaves the claim out: only that client may revoke it.
+ */
 export function accessTokenIntrospectionClaims(
   claims: Readonly<Record<string, JsonValue>>,
   config: AccessTokenConfig,
+  issuedTo: string | undefined,
 ): Record<string, JsonValue> {
   // The client id and scope claims may be renamed, or left out with an empty name.
   const named = (name: string): JsonValue | undefined => (name ? claims[name] : undefined);
   const scope = scopeText(named(config.scope_claim_name));
-  const clientId = named(config.client_id_claim_name);
+  const claimed = named(config.client_id_claim_name);
+  const clientId = typeof claimed === 'string' ? claimed : issuedTo;
   return {
     ...(typeof claims.iss === 'string' && { iss: claims.iss }),
     ...(isAudience(claims.aud) && { aud: claims.aud }),

@@ -20,6 +20,7 @@ const jwtInstance = (overrides: Partial<AccessTokenConfig> = {}): StsInstanceCon
       signing_key: 'rsa-1',
       jti_length: 24,
       allowed_scopes: ['read', 'write'],
+      allowed_client_ids: ['app-1'],
       ...overrides,
     }),
   });
@@ -102,6 +103,20 @@ describe('AccessTokenProvider in a token exchange (params.exchange, set only by 
     expect((await exchanged({ audience: ['https://other-api.test'] })).aud).toBe('https://other-api.test');
     expect((await exchanged({ audience: ['https://api.test', 'https://other-api.test'] })).aud).toEqual(['https://api.test', 'https://other-api.test']);
     expect((await exchanged({})).aud).toEqual(['https://api.test', 'https://other-api.test']);
+  });
+
+  it('issues to the authenticated client with the granted scopes, whatever the output state says', async () => {
+    const claims = await exchanged({ clientId: 'exchanger', scope: ['read'] }, { token_type: 'JWT', scope: 'read write', client_id: 'app-1' });
+    expect(claims).toMatchObject({ client_id: 'exchanger', scope: ['read'] });
+    // No scope granted: no scope claim, not the configured allowed_scopes.
+    expect(await exchanged({ clientId: 'exchanger', scope: [] })).not.toHaveProperty('scope');
+  });
+
+  it('names the exchanging client in introspection even where the token leaves client_id out', async () => {
+    const params = { ...fixtures.providerParams(realm, jwtInstance({ client_id_claim_name: '' }), { token_type: 'JWT' }), exchange: { clientId: 'exchanger' } };
+    const issued = (await provider.createToken(params)) as IssuedToken;
+    expect(decodeJwt(issued.token)).not.toHaveProperty('client_id');
+    expect(issued.introspectionClaims?.client_id).toBe('exchanger');
   });
 
   it('carries the act claim it is given, which no custom claim can forge', async () => {

@@ -40,9 +40,13 @@ export class AccessTokenProvider implements TokenProvider {
     // A token exchange may narrow the audience (checked against config.audience by the token endpoint).
     const audience = exchange?.audience ?? config.audience;
     const request = readAccessTokenRequest(outputTokenState, config);
+    // The token endpoint decides client and scopes itself (the authenticated client, the narrowed scopes).
+    const clientId = exchange?.clientId ?? request.clientId;
+    const scopes = exchange?.scope ?? request.scopes;
     const now = Math.floor(Date.now() / 1000);
     const { exp: extension, ...mapped } = mapAttributes(config.claim_map, session?.attributes);
-    const exp = now + config.token_lifetime_minutes * 60 + lifetimeExtension(extension);
+    const lifetime = Math.min(config.token_lifetime_minutes * 60 + lifetimeExtension(extension), config.max_token_lifetime_minutes * 60);
+    const exp = now + lifetime;
     const claims: Record<string, JsonValue> = {
       ...request.claims,
       ...(config.issuer && { iss: config.issuer }),
@@ -51,9 +55,9 @@ export class AccessTokenProvider implements TokenProvider {
       iat: now,
       exp,
       ...(config.jti_length > 0 && { jti: randomId(config.jti_length) }),
-      ...(config.client_id_claim_name && request.clientId !== undefined && { [config.client_id_claim_name]: request.clientId }),
-      ...(config.scope_claim_name && request.scopes.length > 0 && {
-        [config.scope_claim_name]: config.space_delimit_scope ? request.scopes.join(' ') : request.scopes,
+      ...(config.client_id_claim_name && clientId !== undefined && { [config.client_id_claim_name]: clientId }),
+      ...(config.scope_claim_name && scopes.length > 0 && {
+        [config.scope_claim_name]: config.space_delimit_scope ? scopes.join(' ') : [...scopes],
       }),
       ...(session && { auth_time: Math.floor(session.authenticatedAt.getTime() / 1000) }),
       ...mapped,
@@ -67,7 +71,7 @@ export class AccessTokenProvider implements TokenProvider {
     return {
       token: config.encryption ? await encrypterFor(config.encryption).encrypt(signed) : signed,
       expiresAt: new Date(exp * 1000),
-      introspectionClaims: accessTokenIntrospectionClaims(claims, config),
+      introspectionClaims: accessTokenIntrospectionClaims(claims, config, clientId),
     };
   }
 
@@ -100,6 +104,12 @@ export class AccessTokenProvider implements TokenProvider {
         problems.push({ path: `access_token.allowed_custom_claims[${index}]`, message: `"${claim}" is set by the STS; a request cannot supply it` });
       }
     });
+    if (config.max_token_lifetime_minutes < config.token_lifetime_minutes) {
+      problems.push({
+        path: 'access_token.max_token_lifetime_minutes',
+        message: `${config.max_token_lifetime_minutes} is shorter than token_lifetime_minutes (${config.token_lifetime_minutes}); raise it to at least that`,
+      });
+    }
     if (config.encryption) problems.push(...(await prepareEncryption(config.encryption, realm, 'access_token.encryption')));
     return problems;
   }
@@ -115,7 +125,10 @@ function isNamedClaim(config: AccessTokenConfig, claim: string): boolean {
   return claim === 'exp' || claim === config.client_id_claim_name || claim === config.scope_claim_name;
 }
 
-/** A mapped `exp` extends the lifetime by that many seconds (PingFederate's attribute contract). */
+/**
+ * A mapped `exp` extends the lifetime by that many seconds (PingFederate's attribute contract);
+ * the caller cuts the sum to max_token_lifetime_minutes, so 1e308 is as good as a day.
+ */
 function lifetimeExtension(value: JsonValue | undefined): number {
   const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;

@@ -34,13 +34,14 @@ describe('OidcTokenProvider, contract 1.1', () => {
     expect(provider.issuedTokenField).toBe('oidc_id_token');
   });
 
-  it('returns the ID token with its own exp as expiresAt, and iss, aud and jti for introspection', async () => {
+  it('returns the ID token with its own exp as expiresAt, and iss, aud, jti and its client (azp) for introspection', async () => {
     const issued = await issue();
     const claims = decodeJwt(issued.token);
     expect(issued.expiresAt).toEqual(new Date(claims.exp! * 1000));
     expect(claims.exp! - claims.iat!).toBe(300);
     expect(claims.jti).toEqual(expect.any(String));
-    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', aud: 'rp', jti: claims.jti });
+    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', aud: 'rp', jti: claims.jti, client_id: claims.azp });
+    expect(claims.azp).toBe('rp');
   });
 
   it('verifies a token it has just issued', async () => {

@@ -62,7 +62,8 @@ export class OidcTokenProvider implements TokenProvider {
       token: oidc.encryption ? await encrypterFor(oidc.encryption).encrypt(signed) : signed,
       expiresAt: new Date(claims.exp * 1000),
       // No token_type: RFC 7662 means the OAuth access token type there, which an ID token has none of.
-      introspectionClaims: { iss: claims.iss, aud: claims.aud, jti: claims.jti },
+      // client_id: the client that asked (token endpoint), else azp, "the party to which the ID Token was issued".
+      introspectionClaims: { iss: claims.iss, aud: claims.aud, jti: claims.jti, client_id: exchange?.clientId ?? claims.azp },
     };
   }
 

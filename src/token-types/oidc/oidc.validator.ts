@@ -1,6 +1,7 @@
 /**
  * Input type OPENIDCONNECT: `{oidc_id_token}`, an ID token from an issuer listed in
- * `oidc_validation.trusted_issuers`. Refuses access tokens (`typ` at+jwt); see jwt-input/.
+ * `oidc_validation.trusted_issuers`. Refuses access tokens (header `typ` at+jwt, or an access-token
+ * claim such as `token_use: access`); see jwt-input/.
  */
 import type { ConfigurationCheckContext, ConfigurationProblem, TokenValidationResult, TokenValidator, TokenValidatorParams } from '../../plugin-api/token-contract';
 import { checkInputJwtConfiguration, validateInputJwt } from '../jwt-input/jwt-input-validation';

@@ -50,6 +50,8 @@ beforeAll(async () => {
     saml2_validation: Object.assign(new Saml2ValidationConfig(), {
       trusted_idps: [Object.assign(new TrustedIdpConfig(), { entity_id: IDP, certificate_file: 'idp.crt.pem' })],
       audience: STS,
+      // The provider writes sp_acs_url as the bearer Recipient.
+      recipients: [`${STS}/acs`],
       clock_skew_seconds: SKEW_SECONDS,
     }),
   });

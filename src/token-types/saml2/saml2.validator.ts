@@ -4,11 +4,12 @@
  *
  * In this order, so hostile input costs as little as possible: size and DTD refused before
  * parsing; a strict parse; the document's shape (one Assertion, one enveloped signature referencing
- * it, allowed algorithms only, no comments); the issuer must be trusted; the signature is verified
- * with that IdP's configured certificates only (never KeyInfo); then everything is read from the
- * verified reference alone: validity window and audience (with clock skew), bearer confirmation,
- * NameID, authentication statement, attributes. Last, the assertion ID is remembered in the
- * shared replay guard until it expires, so the same assertion is accepted once by any node.
+ * it, allowed algorithms only, no comments); a Response's Destination, if any, must be one of
+ * `recipients`; the issuer must be trusted; the signature is verified with that IdP's configured
+ * certificates only (never KeyInfo); then everything is read from the verified reference alone:
+ * validity window and audience (with clock skew), a bearer confirmation whose Recipient is one of
+ * `recipients`, NameID, authentication statement, attributes. Last, the assertion ID is remembered
+ * in the shared replay guard until it expires, so the same assertion is accepted once by any node.
  */
 import { InvalidRequestError, InvalidTokenError } from '../../errors/sts-errors';
 import type {
@@ -19,6 +20,7 @@ import type {
   TokenValidatorParams,
 } from '../../plugin-api/token-contract';
 import { readAssertion } from './validation-assertion';
+import { checkDestination } from './validation-recipient';
 import { locateAssertion, NS, signatureInvalid, verifyAssertion } from './validation-signature';
 import { prepareTrustedIdps, trustedIdpKeysFor } from './validation-trust';
 import { decodeSamlDocument } from './xml-safety';
@@ -33,6 +35,8 @@ export class Saml2TokenValidator implements TokenValidator {
     }
     const xml = decodeSamlDocument(token, config.max_document_bytes);
     const pending = locateAssertion(xml);
+    // Not covered by the assertion's signature, but a Response sent elsewhere is refused cheaply.
+    checkDestination(pending.document.documentElement!, config.recipients);
     // Before the signature: a hostile assertion costs no verification.
     const attributeCount = pending.assertion.getElementsByTagNameNS(NS.ASSERTION, 'Attribute').length;
     if (attributeCount > config.max_attributes) {
@@ -50,7 +54,7 @@ export class Saml2TokenValidator implements TokenValidator {
 
     const now = Date.now();
     const clockSkewMs = config.clock_skew_seconds * 1000;
-    const read = readAssertion(signed, { audience: config.audience, clockSkewMs, now });
+    const read = readAssertion(signed, { audience: config.audience, recipients: config.recipients, clockSkewMs, now });
     if (read.issuer !== pending.claimedIssuer) throw signatureInvalid('The signed Issuer differs from the one the keys were chosen for.');
 
     // Assertion IDs are unique per issuer only; a store outage rejects with a 503, passed on as is.
@@ -59,6 +63,8 @@ export class Saml2TokenValidator implements TokenValidator {
     }
     return {
       principal: read.nameId,
+      // The signed Issuer: token exchange trusts this, never an attribute that happens to be called iss.
+      issuer: read.issuer,
       session: {
         authenticatedAt: read.authenticatedAt ?? new Date(now),
         authenticationMethods: read.authenticationMethods,

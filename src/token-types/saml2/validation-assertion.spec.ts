@@ -4,7 +4,8 @@ import { readAssertion, type AssertionChecks } from './validation-assertion';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
-const CHECKS: AssertionChecks = { audience: 'https://sts.test', clockSkewMs: 60_000, now: NOW };
+const RECIPIENT = 'https://sts.test/rest-sts/saml';
+const CHECKS: AssertionChecks = { audience: 'https://sts.test', recipients: ['https://sts.test/oauth2/saml/token', RECIPIENT], clockSkewMs: 60_000, now: NOW };
 const at = (seconds: number) => new Date(NOW + seconds * 1000).toISOString();
 
 function assertion(parts: { subject?: string; conditions?: string; statements?: string } = {}): string {
@@ -12,7 +13,7 @@ function assertion(parts: { subject?: string; conditions?: string; statements?: 
     `<saml:Assertion xmlns:saml="${SAML}" ID="_a1" Version="2.0"><saml:Issuer>https://idp.test</saml:Issuer>` +
     (parts.subject ??
       `<saml:Subject><saml:NameID>alice</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-        `<saml:SubjectConfirmationData NotOnOrAfter="${at(120)}"/></saml:SubjectConfirmation></saml:Subject>`) +
+        `<saml:SubjectConfirmationData NotOnOrAfter="${at(120)}" Recipient="${RECIPIENT}"/></saml:SubjectConfirmation></saml:Subject>`) +
     (parts.conditions ??
       `<saml:Conditions NotBefore="${at(-10)}" NotOnOrAfter="${at(300)}"><saml:AudienceRestriction><saml:Audience>https://sts.test</saml:Audience></saml:AudienceRestriction></saml:Conditions>`) +
     (parts.statements ?? '') +
@@ -87,6 +88,33 @@ describe('readAssertion', () => {
       conditions: '<saml:Conditions><saml:AudienceRestriction><saml:Audience>https://sts.test</saml:Audience></saml:AudienceRestriction></saml:Conditions>',
     });
     expect(code(noExpiry)).toBe('saml_assertion_invalid');
+  });
+
+  it('requires a bearer confirmation whose Recipient is one of the recipients, compared as exact strings', () => {
+    const bearer = (data: string) => `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">${data}</saml:SubjectConfirmation>`;
+    const subject = (...confirmations: string[]) => assertion({ subject: `<saml:Subject><saml:NameID>a</saml:NameID>${confirmations.join('')}</saml:Subject>` });
+    const data = (recipient: string) => bearer(`<saml:SubjectConfirmationData Recipient="${recipient}"/>`);
+    expect(code(subject(data('https://other.test/acs')))).toBe('saml_recipient_mismatch');
+    expect(code(subject(data(`${RECIPIENT}/`)))).toBe('saml_recipient_mismatch');
+    expect(code(subject(bearer('<saml:SubjectConfirmationData/>')))).toBe('saml_recipient_mismatch');
+    expect(code(subject(bearer('')))).toBe('saml_recipient_mismatch');
+    expect(code(subject(data(` ${RECIPIENT} `)))).toBeUndefined();
+    expect(code(subject(data('https://other.test/acs'), data('https://sts.test/oauth2/saml/token')))).toBeUndefined();
+  });
+
+  it('names what it found and what it accepts, each value cut short', () => {
+    const long = `https://other.test/${'x'.repeat(5000)}`;
+    const xml = assertion({ subject: `<saml:Subject><saml:NameID>a</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData Recipient="${long}"/></saml:SubjectConfirmation></saml:Subject>` });
+    const message = (() => {
+      try {
+        read(xml);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain(`found: "https://other.test/${'x'.repeat(181)}"`);
+    expect(message).toContain(`accepted: "https://sts.test/oauth2/saml/token", "${RECIPIENT}"`);
+    expect(message!.length).toBeLessThan(400);
   });
 
   it('refuses times that are not xs:dateTime with a zone', () => {

@@ -1,10 +1,11 @@
 /**
  * Reads a verified Assertion (the signed content only): issuer, subject, validity window,
- * audience, bearer subject confirmation, authentication statement and attributes.
+ * audience, bearer subject confirmation (windows, Recipient), authentication statement and attributes.
  */
 import type { Element } from '@xmldom/xmldom';
 import { InvalidTokenError } from '../../errors/sts-errors';
 import type { JsonValue } from '../../plugin-api/json';
+import { checkRecipient } from './validation-recipient';
 import { childElements, NS, textOnly } from './validation-signature';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -29,6 +30,8 @@ export interface ReadAssertion {
 
 export interface AssertionChecks {
   readonly audience: string;
+  /** This instance's endpoint URLs: some bearer confirmation must name one as Recipient. */
+  readonly recipients: readonly string[];
   readonly clockSkewMs: number;
   readonly now: number;
 }
@@ -99,14 +102,15 @@ export function readAssertion(assertion: Element, checks: AssertionChecks): Read
   if (bearers.length === 0) {
     throw new InvalidTokenError('The assertion has no bearer SubjectConfirmation.', { code: 'saml_subject_confirmation_invalid' });
   }
-  for (const bearer of bearers) {
-    const data = one(bearer, 'SubjectConfirmationData', false);
+  const confirmationData = bearers.map((bearer) => one(bearer, 'SubjectConfirmationData', false));
+  for (const data of confirmationData) {
     const end = data ? checkWindow(data, checks) : undefined;
     if (end !== undefined) expiries.push(end);
   }
   if (expiries.length === 0) {
     throw invalid('The assertion states no NotOnOrAfter (in Conditions or SubjectConfirmationData); it could be replayed forever.');
   }
+  checkRecipient(confirmationData, checks.recipients);
 
   // Authentication statement.
   const authn = childElements(assertion, NS.ASSERTION, 'AuthnStatement')[0];

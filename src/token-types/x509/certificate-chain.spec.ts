@@ -89,4 +89,14 @@ describe('checkClientUsage', () => {
     expect(refusal(() => checkClientUsage(load(pki.serverAuthOnly.certFile)))).toMatchObject({ status: 401, code: 'certificate_usage_invalid' });
     expect(refusal(() => checkClientUsage(load(pki.keyEnciphermentOnly.certFile)))).toMatchObject({ code: 'certificate_usage_invalid' });
   });
+
+  it('refuses a CA certificate, even one with digitalSignature and clientAuth, and the trust anchor itself', () => {
+    const caLeaf = pki.sign({ certFile: pki.rootFile, keyFile: pki.rootKeyFile }, 'ca-as-client', '/CN=ca-as-client', [
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, digitalSignature, keyCertSign',
+      'extendedKeyUsage = clientAuth',
+    ].join('\n'));
+    expect(refusal(() => checkClientUsage(load(caLeaf.certFile)))).toMatchObject({ status: 401, code: 'certificate_is_ca' });
+    expect(refusal(() => checkClientUsage(load(pki.rootFile)))).toMatchObject({ status: 401, code: 'certificate_is_ca' });
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * Path building and checking for a client certificate: leaf -> intermediates -> a configured
  * trust anchor, every link an issuer-name match plus a verified signature, every certificate in
- * its validity period, every CA above the leaf a CA (and within its pathLen). Then the leaf's
- * KeyUsage and extendedKeyUsage for TLS client authentication.
+ * its validity period, every CA above the leaf a CA (and within its pathLen). Then the leaf: not
+ * a CA, and KeyUsage and extendedKeyUsage fit for TLS client authentication.
  */
 import { InvalidTokenError } from '../../errors/sts-errors';
 import { x509, type ParsedCertificate } from './parsed-certificate';
@@ -94,8 +94,17 @@ function pathProblem(path: readonly ParsedCertificate[], now: Date): InvalidToke
   return undefined;
 }
 
-/** KeyUsage, when present, must allow digitalSignature; extendedKeyUsage, when present, clientAuth. */
+/**
+ * The leaf must be an end entity (RFC 5280 4.2.1.9: a CA's key is for signing certificates, not for
+ * authenticating as one client); KeyUsage, when present, must allow digitalSignature;
+ * extendedKeyUsage, when present, clientAuth.
+ */
 export function checkClientUsage(leaf: ParsedCertificate): void {
+  if (leaf.isCa) {
+    throw new InvalidTokenError('The client certificate is a CA certificate (basicConstraints CA:TRUE); only end-entity certificates authenticate a client.', {
+      code: 'certificate_is_ca',
+    });
+  }
   const keyUsage = leaf.keyUsage;
   if (keyUsage !== undefined && (keyUsage & x509.KeyUsageFlags.digitalSignature) === 0) {
     throw new InvalidTokenError('The client certificate may not be used for signatures (keyUsage lacks digitalSignature).', {

@@ -101,14 +101,55 @@ describe('presentedCertificate', () => {
     });
   });
 
-  it('refuses a repeated header and an unreadable TLS certificate with 400', () => {
-    const headers = { 'x-client-cert': [pki.good.der.toString('base64'), pki.good.der.toString('base64')] };
-    expect(refusal(() => presentedCertificate(request({ headers, remoteAddress: '10.0.0.1' }), proxied))).toEqual({
+  it('refuses an unreadable TLS certificate with 400', () => {
+    expect(refusal(() => presentedCertificate(request({ clientCertificateChain: [Buffer.from('junk')] }), proxied))).toMatchObject({
       status: 400,
       code: 'invalid_client_certificate',
     });
-    expect(refusal(() => presentedCertificate(request({ clientCertificateChain: [Buffer.from('junk')] }), proxied))).toMatchObject({
-      code: 'invalid_client_certificate',
+  });
+
+  describe('a header that occurs more than once (a proxy that appends instead of replacing)', () => {
+    const victim = () => encodeURIComponent(pki.good.pem);
+    const own = () => encodeURIComponent(pki.noSan.pem);
+    const repeated = { status: 400, code: 'client_certificate_header_repeated' };
+
+    it.each<[string, () => Partial<StsRequestContext>]>([
+      ['as an array', () => ({ headers: { 'x-client-cert': [victim(), own()] } })],
+      ['joined by Node with ", "', () => ({ headers: { 'x-client-cert': `${victim()}, ${own()}` }, rawHeaders: ['X-Client-Cert', victim(), 'x-client-cert', own()] })],
+      ['as base64 DER joined with ", "', () => ({ headers: { 'x-client-cert': `${pki.good.der.toString('base64')}, ${pki.noSan.der.toString('base64')}` } })],
+      ['twice in the raw headers, one of them empty', () => ({ headers: { 'x-client-cert': victim() }, rawHeaders: ['X-Client-Cert', victim(), 'X-CLIENT-CERT', ''] })],
+    ])('refuses it %s with 400 client_certificate_header_repeated', (_, given) => {
+      const context = request({ remoteAddress: '10.0.0.1', ...given() });
+      expect(refusal(() => presentedCertificate(context, proxied))).toEqual(repeated);
+    });
+
+    it('accepts it once, in any letter case', () => {
+      const context = request({ headers: { 'x-client-cert': victim() }, rawHeaders: ['Host', 'sts', 'x-CLIENT-cert', victim()], remoteAddress: '10.0.0.1' });
+      expect(presentedCertificate(context, proxied).leaf.der).toEqual(pki.good.der);
+    });
+  });
+
+  describe('the chain form: the leaf, then only CA certificates of its chain', () => {
+    it('accepts the leaf followed by its intermediate', () => {
+      const headers = { 'x-client-cert': encodeURIComponent(pki.good.pem + readFileSync(pki.intermediateFile, 'utf8')) };
+      expect(presentedCertificate(request({ headers, remoteAddress: '10.0.0.1' }), proxied).chain).toHaveLength(1);
+    });
+
+    it('refuses a second end-entity certificate after the leaf', () => {
+      const headers = { 'x-client-cert': encodeURIComponent(pki.good.pem + pki.noSan.pem) };
+      expect(refusal(() => presentedCertificate(request({ headers, remoteAddress: '10.0.0.1' }), proxied))).toEqual({
+        status: 400,
+        code: 'client_certificate_chain_invalid',
+      });
+    });
+
+    it('refuses more than the leaf and five CA certificates', () => {
+      const intermediate = readFileSync(pki.intermediateFile, 'utf8');
+      expect(certificatesFromHeader(encodeURIComponent(pki.good.pem + intermediate.repeat(5)))).toHaveLength(6);
+      expect(refusal(() => certificatesFromHeader(encodeURIComponent(pki.good.pem + intermediate.repeat(6))))).toEqual({
+        status: 400,
+        code: 'client_certificate_chain_invalid',
+      });
     });
   });
 });

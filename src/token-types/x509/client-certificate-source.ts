@@ -2,17 +2,23 @@
  * Where the client certificate of an X509 input comes from: the TLS handshake (mutual TLS to this
  * server) first; otherwise the configured header set by a TLS-terminating proxy, believed only
  * when the TCP peer is one of `trusted_proxies`. The header carries URL-encoded PEM (nginx
- * `$ssl_client_escaped_cert`) or base64 DER (PingAM's offloaded-TLS header).
+ * `$ssl_client_escaped_cert`) or base64 DER (PingAM's offloaded-TLS header): the leaf, optionally
+ * followed by CA certificates of its chain.
+ *
+ * The header must occur once. A proxy that appends its header to the client's instead of
+ * replacing it would otherwise hand us "<client's choice>, <real certificate>" (Node joins
+ * repeated headers with ", "), and the client's choice, any public certificate, would be the leaf.
  */
 import { InvalidRequestError, InvalidTokenError } from '../../errors/sts-errors';
 import { normaliseIp } from '../../http/ip-address';
 import type { StsRequestContext } from '../../plugin-api/token-contract';
 import type { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { presentedCertificates } from './certificate-cache';
+import { MAX_CHAIN_DEPTH } from './certificate-chain';
 import { CertificateParseError, pemBlocks, type ParsedCertificate } from './parsed-certificate';
 
-/** Certificates read from one header value, at most (leaf and a few intermediates). */
-const MAX_HEADER_CERTIFICATES = 8;
+/** Certificates after the leaf in one header value, at most: the intermediates of the longest chain we accept, and its root. */
+const MAX_HEADER_CA_CERTIFICATES = MAX_CHAIN_DEPTH;
 /** Intermediates taken from a TLS chain, at most. */
 const MAX_TLS_CERTIFICATES = 8;
 
@@ -40,9 +46,30 @@ export function presentedCertificate(request: StsRequestContext, config: X509Val
       code: 'untrusted_certificate_source',
     });
   }
-  if (typeof value !== 'string') throw invalidCertificate(`The ${config.client_certificate_header} header must be sent once.`);
+  if (typeof value !== 'string' || headerOccurrences(request, header!) > 1 || value.includes(',')) {
+    // A comma is in neither base64 nor URL-encoded PEM: it is how Node joins a repeated header.
+    throw new InvalidRequestError(`The ${config.client_certificate_header} header must occur exactly once in a request.`, {
+      code: 'client_certificate_header_repeated',
+    });
+  }
   const [leaf, ...rest] = certificatesFromHeader(value).map(parsedOrRefused);
+  const notCa = rest.findIndex((certificate) => !certificate.isCa);
+  if (notCa >= 0) {
+    throw new InvalidRequestError(
+      `The ${config.client_certificate_header} header holds a second end-entity certificate (#${notCa + 2}); after the client certificate only CA certificates of its chain may follow.`,
+      { code: 'client_certificate_chain_invalid' },
+    );
+  }
   return { leaf, chain: rest, source: 'header' };
+}
+
+/** How often the header came in the raw request (names in any letter case); 1 when the raw headers are unknown. */
+function headerOccurrences(request: StsRequestContext, lowerCaseName: string): number {
+  const raw = request.rawHeaders;
+  if (!raw) return 1;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === lowerCaseName) count++;
+  return count;
 }
 
 /** DER certificates in a header value: URL-encoded (or plain) PEM, one or more blocks, or base64 DER. */
@@ -63,7 +90,12 @@ export function certificatesFromHeader(value: string): Buffer[] {
       throw invalidCertificate('The client certificate header holds a PEM block that is not valid base64.');
     }
     if (blocks.length === 0) throw invalidCertificate('The client certificate header holds no PEM certificate.');
-    if (blocks.length > MAX_HEADER_CERTIFICATES) throw invalidCertificate('The client certificate header holds too many certificates.');
+    if (blocks.length > 1 + MAX_HEADER_CA_CERTIFICATES) {
+      throw new InvalidRequestError(
+        `The client certificate header holds ${blocks.length} certificates; at most the client certificate and ${MAX_HEADER_CA_CERTIFICATES} CA certificates of its chain are accepted.`,
+        { code: 'client_certificate_chain_invalid' },
+      );
+    }
     return blocks;
   }
   const base64 = text.replace(/\s+/g, '');

@@ -6,20 +6,21 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
 import { expectErrorBody } from '../../support/error-body';
 import { postForm } from '../../support/oauth-client';
+import { asTestResponse, rawExchange } from '../../support/raw-http';
 import { DEMO_PASSWORD, oidcInstance, rootRealm, usernameToOidc } from '../../support/realm-fixtures';
-import { startTestServer, type TestResponse, type TestServer } from '../../support/test-server';
+import { startTestServer, type TestServer } from '../../support/test-server';
 import { expectRefused, issuedJwtClaims } from '../../support/translate-results';
 import { makeSamlTestIdp, type SamlTestIdp, signedBearerAssertion } from '../../support/xmlsec-assertion';
 
 const IDP = 'https://idp.test';
 const SAML_IDP = 'https://idp.test/saml';
 const SAML_AUDIENCE = 'https://sts.test/saml-audience';
+const SAML_RECIPIENT = 'https://sts.test/rest-sts/saml_in';
 const MAX_CLAIMS = 12;
 const MAX_ATTRIBUTES = 5;
 
@@ -45,33 +46,6 @@ async function idToken(claims: Record<string, unknown>): Promise<string> {
 /** n extra claims named c0, c1, ... on top of iss, sub, aud, iat, exp (5). */
 const manyClaims = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, i]));
 
-/** Sends raw bytes and collects the answer until the server closes the connection. */
-function rawExchange(port: number, bytes: string, closeAfterMs = 10_000): Promise<{ status: number; headers: string; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
-    let text = '';
-    const timer = setTimeout(() => socket.destroy(new Error('no answer')), closeAfterMs);
-    socket.on('data', (chunk) => (text += chunk.toString('utf8')));
-    socket.on('error', (error) => (text ? undefined : reject(error)));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      const [head, body] = text.split('\r\n\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? '')?.[1]);
-      resolve({ status, headers: head ?? '', body: body ? JSON.parse(body) : undefined });
-    });
-  });
-}
-
-/** The raw answer as a TestResponse, so the SPEC body checks apply unchanged. */
-function asTestResponse(raw: { status: number; headers: string; body: unknown }): TestResponse {
-  const headers = new Headers();
-  for (const line of raw.headers.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    headers.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return { status: raw.status, headers, body: raw.body };
-}
-
 let server: TestServer;
 let port: number;
 
@@ -92,7 +66,7 @@ beforeAll(async () => {
           }),
           saml_in: oidcInstance('ES256', 'ec-1', {
             supported_token_transforms: [{ from: 'SAML2', to: 'OPENIDCONNECT' }],
-            saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlIdp.cert }], audience: SAML_AUDIENCE, max_attributes: MAX_ATTRIBUTES },
+            saml2_validation: { trusted_idps: [{ entity_id: SAML_IDP, certificate_file: samlIdp.cert }], audience: SAML_AUDIENCE, recipients: [SAML_RECIPIENT], max_attributes: MAX_ATTRIBUTES },
           }),
         },
       },
@@ -225,9 +199,9 @@ describe('claims and attributes in input tokens', () => {
 
   it(`a SAML assertion with more than max_attributes (${MAX_ATTRIBUTES}) attributes -> 400 saml_too_many_attributes; exactly max is accepted`, async () => {
     const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, `v${i}`]));
-    const over = signedBearerAssertion(work, samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, nameId: 'alice', attributes: attributes(MAX_ATTRIBUTES + 1) });
+    const over = signedBearerAssertion(work, samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT, nameId: 'alice', attributes: attributes(MAX_ATTRIBUTES + 1) });
     expectRefused(await translate('saml_in', { token_type: 'SAML2', saml2_token: over }), 400, 'saml_too_many_attributes');
-    const at = signedBearerAssertion(work, samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, nameId: 'alice', attributes: attributes(MAX_ATTRIBUTES) });
+    const at = signedBearerAssertion(work, samlIdp, { issuer: SAML_IDP, audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT, nameId: 'alice', attributes: attributes(MAX_ATTRIBUTES) });
     expect(issuedJwtClaims(await translate('saml_in', { token_type: 'SAML2', saml2_token: at })).sub).toBe('alice');
   });
 });

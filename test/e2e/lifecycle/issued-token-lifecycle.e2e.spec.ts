@@ -21,7 +21,9 @@ async function realmFile(): Promise<object> {
   const persisted = (extra: object = {}) =>
     oidcInstance('RS256', 'rsa-1', { supported_token_transforms: TRANSFORMS, persist_issued_tokens: true, ...tokenOutputs, ...extra });
   const tokenOutputs = {
-    access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', jti_length: 16, allowed_scopes: ['read', 'write'] },
+    access_token: {
+      issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', jti_length: 16, allowed_scopes: ['read', 'write'], allowed_client_ids: ['my-app'],
+    },
     saml2: { issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
   };
   const root = await rootRealm();
@@ -29,7 +31,9 @@ async function realmFile(): Promise<object> {
     ...root,
     instances: {
       ...(root.instances as object),
-      persisted: persisted({ oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'env-rs', client_secret_env: ENV_VARIABLE }] }),
+      // rp-client: the relying party the ID tokens are issued to (their azp); rs and env-rs: resource servers.
+      persisted: persisted({ oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'env-rs', client_secret_env: ENV_VARIABLE }, { client_id: 'rp-client', client_secret_hash: hash }] }),
+      guarded: persisted({ cancel_requires_client_authentication: true, oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'rp-client', client_secret_hash: hash }] }),
       sibling: persisted({ oauth_clients: [{ client_id: 'sibling-rs', client_secret_hash: hash }] }),
       stateless: oidcInstance('RS256', 'rsa-1', { oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }] }),
     },
@@ -51,6 +55,7 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
   let server: TestServer;
   let store: { serverConfig?: object; stop(): Promise<void> };
   const rs = { authorization: basicAuthorization('rs', CLIENT_SECRET) };
+  const rp = { authorization: basicAuthorization('rp-client', CLIENT_SECRET) };
 
   beforeAll(async () => {
     process.env[ENV_VARIABLE] = ENV_CLIENT_SECRET;
@@ -143,6 +148,39 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
       expectErrorBody(await server.post(`/rest-sts/${instance}?_action=validate`, body), status, code);
     });
 
+    describe('cancel_requires_client_authentication', () => {
+      const guardedCancel = (state: object, headers: Record<string, string> = {}) =>
+        server.post('/rest-sts/guarded?_action=cancel', { cancelled_token_state: state }, headers);
+
+      it('answers 401 invalid_client with WWW-Authenticate without HTTP Basic, or with a wrong secret, and cancels nothing', async () => {
+        const token = await issue('guarded');
+        const attempts: Record<string, string>[] = [{}, { authorization: basicAuthorization('rp-client', 'wrong') }, { authorization: 'Bearer abc' }];
+        for (const headers of attempts) {
+          const res = await guardedCancel(oidcState(token), headers);
+          expectErrorBody(res, 401, 'invalid_client');
+          expect(res.headers.get('www-authenticate')).toBe('Basic realm="/guarded"');
+        }
+        expect((await validate('guarded', oidcState(token))).body.token_valid).toBe(true);
+      });
+
+      it('refuses a client the token was not issued to with 400 unauthorized_client', async () => {
+        const token = await issue('guarded');
+        expectErrorBody(await guardedCancel(oidcState(token), rs), 400, 'unauthorized_client');
+        expect((await validate('guarded', oidcState(token))).body.token_valid).toBe(true);
+      });
+
+      it('cancels for the client the token was issued to', async () => {
+        const token = await issue('guarded');
+        expect((await guardedCancel(oidcState(token), rp)).body).toEqual({ result: 'OPENIDCONNECT token cancelled successfully.' });
+        expect((await validate('guarded', oidcState(token))).body).toEqual({ token_valid: false });
+      });
+
+      it('leaves cancel open to whoever holds the token where the option is off (as PingAM)', async () => {
+        const token = await issue('persisted');
+        expect((await cancel('persisted', oidcState(token))).body.result).toMatch(/cancelled successfully/);
+      });
+    });
+
     it('refuses cancel on an instance that does not persist, and a malformed cancelled_token_state', async () => {
       expectErrorBody(await cancel('default', oidcState('x')), 409, 'token_persistence_disabled');
       expectErrorBody(await server.post('/rest-sts/persisted?_action=cancel', { cancelled_token_state: [] }), 400, 'invalid_request');
@@ -165,7 +203,7 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
 
     it('answers exactly {"active": false} for an unknown, foreign, revoked or garbage token', async () => {
       const revoked = await issue('persisted');
-      expect((await revoke('persisted', { token: revoked })).status).toBe(200);
+      expect((await revoke('persisted', { token: revoked }, rp)).status).toBe(200);
       for (const token of [revoked, await issue('sibling'), await issue('default'), 'garbage']) {
         const res = await introspect('persisted', { token });
         expect([res.status, res.body]).toEqual([200, { active: false }]);
@@ -207,11 +245,23 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
   });
 
   describe('POST /oauth2{P}/revoke (RFC 7009)', () => {
-    it('revokes a token: 200 with no body, then validate says false', async () => {
+    it('revokes a token for the client it was issued to: 200 with no body, then validate says false', async () => {
       const token = await issue('persisted');
-      const res = await revoke('persisted', { token, token_type_hint: 'refresh_token' });
+      const res = await revoke('persisted', { token, token_type_hint: 'refresh_token' }, rp);
       expect([res.status, res.body]).toEqual([200, undefined]);
       expect((await validate('persisted', oidcState(token))).body).toEqual({ token_valid: false });
+    });
+
+    it('refuses a client other than the one the token was issued to with 400 unauthorized_client, and the token stays live', async () => {
+      const idToken = await issue('persisted'); // issued to its azp, rp-client
+      const accessToken = await issue('persisted', 'JWT', { client_id: 'my-app' });
+      const saml = await issue('persisted', 'SAML2', { subject_confirmation: 'BEARER' }); // issued to no OAuth client
+      for (const [token, client] of [[idToken, rs], [accessToken, rp], [accessToken, rs], [saml, rp]] as const) {
+        expectErrorBody(await revoke('persisted', { token }, client), 400, 'unauthorized_client');
+      }
+      expect((await validate('persisted', oidcState(idToken))).body.token_valid).toBe(true);
+      expect((await validate('persisted', { token_type: 'JWT', jwt: accessToken })).body.token_valid).toBe(true);
+      expect((await introspect('persisted', { token: accessToken })).body).toMatchObject({ active: true, client_id: 'my-app' });
     });
 
     it('answers 200 for an unknown token and leaves other instances alone', async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 10: structured JSON logs with request ids, and an audit line for every issue, validate,
+ * Structured JSON logs with request ids, and an audit line for every issue, validate,
  * cancel, introspect, revoke and failed authentication. A full run against the BUILT server,
  * then its whole output is searched for every secret the run used: none may appear.
  */
@@ -42,7 +42,8 @@ beforeAll(async () => {
     instances: {
       default: oidcInstance('ES256', 'ec-1', {
         persist_issued_tokens: true,
-        oauth_clients: [{ client_id: 'rs', client_secret_env: 'TEST_CLIENT_SECRET' }],
+        // The relying party the ID tokens are issued to (azp): it may introspect and revoke them.
+        oauth_clients: [{ client_id: 'rp-client', client_secret_env: 'TEST_CLIENT_SECRET' }],
       }),
     },
   });
@@ -70,10 +71,10 @@ beforeAll(async () => {
   const state = (token: string) => ({ token_type: 'OPENIDCONNECT', oidc_id_token: token });
   expect((await call('/rest-sts/default?_action=validate', { validated_token_state: state(issued[0]) })).body.token_valid).toBe(true);
   expect((await call('/rest-sts/default?_action=cancel', { cancelled_token_state: state(issued[0]) })).status).toBe(200);
-  const client = { authorization: basicAuthorization('rs', CLIENT_SECRET) };
+  const client = { authorization: basicAuthorization('rp-client', CLIENT_SECRET) };
   expect((await postForm(server.baseUrl, '/oauth2/default/introspect', { token: issued[1] }, client)).body.active).toBe(true);
   expect((await postForm(server.baseUrl, '/oauth2/default/revoke', { token: issued[1] }, client)).status).toBe(200);
-  expect((await postForm(server.baseUrl, '/oauth2/default/introspect', { token: issued[1] }, { authorization: basicAuthorization('rs', WRONG_SECRET) })).status).toBe(401);
+  expect((await postForm(server.baseUrl, '/oauth2/default/introspect', { token: issued[1] }, { authorization: basicAuthorization('rp-client', WRONG_SECRET) })).status).toBe(401);
   const admin = await fetch(`${server.baseUrl}/sts-publish/rest`, { headers: { authorization: 'Bearer not-the-admin-token-either' } });
   expect(admin.status).toBe(401);
   expect((await fetch(`${server.baseUrl}/sts-publish/rest`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
@@ -111,8 +112,8 @@ test('an audit line for each issue, validate, cancel, introspect, revoke and fai
       expect.objectContaining({ action: 'issue', outcome: 'failure', instance: '/default', input_type: 'USERNAME', error: 'invalid_credentials', request_id: requestIds[2] }),
       expect.objectContaining({ action: 'validate', outcome: 'success', principal: 'alice', token_hash: hash(issued[0]), request_id: requestIds[3] }),
       expect.objectContaining({ action: 'cancel', outcome: 'success', token_hash: hash(issued[0]) }),
-      expect.objectContaining({ action: 'introspect', outcome: 'success', client_id: 'rs', principal: 'alice', token_hash: hash(issued[1]) }),
-      expect.objectContaining({ action: 'revoke', outcome: 'success', client_id: 'rs', token_hash: hash(issued[1]) }),
+      expect.objectContaining({ action: 'introspect', outcome: 'success', client_id: 'rp-client', principal: 'alice', token_hash: hash(issued[1]) }),
+      expect.objectContaining({ action: 'revoke', outcome: 'success', client_id: 'rp-client', token_hash: hash(issued[1]) }),
       expect.objectContaining({ action: 'authenticate', outcome: 'failure', credential: 'client', instance: '/default', error: 'invalid_client' }),
       expect.objectContaining({ action: 'authenticate', outcome: 'failure', credential: 'admin', error: 'admin_unauthorized' }),
     ]),

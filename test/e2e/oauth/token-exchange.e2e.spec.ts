@@ -22,6 +22,8 @@ import { makeSamlTestIdp, type SamlTestIdp, signedBearerAssertion } from '../../
 const SECRET = 'token exchange client secret';
 const IDP = 'https://idp.test/saml';
 const SAML_AUDIENCE = 'https://sts.test/saml';
+/** The token endpoint, as the IdP names it in the bearer Recipient. */
+const SAML_RECIPIENT = 'https://sts.test/oauth2/exchange/token';
 const URI = 'urn:ietf:params:oauth:token-type:';
 const TOY = 'urn:rest-sts:token-type:TOY';
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -40,7 +42,9 @@ const TOY_PLUGIN: StsPluginManifest = {
         const claims = toyClaimsOf(String(inputTokenState.token));
         if (typeof claims?.sub !== 'string') throw new InvalidRequestError('input_token_state.token is no TOY token.');
         if (claims.revoked) throw new InvalidTokenError('This TOY token has been revoked.', { code: 'toy_revoked' });
-        return { principal: claims.sub, session: { authenticatedAt: new Date(), authenticationMethods: ['toy'], attributes: claims } };
+        // A TOY token's iss stands for the issuer a real validator would have verified.
+        const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
+        return { principal: claims.sub, issuer, session: { authenticatedAt: new Date(), authenticationMethods: ['toy'], attributes: claims } };
       },
     },
   },
@@ -81,8 +85,8 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A bearer assertion for alice from the trusted IdP, signed by xmlsec1, base64url-encoded (RFC 8693 section 3). */
-function samlSubjectToken(nameId = 'alice@idp.test'): string {
-  const signed = signedBearerAssertion(work, idp, { issuer: IDP, audience: SAML_AUDIENCE, nameId, attributes: { mail: 'alice@idp.test' } });
+function samlSubjectToken(nameId = 'alice@idp.test', attributes: Record<string, string> = {}): string {
+  const signed = signedBearerAssertion(work, idp, { issuer: IDP, audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT, nameId, attributes: { mail: 'alice@idp.test', ...attributes } });
   return Buffer.from(signed).toString('base64url');
 }
 
@@ -103,7 +107,7 @@ async function realmFile(): Promise<object> {
     access_token: { issuer: 'https://sts.test', audience: ['api', 'api-2'], signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'] },
     oidc: { issuer: 'https://sts.test', audience: ['rp', 'rp-2'], signature_algorithm: 'RS256', signing_key: 'rsa-1' },
     saml2: { issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
-    saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: SAML_AUDIENCE },
+    saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: SAML_AUDIENCE, recipients: [SAML_RECIPIENT] },
     custom_token_validators: { TOY: 'toy' },
     custom_token_providers: { TOY: 'toy' },
     ...extra,
@@ -114,7 +118,11 @@ async function realmFile(): Promise<object> {
       { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
       { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
     ],
-    instances: { exchange: instance(), 'no-exchange': instance({ token_exchange: undefined, persist_issued_tokens: false }) },
+    instances: {
+      exchange: instance(),
+      'no-exchange': instance({ token_exchange: undefined, persist_issued_tokens: false }),
+      widening: instance({ token_exchange: { allowed_clients: ['exchanger'], allow_scope_widening: true } }),
+    },
   };
 }
 
@@ -181,9 +189,9 @@ describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
       expect(claims).toMatchObject({ sub: 'bob', aud: ['api-2', 'api'], scope: ['read'] });
     });
 
-    it('issues a plugin token type; the plugin sees an (empty) exchange context', async () => {
+    it('issues a plugin token type; the plugin sees the exchanging client in its exchange context', async () => {
       const token = answered(await exchange({ ...toySubject(), requested_token_type: TOY }), TOY, 'N_A');
-      expect(JSON.parse(Buffer.from(token, 'base64url').toString())).toEqual({ sub: 'bob', exchange: {} });
+      expect(JSON.parse(Buffer.from(token, 'base64url').toString())).toEqual({ sub: 'bob', exchange: { clientId: 'exchanger' } });
     });
 
     it('issues a SAML2 assertion base64url-encoded (RFC 8693 section 3)', async () => {
@@ -222,7 +230,62 @@ describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
 
     it('hands a plugin provider the act claim', async () => {
       const res = await exchange({ ...toySubject({ sub: 'bob', may_act: { sub: 'svc-a' } }), actor_token: toyToken({ sub: 'svc-a' }), actor_token_type: TOY, requested_token_type: TOY });
-      expect(JSON.parse(Buffer.from(answered(res, TOY, 'N_A'), 'base64url').toString()).exchange).toEqual({ actor: { sub: 'svc-a' } });
+      expect(JSON.parse(Buffer.from(answered(res, TOY, 'N_A'), 'base64url').toString()).exchange).toEqual({ clientId: 'exchanger', actor: { sub: 'svc-a' } });
+    });
+
+    it('matches a may_act without iss only against an actor of the subject token\'s own issuer', async () => {
+      const subject = toySubject({ sub: 'bob', iss: 'https://svc.test', may_act: { sub: 'svc-a' } });
+      const same = await exchange({ ...subject, actor_token: toyToken({ sub: 'svc-a', iss: 'https://svc.test' }), actor_token_type: TOY });
+      expect((await verified(answered(same, `${URI}access_token`, 'Bearer', 'read write'))).act).toEqual({ sub: 'svc-a', iss: 'https://svc.test' });
+      const other = await exchange({ ...subject, actor_token: toyToken({ sub: 'svc-a', iss: 'https://elsewhere.test' }), actor_token_type: TOY });
+      refused(other, 400, 'invalid_request');
+    });
+
+    it('takes a SAML actor\'s issuer from its signed Issuer, never from an Attribute named iss', async () => {
+      const may = (iss: string) => toySubject({ sub: 'bob', iss: 'https://svc.test', may_act: { sub: 'svc-saml', iss } });
+      const actor = samlSubjectToken('svc-saml', { iss: 'https://svc.test', saml_issuer: 'https://svc.test' });
+      // Before, the attribute made this actor pass as one from https://svc.test.
+      refused(await exchange({ ...may('https://svc.test'), actor_token: actor, actor_token_type: `${URI}saml2` }), 400, 'invalid_request');
+      const real = await exchange({ ...may(IDP), actor_token: samlSubjectToken('svc-saml'), actor_token_type: `${URI}saml2` });
+      expect((await verified(answered(real, `${URI}access_token`, 'Bearer', 'read write'))).act).toEqual({ sub: 'svc-saml', iss: IDP });
+    });
+  });
+
+  describe('scope never wider than the subject token\'s', () => {
+    it('grants the subject\'s scope within allowed_scopes when none is asked, and refuses more with invalid_scope', async () => {
+      const scoped = (scope: unknown) => toySubject({ sub: 'bob', scope });
+      answered(await exchange(scoped('read')), `${URI}access_token`, 'Bearer', 'read');
+      answered(await exchange({ ...scoped(['read', 'admin']) }), `${URI}access_token`, 'Bearer', 'read');
+      answered(await exchange({ ...scoped('read'), scope: 'read' }), `${URI}access_token`, 'Bearer', 'read');
+      refused(await exchange({ ...scoped('read'), scope: 'read write' }), 400, 'invalid_scope');
+      refused(await exchange({ ...toySubject({ sub: 'bob', scp: ['write'] }), scope: 'read' }), 400, 'invalid_scope');
+    });
+
+    it('bounds a SAML subject by its scope attribute too', async () => {
+      const subject = { subject_token: samlSubjectToken('alice@idp.test', { scope: 'write' }), subject_token_type: `${URI}saml2` };
+      const claims = await verified(answered(await exchange(subject), `${URI}access_token`, 'Bearer', 'write'));
+      expect(claims.scope).toEqual(['write']);
+    });
+
+    it('widens as before only where token_exchange.allow_scope_widening says so', async () => {
+      const res = await exchange({ ...toySubject({ sub: 'bob', scope: 'read' }), scope: 'read write' }, exchanger, 'widening');
+      answered(res, `${URI}access_token`, 'Bearer', 'read write');
+    });
+  });
+
+  describe('revocation (RFC 7009 section 2.1)', () => {
+    const outsider = { authorization: basicAuthorization('outsider', SECRET) };
+
+    it('lets only the client a token was issued to revoke it: another gets 400 unauthorized_client and the token stays live', async () => {
+      for (const requested of [`${URI}access_token`, `${URI}id_token`, `${URI}saml2`, TOY]) {
+        const res = await exchange({ ...toySubject({ sub: 'erin' }), requested_token_type: requested, ...(requested.endsWith('saml2') && { audience: 'https://sp.test' }) });
+        const token = res.body.access_token as string;
+        expect(res.status).toBe(200);
+        expectErrorBody(await postForm(server.baseUrl, '/oauth2/exchange/revoke', { token }, outsider), 400, 'unauthorized_client');
+        expect((await postForm(server.baseUrl, '/oauth2/exchange/introspect', { token }, exchanger)).body).toMatchObject({ active: true, client_id: 'exchanger' });
+        expect((await postForm(server.baseUrl, '/oauth2/exchange/revoke', { token }, exchanger)).status).toBe(200);
+        expect((await postForm(server.baseUrl, '/oauth2/exchange/introspect', { token }, exchanger)).body).toEqual({ active: false });
+      }
     });
   });
 

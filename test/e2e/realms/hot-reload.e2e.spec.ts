@@ -2,10 +2,10 @@
  * SPEC 3: realm files that change on disk are reloaded; a reload that fails validation keeps the
  * last good configuration. A request keeps the configuration it started with.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { RealmRegistry, type ReloadOutcome } from '../../../src/realms/realm-registry.service';
 import { DEMO_PASSWORD, oidcInstance, rootRealm, usernameToOidc } from '../../support/realm-fixtures';
 import { startTestServer, TestServer } from '../../support/test-server';
@@ -134,6 +134,60 @@ describe('hot reload of realm files (watchConfig: true)', () => {
     await rm(notAFile, { recursive: true });
     await eventually('the watcher to reload again', async () => ((await outcomes()).some((o) => o.applied) ? true : undefined));
     expect((await translate('broken')).status).toBe(200);
+  });
+});
+
+describe('hot reload after the admin API rewrote a realm file (watchConfig: true)', () => {
+  const ADMIN_TOKEN = 'admin-token-for-the-hot-reload-tests';
+  let server: TestServer;
+  let realmFile: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ root: await rootRealm() }, { watchConfig: true, adminToken: ADMIN_TOKEN });
+    realmFile = join(server.configDir, 'realms', 'root.yaml');
+  });
+  afterAll(() => server.close());
+
+  const translate = (instance: string) => server.post(`/rest-sts/${instance}?_action=translate`, usernameToOidc('alice', DEMO_PASSWORD));
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(server.baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  /** Adds an instance the way an operator would: edits the file in place, no temp file and rename. */
+  const addByHand = async (name: string, issuer: string) => {
+    const onDisk = parse(await readFile(realmFile, 'utf8'));
+    onDisk.instances[name] = withIssuer(oidcInstance('ES256', 'ec-1'), issuer);
+    await writeFile(realmFile, stringify(onDisk));
+  };
+
+  it('serves instances added by hand to a realm file that an admin API write replaced', async () => {
+    // The admin API replaces the file by rename: a new file, which must be watched like the old.
+    const { realm: _realm, name: _name, ...es256 } = (await admin('GET', '/sts-publish/rest/es256')).body;
+    const put = await admin('PUT', '/sts-publish/rest/es256', { instance_state: withIssuer(es256, 'https://published.sts.test') });
+    expect(put.status).toBe(200);
+    // Past the reload the rename itself triggers, so the hand edits below must be seen on their own.
+    await sleep(1000);
+
+    for (const [name, issuer] of [
+      ['by-hand', 'https://by-hand.sts.test'],
+      ['by-hand-again', 'https://by-hand-again.sts.test'],
+    ]) {
+      expect((await translate(name)).status).toBe(404);
+      await addByHand(name, issuer);
+      const res = await eventually(`the instance ${name} added by hand`, async () => {
+        const r = await translate(name);
+        return r.status === 200 ? r : undefined;
+      });
+      expect(decodeJwt(res.body.issued_token).iss).toBe(issuer);
+    }
+
+    const published = await translate('es256');
+    expect(published.status).toBe(200);
+    expect(decodeJwt(published.body.issued_token).iss).toBe('https://published.sts.test');
   });
 });
 

@@ -75,6 +75,8 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
               tenant_aud: 'tenant-api',
               app: 'mapped-app',
               granted: 'mapped-scope',
+              ten_years: String(10 * 365 * 86400),
+              absurd: 1e308,
             },
           },
           // Has none of the attributes the `mapped` instance maps.
@@ -89,6 +91,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
         defaults: jwtInstance({
           issuer: ISSUER,
           audience: 'api',
+          allowed_client_ids: ['my-app'],
           allowed_scopes: ['read', 'write', 'admin'],
           allowed_custom_claims: ['tenant', 'level'],
           claim_map: { email: 'mail', groups: 'groups' },
@@ -102,6 +105,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
           scope_claim_name: 'scp',
           space_delimit_scope: true,
           jti_length: 24,
+          allowed_client_ids: ['my-app'],
           allowed_scopes: ['read', 'write'],
         }),
         omitted: jwtInstance({
@@ -109,6 +113,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
           include_kid: false,
           client_id_claim_name: '',
           scope_claim_name: '',
+          allowed_client_ids: ['my-app'],
           allowed_scopes: ['read'],
         }),
         x5t: jwtInstance({ issuer: ISSUER, signing_key: 'ec-cert', include_x5t: true, jti_length: 7 }),
@@ -116,9 +121,14 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
           issuer: ISSUER,
           audience: ['api'],
           token_lifetime_minutes: 10,
+          allowed_client_ids: ['requested-app'],
           allowed_scopes: ['read'],
           claim_map: { exp: 'extra_seconds', iss: 'tenant_iss', aud: 'tenant_aud', client_id: 'app', scope: 'granted', email: 'mail' },
         }),
+        // exp extensions beyond the maximum lifetime (default 24 hours; 60 minutes here).
+        'long-default': jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, claim_map: { exp: 'ten_years' } }),
+        capped: jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, max_token_lifetime_minutes: 60, claim_map: { exp: 'extra_seconds' } }),
+        absurd: jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, claim_map: { exp: 'absurd' } }),
       },
     };
     server = await startTestServer({ root: realm });
@@ -275,6 +285,16 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
       });
     });
 
+    it('cuts an exp extension at max_token_lifetime_minutes: 24 hours by default, the configured maximum, and for 1e308 seconds', async () => {
+      const lifetime = async (instance: string) => {
+        const claims = await claimsOf(await issue(instance));
+        return claims.exp! - claims.iat!;
+      };
+      expect(await lifetime('long-default')).toBe(24 * 3600);
+      expect(await lifetime('capped')).toBe(10 * 60 + 600);
+      expect(await lifetime('absurd')).toBe(24 * 3600);
+    });
+
     it('keeps the configured values when the user has none of the mapped attributes', async () => {
       const claims = await claimsOf(await issue('mapped', { scope: 'read', client_id: 'requested-app' }, 'bob'));
       expect(claims.exp! - claims.iat!).toBe(10 * 60);
@@ -323,6 +343,15 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
       ['an empty string', ''],
     ])('client_id as %s -> 400 invalid_request', async (_what, client_id) => {
       expectErrorBody(await translate('defaults', { client_id }), 400, 'invalid_request');
+    });
+
+    it('a client_id the instance does not list in allowed_client_ids -> 400 client_id_not_allowed, and no token', async () => {
+      const res = await translate('defaults', { client_id: 'someone-elses-app' });
+      expectErrorBody(res, 400, 'client_id_not_allowed');
+      expect(res.body.message).toContain('someone-elses-app');
+      // An instance that lists none accepts none.
+      expectErrorBody(await translate('x5t', { client_id: 'my-app' }), 400, 'client_id_not_allowed');
+      expectErrorBody(await translate('defaults', { client_id: 'my-app' }, 'wrong password'), 401, 'invalid_credentials');
     });
 
     it('refuses a bad output state before checking the password', async () => {
@@ -445,6 +474,18 @@ describe('access_token configurations refused at load', () => {
     expectProblem(error, 'instances.at.access_token.allowed_custom_claims[2]', /"exp" is set by the STS/);
     expectProblem(error, 'instances.at.access_token.allowed_custom_claims[3]', /"client_id" is set by the STS/);
     expect(error.problems.map((p) => p.path)).not.toContain('instances.at.access_token.allowed_custom_claims[1]');
+  });
+
+  it('a maximum lifetime shorter than the lifetime', async () => {
+    expectProblem(
+      await loadError(jwtInstance({ token_lifetime_minutes: 120, max_token_lifetime_minutes: 60 })),
+      'instances.at.access_token.max_token_lifetime_minutes',
+      /60 is shorter than token_lifetime_minutes \(120\)/,
+    );
+  });
+
+  it('an allowed client id with a space in it', async () => {
+    expectProblem(await loadError(jwtInstance({ allowed_client_ids: ['my app'] })), 'instances.at.access_token.allowed_client_ids', /visible ASCII/);
   });
 
   it('a retired signing key', async () => {

@@ -114,7 +114,17 @@ describe('OPENIDCONNECT and JWT input over HTTP', () => {
           { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
           { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
         ],
-        instances: { main: inputInstance(), once: inputInstance({ one_time_use: true }), young: inputInstance({ max_token_age_seconds: 60, required_claims: ['department'] }) },
+        instances: {
+          main: inputInstance(),
+          once: inputInstance({ one_time_use: true }),
+          // A second instance trusting the same issuer: a jti spent at one is spent at both.
+          'once-too': inputInstance({ one_time_use: true }),
+          young: inputInstance({ max_token_age_seconds: 60, required_claims: ['department'] }),
+          // An issuer whose ID tokens carry client_id / scp: it opts out of the access-token markers.
+          lenient: inputInstance({
+            trusted_issuers: [{ issuer: IDP, jwks_file: join(work, 'idp-jwks.json'), algorithms: ['RS256', 'ES256'], audiences: ['sts'], ignore_access_token_markers: true }],
+          }),
+        },
       },
     });
   });
@@ -212,9 +222,47 @@ describe('OPENIDCONNECT and JWT input over HTTP', () => {
       refused(await translate('OPENIDCONNECT', accessToken()), 401, 'jwt_wrong_type');
       refused(await translate('OPENIDCONNECT', accessToken({}, { typ: 'application/AT+JWT' })), 401, 'jwt_wrong_type');
     });
-    it('missing or foreign aud -> 401 jwt_audience_mismatch', async () => {
-      refused(await translate('OPENIDCONNECT', idToken({ aud: 'someone-else' })), 401, 'jwt_audience_mismatch');
+    it.each([
+      ['Keycloak: typ Bearer', { typ: 'Bearer' }],
+      ['Keycloak: typ Refresh', { typ: 'refresh' }],
+      ['Cognito: token_use access', { token_use: 'access' }],
+      ['Entra ID / Okta: scp', { scp: ['read'] }],
+      ['RFC 9068: client_id', { client_id: 'some-app' }],
+    ])('an access token marked in its payload (%s), typ header JWT, as an ID token -> 401 jwt_wrong_type', async (_, marker) => {
+      const res = await translate('OPENIDCONNECT', idToken(marker));
+      refused(res, 401, 'jwt_wrong_type');
+      expect(res.body.message).toMatch(/marks an access token/);
+    });
+    it('accepts ID tokens marked as ID tokens, the same markers in JWT input, and the markers from an issuer that opts out', async () => {
+      expect(issued(await translate('OPENIDCONNECT', idToken({ typ: 'ID', token_use: 'id' }))).sub).toBe('alice');
+      expect(issued(await translate('JWT', accessToken({ typ: 'Bearer', token_use: 'access', scp: ['read'], client_id: 'some-app' }), 'JWT')).sub).toBe('alice');
+      expect(issued(await translate('OPENIDCONNECT', idToken({ scp: ['read'], client_id: 'some-app' }), 'OPENIDCONNECT', 'lenient')).sub).toBe('alice');
+      // The header typ still tells: at+jwt is refused even where the payload markers are ignored.
+      refused(await translate('OPENIDCONNECT', accessToken(), 'OPENIDCONNECT', 'lenient'), 401, 'jwt_wrong_type');
+    });
+    it('missing or foreign aud -> 401 jwt_audience_mismatch, the audience quoted once in the message', async () => {
+      const foreign = await translate('OPENIDCONNECT', idToken({ aud: 'someone-else' }));
+      refused(foreign, 401, 'jwt_audience_mismatch');
+      expect(foreign.body.message).toBe('The JWT audience "someone-else" does not name this service.');
+      const several = await translate('OPENIDCONNECT', idToken({ aud: ['a', 'b'] }));
+      expect(several.body.message).toBe('The JWT audience ["a","b"] does not name this service.');
       refused(await translate('OPENIDCONNECT', idToken({ aud: undefined })), 401, 'jwt_audience_mismatch');
+    });
+    it.each([
+      ['auth_time 1e308', { auth_time: 1e308 }],
+      ['auth_time before 1970', { auth_time: -1 }],
+      ['exp 1e308', { exp: 1e308 }],
+      ['exp after 9999', { exp: 253_402_300_800 }],
+      ['nbf 1e308', { nbf: 1e308 }],
+      ['iat 1e308', { iat: 1e308 }],
+    ])('a time out of range (%s) -> 401 jwt_claim_invalid into every output, never null in a token or a 500', async (_, times) => {
+      for (const output of ['OPENIDCONNECT', 'JWT', 'SAML2']) {
+        refused(await translate('OPENIDCONNECT', idToken(times), output), 401, 'jwt_claim_invalid');
+      }
+      refused(await translate('JWT', accessToken(times), 'JWT'), 401, 'jwt_claim_invalid');
+    });
+    it('accepts the last second of 9999 as auth_time and carries it into the ID token', async () => {
+      expect(issued(await translate('OPENIDCONNECT', idToken({ auth_time: 253_402_300_799 }))).auth_time).toBe(253_402_300_799);
     });
     it('expired, not yet valid (nbf, iat in the future beyond the skew) -> 401 jwt_expired / jwt_not_yet_valid', async () => {
       refused(await translate('OPENIDCONNECT', idToken({ exp: now() - 31 })), 401, 'jwt_expired');
@@ -249,6 +297,11 @@ describe('OPENIDCONNECT and JWT input over HTTP', () => {
       refused(await translate('OPENIDCONNECT', token, 'OPENIDCONNECT', 'once'), 401, 'jwt_replayed');
       refused(await translate('OPENIDCONNECT', idToken({ jti }), 'OPENIDCONNECT', 'once'), 401, 'jwt_replayed');
       refused(await translate('OPENIDCONNECT', idToken({ jti: undefined }), 'OPENIDCONNECT', 'once'), 401, 'jwt_missing_claim');
+    });
+    it('one_time_use is deployment-wide: a jti spent at one instance -> 401 jwt_replayed at another trusting the issuer', async () => {
+      const token = idToken({ jti: `shared-${counter++}` });
+      expect(issued(await translate('OPENIDCONNECT', token, 'OPENIDCONNECT', 'once')).sub).toBe('alice');
+      refused(await translate('OPENIDCONNECT', token, 'JWT', 'once-too'), 401, 'jwt_replayed');
     });
     it('max_token_age_seconds and required_claims', async () => {
       refused(await translate('OPENIDCONNECT', idToken({ iat: now() - 600 }), 'OPENIDCONNECT', 'young'), 401, 'jwt_too_old');

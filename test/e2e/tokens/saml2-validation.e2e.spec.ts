@@ -1,7 +1,8 @@
 /**
  * Input type SAML2 over HTTP: assertions signed by xmlsec1 (an XML signature implementation
  * independent of xml-crypto) with an IdP key openssl made, turned into ID tokens and access
- * tokens; and each known attack on SAML signature validation refused with its status and code.
+ * tokens; each known attack on SAML signature validation refused with its status and code; and
+ * assertions meant for another endpoint (bearer Recipient, Response Destination) refused.
  * Also the load-time refusals of a `saml2_validation:` block.
  */
 import 'reflect-metadata';
@@ -24,6 +25,10 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const IDP = 'https://idp.test/saml';
 const AUDIENCE = 'https://sts.test/saml';
+/** This STS's endpoints as an IdP names them: the translate URL and the token endpoint. */
+const RECIPIENTS = ['https://sts.test/rest-sts/saml', 'https://sts.test/oauth2/saml/token'];
+/** Another relying party's endpoint, for which the IdP issued the assertion. */
+const OTHER_ENDPOINT = 'https://other-rp.test/saml/acs';
 const KEYS = [
   { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
   { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
@@ -90,11 +95,21 @@ interface AssertionOptions {
   authnInstant?: string;
   classRef?: string;
   attributes?: Record<string, string[]>;
+  /** The bearer Recipient; default RECIPIENTS[0]. */
+  recipient?: string;
+  /** Replaces the whole bearer SubjectConfirmation (see bearer()). */
+  confirmations?: string;
   signatureAlgorithm?: string;
   digestAlgorithm?: string;
   /** false: no signature template (an unsigned assertion). */
   signed?: boolean;
 }
+
+/** A bearer SubjectConfirmation holding `data` (none when empty). */
+const bearer = (data = '') => `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">${data}</saml:SubjectConfirmation>`;
+/** SubjectConfirmationData with this Recipient, or none when undefined. */
+const confirmationData = (recipient: string | undefined, notOnOrAfter = iso(300)) =>
+  `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}"${recipient === undefined ? '' : ` Recipient="${recipient}"`}/>`;
 
 /** A SAML 2.0 assertion in schema order, with a signature template for xmlsec1 after the Issuer. */
 function assertionXml(o: AssertionOptions = {}): string {
@@ -107,7 +122,7 @@ function assertionXml(o: AssertionOptions = {}): string {
     `<saml:Issuer>${o.issuer ?? IDP}</saml:Issuer>` +
     (o.signed === false ? '' : signatureTemplate(id, o)) +
     `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${o.nameId ?? 'alice@idp.test'}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${o.notOnOrAfter ?? iso(300)}"/></saml:SubjectConfirmation></saml:Subject>` +
+    `${o.confirmations ?? bearer(confirmationData(o.recipient ?? RECIPIENTS[0], o.notOnOrAfter))}</saml:Subject>` +
     `<saml:Conditions NotBefore="${o.notBefore ?? iso(-60)}" NotOnOrAfter="${o.notOnOrAfter ?? iso(300)}">` +
     `<saml:AudienceRestriction><saml:Audience>${o.audience ?? AUDIENCE}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${o.authnInstant ?? '2030-01-02T03:04:05Z'}"><saml:AuthnContext><saml:AuthnContextClassRef>` +
@@ -126,8 +141,9 @@ function xmlsecSign(xml: string, signer = idp, idAttr = `${SAML}:Assertion`): st
 }
 
 const signedAssertion = (o: AssertionOptions = {}, signer = idp) => xmlsecSign(assertionXml(o), signer);
-const response = (inner: string, id = `_r${counter++}`) =>
-  `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${id}" Version="2.0" IssueInstant="${iso(0)}">` +
+const response = (inner: string, id = `_r${counter++}`, destination?: string) =>
+  `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}" ID="${id}" Version="2.0" IssueInstant="${iso(0)}"` +
+  `${destination === undefined ? '' : ` Destination="${destination}"`}>` +
   `<saml:Issuer>${IDP}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>${inner}</samlp:Response>`;
 
 function samlInstance(validation: Json = {}): Json {
@@ -136,7 +152,7 @@ function samlInstance(validation: Json = {}): Json {
       { from: 'SAML2', to: 'OPENIDCONNECT' },
       { from: 'SAML2', to: 'JWT' },
     ],
-    saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: AUDIENCE, ...validation },
+    saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: AUDIENCE, recipients: RECIPIENTS, ...validation },
     oidc: {
       issuer: 'https://sts.test',
       audience: ['rp-client'],
@@ -276,6 +292,14 @@ describe('SAML2 input over HTTP', () => {
       refused(await translate(assertion), 401, 'saml_assertion_replayed');
       // Base64 of the same assertion is the same assertion.
       refused(await translate(Buffer.from(assertion).toString('base64')), 401, 'saml_assertion_replayed');
+    });
+
+    it('refuses an assertion spent at one instance at every other instance that trusts the IdP (one replay cache)', async () => {
+      const assertion = signedAssertion({ nameId: 'everywhere@idp.test' });
+      expect(issued(await translate(assertion, 'JWT', 'saml')).sub).toBe('everywhere@idp.test');
+      for (const instance of ['rollover', 'reissue']) {
+        refused(await translate(assertion, instance === 'reissue' ? ('SAML2' as 'JWT') : 'OPENIDCONNECT', instance), 401, 'saml_assertion_replayed');
+      }
     });
 
     it('does not spend an assertion ID on a refused request', async () => {
@@ -432,6 +456,42 @@ describe('SAML2 input over HTTP', () => {
       expect(issued(await translate(signedAssertion({ notBefore: iso(30), nameId: 'skew@idp.test' }))).sub).toBe('skew@idp.test');
     });
   });
+
+  describe('meant for this endpoint (bearer Recipient, Response Destination)', () => {
+    it('a Recipient naming another endpoint -> 401 saml_recipient_mismatch, naming what was found and what is accepted', async () => {
+      const res = await translate(signedAssertion({ recipient: OTHER_ENDPOINT }));
+      refused(res, 401, 'saml_recipient_mismatch');
+      expect(res.body.message).toContain(`found: "${OTHER_ENDPOINT}"`);
+      expect(res.body.message).toContain(`accepted: "${RECIPIENTS[0]}", "${RECIPIENTS[1]}"`);
+    });
+
+    it('a SubjectConfirmationData without Recipient -> 401 saml_recipient_mismatch', async () => {
+      const res = await translate(signedAssertion({ confirmations: bearer(confirmationData(undefined)) }));
+      refused(res, 401, 'saml_recipient_mismatch');
+      expect(res.body.message).toContain('found: no Recipient');
+    });
+
+    it('a bearer SubjectConfirmation without SubjectConfirmationData -> 401 saml_recipient_mismatch', async () => {
+      const res = await translate(signedAssertion({ confirmations: bearer() }));
+      refused(res, 401, 'saml_recipient_mismatch');
+      expect(res.body.message).toContain('found: no SubjectConfirmationData');
+    });
+
+    it('two bearer confirmations, one for another endpoint and one for ours, is accepted', async () => {
+      const confirmations = bearer(confirmationData(OTHER_ENDPOINT)) + bearer(confirmationData(RECIPIENTS[1]));
+      expect(issued(await translate(signedAssertion({ nameId: 'two@idp.test', confirmations }))).sub).toBe('two@idp.test');
+    });
+
+    it('a Response whose Destination is another URL -> 401 saml_destination_mismatch', async () => {
+      const res = await translate(response(signedAssertion(), undefined, OTHER_ENDPOINT));
+      refused(res, 401, 'saml_destination_mismatch');
+      expect(res.body.message).toContain(`"${OTHER_ENDPOINT}"`);
+    });
+
+    it('a Response whose Destination is one of the recipients is accepted', async () => {
+      expect(issued(await translate(response(signedAssertion({ nameId: 'dest@idp.test' }), undefined, RECIPIENTS[0]))).sub).toBe('dest@idp.test');
+    });
+  });
 });
 
 describe('trusted certificates after a configuration reload', () => {
@@ -483,7 +543,7 @@ describe('saml2_validation load-time refusals', () => {
   }
 
   it('loads a certificate given relative to the config directory', async () => {
-    await expect(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'idp.pem' }], audience: AUDIENCE }, { 'idp.pem': readFileSync(idp.cert, 'latin1') })).resolves.toBeDefined();
+    await expect(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'idp.pem' }], audience: AUDIENCE, recipients: RECIPIENTS }, { 'idp.pem': readFileSync(idp.cert, 'latin1') })).resolves.toBeDefined();
   });
 
   it('an instance accepting SAML2 without saml2_validation', async () => {
@@ -491,14 +551,14 @@ describe('saml2_validation load-time refusals', () => {
   });
 
   it('a certificate file that does not exist', async () => {
-    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'nope.pem' }], audience: AUDIENCE }));
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'nope.pem' }], audience: AUDIENCE, recipients: RECIPIENTS }));
     expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /nope\.pem: file not found/);
   });
 
   it('a certificate file holding no certificate (a private key)', async () => {
     const error = await configErrorOf(
       load(
-        { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }, { entity_id: IDP, certificate_file: 'key.pem' }], audience: AUDIENCE },
+        { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }, { entity_id: IDP, certificate_file: 'key.pem' }], audience: AUDIENCE, recipients: RECIPIENTS },
         { 'key.pem': readFileSync(idp.key, 'latin1') },
       ),
     );
@@ -507,7 +567,7 @@ describe('saml2_validation load-time refusals', () => {
 
   it('a damaged certificate', async () => {
     const damaged = '-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----\n';
-    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'bad.pem' }], audience: AUDIENCE }, { 'bad.pem': damaged }));
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: 'bad.pem' }], audience: AUDIENCE, recipients: RECIPIENTS }, { 'bad.pem': damaged }));
     expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /certificate #1 cannot be read/);
   });
 
@@ -515,16 +575,28 @@ describe('saml2_validation load-time refusals', () => {
     const weakKey = join(work, 'weak.key.pem');
     const weakCert = join(work, 'weak.crt.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', weakKey, '-out', weakCert, '-days', '2', '-subj', '/CN=weak'], { stdio: 'ignore' });
-    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: weakCert }], audience: AUDIENCE }));
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: weakCert }], audience: AUDIENCE, recipients: RECIPIENTS }));
     expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /1024-bit RSA key; at least 2048/);
   });
 
   it('loads an EC P-256 IdP certificate, refuses an EC key on another curve', async () => {
-    await expect(load({ trusted_idps: [{ entity_id: IDP, certificate_file: ecIdp.cert }], audience: AUDIENCE })).resolves.toBeDefined();
+    await expect(load({ trusted_idps: [{ entity_id: IDP, certificate_file: ecIdp.cert }], audience: AUDIENCE, recipients: RECIPIENTS })).resolves.toBeDefined();
     const k1 = { key: '', cert: '' };
     makeKeyPair('secp256k1', k1, ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']);
-    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: k1.cert }], audience: AUDIENCE }));
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: k1.cert }], audience: AUDIENCE, recipients: RECIPIENTS }));
     expectConfigProblem(error, 'instances.x.saml2_validation.trusted_idps[0].certificate_file', /EC key on secp256k1; only P-256, P-384 and P-521/);
+  });
+
+  it('a realm accepting SAML2 without recipients: the error names the key and says what to put there', async () => {
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: AUDIENCE }));
+    expectConfigProblem(error, 'instances.x.saml2_validation.recipients', /required for SAML2 input: list the URL\(s\) your IdP writes as Recipient/);
+    const empty = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: AUDIENCE, recipients: [] }));
+    expectConfigProblem(empty, 'instances.x.saml2_validation.recipients', /required for SAML2 input/);
+  });
+
+  it('a recipient that is not an absolute http(s) URL', async () => {
+    const error = await configErrorOf(load({ trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: AUDIENCE, recipients: [RECIPIENTS[0], '/rest-sts/saml'] }));
+    expectConfigProblem(error, 'instances.x.saml2_validation.recipients', /each entry must be an absolute http\(s\) URL/);
   });
 
   it('no trusted IdP at all, and no audience', async () => {

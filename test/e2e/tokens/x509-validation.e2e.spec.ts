@@ -1,11 +1,12 @@
 /**
  * Input type X509 over HTTP: client certificates from mutual TLS to the server and from a trusted
  * proxy's header, refused when expired, not yet valid, from another CA, revoked, not meant for
- * client authentication or sent by an untrusted peer; and the load-time refusals of an
+ * client authentication, a CA certificate, sent by an untrusted peer or in a header repeated (a
+ * proxy appending instead of replacing); and the load-time refusals of an
  * `x509_validation:` block. Every certificate and CRL is made by openssl.
  */
 import 'reflect-metadata';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
@@ -18,6 +19,7 @@ import { makeTestPki, type TestPki } from '../../support/client-certificate-pki'
 import { expectErrorBody } from '../../support/error-body';
 import { httpsPost, type ClientCertificate } from '../../support/https-client';
 import { opensslOk, removeOpensslWorkDir } from '../../support/openssl';
+import { rawJsonPost } from '../../support/raw-http';
 import { startTestServer, writeConfigDir, type TestResponse, type TestServer } from '../../support/test-server';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML and JSON under test
@@ -173,7 +175,20 @@ describe('X509 input over mutual TLS', () => {
   it('refuses rather than trusts blindly when the CRL is past its nextUpdate', async () => {
     expectErrorBody(await translate('stalecrl', pki.good), 401, 'crl_expired');
   });
+
+  it('refuses a CA certificate as a client certificate, even one fit for clientAuth that the trusted root issued', async () => {
+    expectErrorBody(await translate('mtls', caClientCertificate()), 401, 'certificate_is_ca');
+  });
 });
+
+/** A CA certificate (CA:TRUE) the trusted root issued, with every usage a client certificate needs. */
+function caClientCertificate() {
+  return pki.sign({ certFile: pki.rootFile, keyFile: pki.rootKeyFile }, `ca-client-${Date.now()}`, '/O=STS Test/CN=sub-ca', [
+    'basicConstraints = critical, CA:TRUE',
+    'keyUsage = critical, digitalSignature, keyCertSign',
+    'extendedKeyUsage = clientAuth',
+  ].join('\n'));
+}
 
 describe('X509 input from a TLS-terminating proxy header', () => {
   let server: TestServer;
@@ -247,6 +262,40 @@ describe('X509 input from a TLS-terminating proxy header', () => {
 
   it('answers 401 without the header (and without TLS)', async () => {
     expectErrorBody(await translate('proxied', {}), 401, 'client_certificate_required');
+  });
+
+  describe('a proxy that appends its header to the client\'s instead of replacing it', () => {
+    const rawTranslate = (lines: [string, string][]) => rawJsonPost(server.baseUrl, '/rest-sts/proxied?_action=translate', x509To('OPENIDCONNECT'), lines);
+
+    it('refuses the header on two lines (the client\'s forged one first) with 400 client_certificate_header_repeated', async () => {
+      // Before, the first (a victim's public certificate) was taken as the client's.
+      const forged = encodeURIComponent(pki.good.pem);
+      const real = encodeURIComponent(pki.noSan.pem);
+      const res = await rawTranslate([[HEADER, forged], [HEADER.toLowerCase(), real]]);
+      expectErrorBody(res, 400, 'client_certificate_header_repeated');
+      expect(res.body.issued_token).toBeUndefined();
+    });
+
+    it('refuses it repeated in base64 DER too, and with an empty second copy', async () => {
+      expectErrorBody(await rawTranslate([[HEADER, pki.good.der.toString('base64')], [HEADER, pki.noSan.der.toString('base64')]]), 400, 'client_certificate_header_repeated');
+      expectErrorBody(await rawTranslate([[HEADER, encodeURIComponent(pki.good.pem)], [HEADER, '']]), 400, 'client_certificate_header_repeated');
+    });
+
+    it('refuses one header value that holds two end-entity certificates with 400 client_certificate_chain_invalid', async () => {
+      const res = await translate('proxied', { [HEADER]: encodeURIComponent(pki.good.pem + pki.noSan.pem) });
+      expectErrorBody(res, 400, 'client_certificate_chain_invalid');
+    });
+
+    it('still accepts the header once, and the leaf followed by its intermediate', async () => {
+      expect((await rawTranslate([[HEADER, encodeURIComponent(pki.good.pem)]])).status).toBe(200);
+      const chain = encodeURIComponent(pki.good.pem + readFileSync(pki.intermediateFile, 'utf8'));
+      expect(decodeJwt((await translate('proxied', { [HEADER]: chain })).body.issued_token).sub).toBe('alice');
+    });
+  });
+
+  it('refuses a CA certificate from the header as from the handshake', async () => {
+    const ca = caClientCertificate();
+    expectErrorBody(await translate('proxied', { [HEADER]: encodeURIComponent(ca.pem) }), 401, 'certificate_is_ca');
   });
 });
 
