@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { AppModule } from './app.module';
@@ -37,7 +38,9 @@ export async function createApp(
     bodyLimit: settings.maxBodyBytes,
     requestTimeout: settings.requestTimeoutMs,
     clientErrorHandler,
-    ...(log ? { loggerInstance: log, disableRequestLogging: true } : { logger: false }),
+    // Fastify's own request lines are off (request-logging.ts writes ours); through logController,
+    // as the top-level disableRequestLogging option is deprecated (FSTDEP023).
+    ...(log ? { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     genReqId: requestIdOf,
     requestIdHeader: false,
     ...nodeServerOptions(settings),

@@ -5,6 +5,7 @@ import { createApp } from './app.factory';
 import { runClustered } from './cluster/clustered';
 import { NestPinoLogger } from './logging/nest-pino-logger';
 import { createRootLogger } from './logging/root-logger';
+import { logProductionWarnings } from './production/production-warnings';
 import { ConfigError } from './realms/config-problem';
 import { settingsFromEnv } from './server-settings';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     settings.workers,
     async () => {
       const app = await createApp(settings, new NestPinoLogger(log), log);
+      logProductionWarnings(app, log);
       await app.listen(settings.port, settings.host);
       drainOnSignals(app, settings.shutdownTimeoutMs ?? 10_000, log);
     },

@@ -56,3 +56,16 @@ describe('STS_LOG_LEVEL, STS_ACCESS_LOG, STS_DOCS', () => {
     expect(() => settingsFromEnv({ STS_LOG_LEVEL: value })).toThrow(`STS_LOG_LEVEL=${value} is not one of fatal, error, warn, info, debug, trace, silent`);
   });
 });
+
+describe('STS_REQUIRE_PLUGINS', () => {
+  it('defaults to false (a binding to a missing plugin is a warning) and takes true or false', () => {
+    expect(settingsFromEnv({}).requirePlugins).toBe(false);
+    expect(settingsFromEnv({ STS_REQUIRE_PLUGINS: '' }).requirePlugins).toBe(false);
+    expect(settingsFromEnv({ STS_REQUIRE_PLUGINS: 'false' }).requirePlugins).toBe(false);
+    expect(settingsFromEnv({ STS_REQUIRE_PLUGINS: 'true' }).requirePlugins).toBe(true);
+  });
+
+  it.each(['yes', '1', 'TRUE'])('refuses %s rather than quietly keeping the default', (value) => {
+    expect(() => settingsFromEnv({ STS_REQUIRE_PLUGINS: value })).toThrow(`STS_REQUIRE_PLUGINS=${value} is not true or false`);
+  });
+});

@@ -41,6 +41,8 @@ export interface ServerSettings {
   readonly logLevel?: LogLevelName;
   /** One log line per request (STS_ACCESS_LOG); audit lines are written either way. */
   readonly accessLog?: boolean;
+  /** STS_REQUIRE_PLUGINS: refuse a configuration that binds a token type to a plugin that is not loaded (default: warn). */
+  readonly requirePlugins?: boolean;
 }
 
 export interface TlsSettings {
@@ -75,7 +77,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
     shutdownTimeoutMs: integer(env, 'STS_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     logLevel: logLevelFromEnv(env),
     accessLog: env.STS_ACCESS_LOG !== 'false',
+    requirePlugins: requirePluginsFromEnv(env),
   };
+}
+
+/** Strict, unlike the older on/off switches: a typo must not silently keep the lenient default. */
+export function requirePluginsFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env.STS_REQUIRE_PLUGINS;
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`STS_REQUIRE_PLUGINS=${value} is not true or false`);
 }
 
 function tlsFromEnv(env: NodeJS.ProcessEnv): TlsSettings | undefined {

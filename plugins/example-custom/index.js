@@ -88,6 +88,9 @@ module.exports = function examplePlugin(sts) {
   return {
     name: 'example-custom',
     contractVersion: sts.STS_CONTRACT_VERSION,
+    // Its validator names a principal without checking anything, so with NODE_ENV=production
+    // an instance bound to this plugin is refused; a copy that is merely present is harmless.
+    demoOnly: true,
     validators: { CUSTOM: CustomTokenValidator },
     providers: { CUSTOM: CustomTokenProvider },
   };

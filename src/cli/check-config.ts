@@ -16,6 +16,10 @@ temporary copy of DIR/keys, and the token store (SQLite file or Redis) is not op
 
 Options:
 ${DIRECTORY_HELP}
+Warnings go to stderr and leave the exit code alone: a plugin folder that fails to load, and an
+instance bound to a plugin that is not loaded (its requests would answer 503 plugin_unavailable).
+With STS_REQUIRE_PLUGINS=true the latter is an error, as it is for the server.
+
 Exit codes: 0 valid (one summary line on stdout), 1 invalid (the problems on stderr) or bad option.`,
 
   async run(argv) {

@@ -12,10 +12,11 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { folderVersion, loadPlugin } from '../plugins/plugin-loader';
-import { ConfigError } from '../realms/config-problem';
+import { ConfigError, formatConfigProblem } from '../realms/config-problem';
 import { loadRealms } from '../realms/realm-loader';
 import type { RealmSet } from '../realms/realm-set';
 import { loadServerConfig } from '../server-config/server-config-loader';
+import { requirePluginsFromEnv } from '../server-settings';
 import { builtinTokenTypes } from '../token-types/builtin-token-types';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 
@@ -29,7 +30,10 @@ export interface LoadedConfiguration {
   readonly realms: RealmSet;
   /** Key files missing from the data directory: the server would generate them on start. */
   readonly keysToGenerate: string[];
-  /** Plugins that failed to load: the server starts anyway, and instances bound to them answer 503. */
+  /**
+   * Plugins that failed to load, and instances bound to plugins that are not loaded: the server
+   * starts anyway (unless STS_REQUIRE_PLUGINS=true), and those requests answer 503.
+   */
   readonly pluginWarnings: string[];
 }
 
@@ -62,10 +66,12 @@ export async function loadConfiguration(dirs: Directories): Promise<LoadedConfig
   try {
     const keysBefore = await copyKeys(dirs.dataDir, scratch);
     const registry = new TokenTypeRegistry([builtinTokenTypes()]);
-    const pluginWarnings = await loadPlugins(dirs.pluginsDir, join(scratch, 'plugin-snapshots'), registry);
+    const { folders, failures } = await loadPlugins(dirs.pluginsDir, join(scratch, 'plugin-snapshots'), registry);
+    const pluginWarnings = [...failures].map(([name, reason]) => `plugin ${join(dirs.pluginsDir, name)} failed to load: ${reason}; instances that use it would answer 503`);
+    const plugins = { dir: dirs.pluginsDir, loadError: (name: string) => failures.get(name), names: () => folders };
     let realms: RealmSet;
     try {
-      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry });
+      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry, plugins, requirePlugins: requirePluginsFromEnv(process.env) });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Messages about generated key files name the real data directory, as the server's would.
@@ -73,7 +79,7 @@ export async function loadConfiguration(dirs: Directories): Promise<LoadedConfig
     }
     const keysAfter = await keyFiles(scratch);
     const keysToGenerate = keysAfter.filter((name) => !keysBefore.includes(name) && !name.endsWith('.ring.json')).sort();
-    return { realms, keysToGenerate, pluginWarnings };
+    return { realms, keysToGenerate, pluginWarnings: [...pluginWarnings, ...realms.warnings.map(formatConfigProblem)] };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -93,19 +99,24 @@ async function keyFiles(dataDir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => e.name);
 }
 
-/** Every plugin folder, loaded as the server's PluginManager does, but snapshotted in scratch. */
-async function loadPlugins(pluginsDir: string, snapshotsDir: string, registry: TokenTypeRegistry): Promise<string[]> {
-  const warnings: string[] = [];
+/** Every plugin folder, loaded as the server's PluginManager does, but snapshotted in scratch; with name -> why it failed. */
+async function loadPlugins(
+  pluginsDir: string,
+  snapshotsDir: string,
+  registry: TokenTypeRegistry,
+): Promise<{ folders: string[]; failures: Map<string, string> }> {
+  const failures = new Map<string, string>();
   const entries = await readdir(pluginsDir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of folders) {
     const folder = join(pluginsDir, entry.name);
     try {
       registry.setPlugin(await loadPlugin(folder, await folderVersion(folder), snapshotsDir));
     } catch (error) {
-      warnings.push(`plugin ${folder} failed to load: ${(error as Error)?.message ?? String(error)}; instances that use it would answer 503`);
+      failures.set(entry.name, (error as Error)?.message ?? String(error));
     }
   }
-  return warnings;
+  return { folders: folders.map((entry) => entry.name), failures };
 }
 
 /** A ConfigError as the server prints it at start-up, headed for a command instead of the server. */

@@ -67,6 +67,16 @@ export class ConflictError extends StsError {
   }
 }
 
+/** 405: the URL takes other methods only; the filter sends `Allow: <allow>`. */
+export class MethodNotAllowedError extends StsError {
+  constructor(
+    readonly allow: readonly string[],
+    message: string,
+  ) {
+    super(405, 'method_not_allowed', message);
+  }
+}
+
 /** 503: something the request needs (a store, a plugin, a remote key set) is not available. */
 export class ServiceUnavailableError extends StsError {
   constructor(message: string, options?: StsErrorOptions) {

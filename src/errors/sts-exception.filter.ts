@@ -1,28 +1,42 @@
 /** The one exception filter: every error leaves the server through toErrorBody. */
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { postOnlyRefusal } from '../http/post-only-routes';
 import { type ErrorBody, type OAuthErrorBody, toErrorBody, toOAuthErrorBody } from './error-response';
-import { isStsError, TooManyRequestsError } from './sts-errors';
+import { isStsError, MethodNotAllowedError, TooManyRequestsError } from './sts-errors';
 
 @Catch()
 export class StsExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(caught: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    // Nest's 404 for a method no route takes: on a POST-only endpoint that is a 405.
+    const exception = (caught instanceof NotFoundException && postOnlyRefusal(request.method, request.url)) || caught;
     const { status, body } = toOAuthErrorBody(exception) ?? frameworkErrorAtTokenEndpoint(exception, request) ?? specError(exception);
-    if (status >= 500) {
-      const cause = (exception as { cause?: unknown })?.cause ?? exception;
-      this.logger.error(
-        `${request.method} ${request.url} -> ${status} ${body.error} (request ${request.id})`,
-        cause instanceof Error ? cause.stack : String(cause),
-      );
-    }
+    this.log(exception, status, body.error, request);
     // An error must never be cached (a 404 for an instance that a reload adds a moment later).
     const reply = http.getResponse<FastifyReply>().status(status).header('cache-control', 'no-store');
     if (exception instanceof TooManyRequestsError) void reply.header('retry-after', String(exception.retryAfterSeconds));
+    if (exception instanceof MethodNotAllowedError) void reply.header('allow', exception.allow.join(', '));
     void reply.send(body);
+  }
+
+  /**
+   * Faults (500, 504) with their stack; a 503 of ours (a plugin not loaded, a store or directory
+   * down) is an expected state of a dependency, so one warning line and the cause's message.
+   */
+  private log(exception: unknown, status: number, code: string, request: FastifyRequest): void {
+    if (status < 500) return;
+    const what = `${request.method} ${request.url} -> ${status} ${code} (request ${request.id})`;
+    const cause = (exception as { cause?: unknown })?.cause;
+    if (status === 503 && isStsError(exception)) {
+      this.logger.warn(`${what}: ${exception.message}${cause instanceof Error ? ` (${cause.message})` : ''}`);
+      return;
+    }
+    const logged = cause ?? exception;
+    this.logger.error(what, logged instanceof Error ? logged.stack : String(logged));
   }
 }
 

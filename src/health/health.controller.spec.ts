@@ -1,10 +1,12 @@
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
+import type { ConfigurationStatus, RefusedReload } from '../realms/configuration-status';
 import type { RealmRegistry } from '../realms/realm-registry.service';
 import type { TokenStore } from '../tokens/token-store';
 import { HealthController, TOKEN_STORE_PING_TIMEOUT_MS } from './health.controller';
 
-function controller(ready: boolean, ping: () => Promise<void>): HealthController {
-  const realms = { ready } as RealmRegistry;
+function controller(ready: boolean, ping: () => Promise<void>, refusedReload?: RefusedReload): HealthController {
+  const status: ConfigurationStatus = { state: refusedReload ? 'STALE' : 'UP', hash: 'h', loadedAt: new Date(0), files: [], refusedReload };
+  const realms = { ready, status: ready ? status : undefined } as RealmRegistry;
   const store = { ping } as TokenStore;
   return new HealthController(realms, store);
 }
@@ -34,6 +36,15 @@ describe('HealthController', () => {
     expect(await controller(true, failing).ready()).toEqual({
       status: 'DEGRADED',
       checks: { configuration: 'UP', token_store: 'DOWN' },
+    });
+  });
+
+  it('ready answers DEGRADED (still a 200 body) with configuration STALE and why, after a refused reload', async () => {
+    const refused = { at: new Date('2026-06-01T10:00:00Z'), problems: [{ file: 'config/realms/root.yaml', path: '', line: 3, column: 1, message: 'YAML syntax error: x' }] };
+    expect(await controller(true, async () => undefined, refused).ready()).toEqual({
+      status: 'DEGRADED',
+      checks: { configuration: 'STALE', token_store: 'UP' },
+      refused_reload: { at: '2026-06-01T10:00:00.000Z', problems: [{ file: 'config/realms/root.yaml', path: '', line: 3, column: 1, message: 'YAML syntax error: x' }] },
     });
   });
 

@@ -1,7 +1,11 @@
-/** Liveness (the process answers) and readiness (a configuration is loaded and served). */
+/**
+ * Liveness (the process answers) and readiness (a configuration is loaded and served). Readiness
+ * stays 200 when the token store is down or a reload was refused (STALE): the node still serves.
+ */
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceUnavailableError } from '../errors/sts-errors';
+import { refusedReloadJson } from '../realms/configuration-status';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { TOKEN_STORE, type TokenStore } from '../tokens/token-store';
 
@@ -10,7 +14,9 @@ export const TOKEN_STORE_PING_TIMEOUT_MS = 1000;
 
 export interface ReadinessBody {
   readonly status: 'UP' | 'DEGRADED';
-  readonly checks: { readonly configuration: 'UP'; readonly token_store: 'UP' | 'DOWN' };
+  readonly checks: { readonly configuration: 'UP' | 'STALE'; readonly token_store: 'UP' | 'DOWN' };
+  /** While STALE: when the reload was refused, and why (file, key path, reason of each problem). */
+  readonly refused_reload?: ReturnType<typeof refusedReloadJson>;
 }
 
 @ApiTags('health')
@@ -28,15 +34,22 @@ export class HealthController {
   }
 
   /**
-   * 200 whenever a configuration is served: with the token store down the node is DEGRADED,
-   * not unready, because stateless transforms keep working on it.
+   * 200 whenever a configuration is served: with the token store down, or the files on disk
+   * refused by a reload (configuration STALE), the node is DEGRADED, not unready, because it
+   * keeps serving (stateless transforms, the last good configuration).
    */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: 200 UP or DEGRADED (checks.token_store) once a configuration is loaded, else 503' })
+  @ApiOperation({ summary: 'Readiness: 200 UP or DEGRADED (checks.token_store DOWN, checks.configuration STALE) once a configuration is loaded, else 503' })
   async ready(): Promise<ReadinessBody> {
-    if (!this.realms.ready) throw new ServiceUnavailableError('No configuration is loaded yet.', { code: 'not_ready' });
+    const configuration = this.realms.status;
+    if (!configuration) throw new ServiceUnavailableError('No configuration is loaded yet.', { code: 'not_ready' });
     const storeUp = await this.pingTokenStore();
-    return { status: storeUp ? 'UP' : 'DEGRADED', checks: { configuration: 'UP', token_store: storeUp ? 'UP' : 'DOWN' } };
+    const { refusedReload } = configuration;
+    return {
+      status: storeUp && !refusedReload ? 'UP' : 'DEGRADED',
+      checks: { configuration: refusedReload ? 'STALE' : 'UP', token_store: storeUp ? 'UP' : 'DOWN' },
+      ...(refusedReload && { refused_reload: refusedReloadJson(refusedReload) }),
+    };
   }
 
   private async pingTokenStore(): Promise<boolean> {

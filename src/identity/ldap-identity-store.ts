@@ -14,10 +14,9 @@ import { Logger } from '@nestjs/common';
 import { Client, Filter, FilterParser, InvalidCredentialsError, ResultCodeError } from 'ldapts';
 import type { ClientOptions } from 'ldapts';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
-import { resolve } from 'node:path';
 import * as tls from 'node:tls';
+import { ConfigFileError, readConfigFile } from '../common/config-file';
 import { ServiceUnavailableError } from '../errors/sts-errors';
 import type { JsonValue } from '../plugin-api/json';
 import type { AuthenticatedIdentity, IdentityStore } from '../plugin-api/token-contract';
@@ -79,9 +78,10 @@ export async function ldapSettings(config: IdentityStoreConfig, configDir: strin
   let ca: string | undefined;
   if (config.ca_file !== undefined) {
     try {
-      ca = await readFile(resolve(configDir, config.ca_file), 'utf8');
+      ca = (await readConfigFile(configDir, config.ca_file)).toString('utf8');
     } catch (error) {
-      throw new LdapConfigError('ca_file', `cannot read ${config.ca_file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      if (!(error instanceof ConfigFileError)) throw error;
+      throw new LdapConfigError('ca_file', error.message);
     }
   }
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

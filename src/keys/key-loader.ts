@@ -12,8 +12,9 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ConfigFileError, readConfigFile } from '../common/config-file';
 import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
 import { describeAsymmetricKey } from './key-object-facts';
 import type { LoadedKey } from './loaded-key';
@@ -92,7 +93,7 @@ function describeAsymmetric(config: KeyConfig, privateKey: KeyObject, certificat
 }
 
 async function privateKeyFromFile(file: string, configDir: string): Promise<KeyObject> {
-  const pem = await readConfigFile(file, configDir, 'private_key_file');
+  const pem = await readKeyFile(file, configDir, 'private_key_file');
   try {
     return createPrivateKey(pem);
   } catch {
@@ -104,7 +105,7 @@ async function privateKeyFromFile(file: string, configDir: string): Promise<KeyO
 }
 
 async function certificateMatching(file: string, privateKey: KeyObject, context: KeyLoadContext): Promise<X509Certificate> {
-  const pem = await readConfigFile(file, context.configDir, 'certificate_file');
+  const pem = await readKeyFile(file, context.configDir, 'certificate_file');
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(pem);
@@ -117,12 +118,12 @@ async function certificateMatching(file: string, privateKey: KeyObject, context:
   return certificate;
 }
 
-async function readConfigFile(file: string, configDir: string, field: string): Promise<Buffer> {
+async function readKeyFile(file: string, configDir: string, field: string): Promise<Buffer> {
   try {
-    return await readFile(resolve(configDir, file));
+    return await readConfigFile(configDir, file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file not readable';
-    throw new KeyLoadError(field, `${file}: ${reason}`);
+    if (!(error instanceof ConfigFileError)) throw error;
+    throw new KeyLoadError(field, error.message);
   }
 }
 

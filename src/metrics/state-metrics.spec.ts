@@ -1,5 +1,6 @@
 import type { PluginManager, PluginStatus } from '../plugins/plugin-manager.service';
 import type { LoadedRealm } from '../realms/loaded-instance';
+import type { ConfigurationStatus } from '../realms/configuration-status';
 import type { RealmRegistry } from '../realms/realm-registry.service';
 import { keyStates, StateMetrics } from './state-metrics';
 import { StsMetrics } from './sts-metrics';
@@ -40,7 +41,12 @@ describe('keyStates', () => {
 describe('StateMetrics', () => {
   it('reads the current state on every scrape', async () => {
     const metrics = new StsMetrics();
-    const realms = { ready: false, reloadFailures: 0, realmSet: undefined } as { ready: boolean; reloadFailures: number; realmSet: unknown };
+    const realms = { ready: false, reloadFailures: 0, realmSet: undefined, status: undefined } as {
+      ready: boolean;
+      reloadFailures: number;
+      realmSet: unknown;
+      status: ConfigurationStatus | undefined;
+    };
     let status: PluginStatus[] = [
       { name: 'good', version: '2', loadedVersion: '2' },
       { name: 'stale', version: '3', loadedVersion: '2', error: 'syntax error' },
@@ -51,6 +57,9 @@ describe('StateMetrics', () => {
 
     let out = await text();
     expect(out).toContain('sts_config_loaded 0');
+    expect(out).not.toMatch(/^sts_config_info\{/m);
+    expect(out).toContain('sts_config_loaded_timestamp_seconds 0');
+    expect(out).toContain('sts_config_last_reload_refused 0');
     expect(out).toContain('sts_plugin_loaded{plugin="good"} 1');
     expect(out).toContain('sts_plugin_loaded{plugin="stale"} 1');
     expect(out).toContain('sts_plugin_load_error{plugin="stale"} 1');
@@ -69,5 +78,26 @@ describe('StateMetrics', () => {
     expect(out).not.toContain('plugin="good"'); // a removed plugin drops out
     realms.reloadFailures = 3;
     expect(await text()).toContain('sts_config_reload_failures_total 3');
+  });
+
+  it('exports the served configuration: its hash, when it was loaded, and whether the last reload was refused', async () => {
+    const metrics = new StsMetrics();
+    const loadedAt = new Date('2026-06-01T10:00:00.500Z');
+    const realms = { ready: true, reloadFailures: 0, status: { state: 'UP', hash: 'a'.repeat(64), loadedAt, files: [] } as ConfigurationStatus };
+    new StateMetrics(metrics, realms as unknown as RealmRegistry, { status: () => [] } as unknown as PluginManager);
+
+    let out = await metrics.registry.metrics();
+    expect(out).toContain(`sts_config_info{hash="${'a'.repeat(64)}"} 1`);
+    expect(out).toContain(`sts_config_loaded_timestamp_seconds ${loadedAt.getTime() / 1000}`);
+    expect(out).toContain('sts_config_last_reload_refused 0');
+
+    realms.status = { ...realms.status, state: 'STALE', refusedReload: { at: new Date(), problems: [] } };
+    expect(await metrics.registry.metrics()).toContain('sts_config_last_reload_refused 1');
+
+    realms.status = { state: 'UP', hash: 'b'.repeat(64), loadedAt, files: [] };
+    out = await metrics.registry.metrics();
+    expect(out).toContain(`sts_config_info{hash="${'b'.repeat(64)}"} 1`);
+    expect(out).not.toContain('a'.repeat(64)); // the replaced configuration's series is gone
+    expect(out).toContain('sts_config_last_reload_refused 0');
   });
 });

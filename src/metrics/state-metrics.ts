@@ -28,6 +28,33 @@ export class StateMetrics {
         this.set(realms.ready ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'sts_config_info',
+      help: 'Value 1, labelled with the SHA-256 of the realm files being served (cd $STS_CONFIG_DIR && LC_ALL=C sha256sum realms/*.yaml | sha256sum).',
+      labelNames: ['hash'] as const,
+      registers,
+      collect() {
+        this.reset(); // The previous hash disappears when a reload replaces it.
+        const status = realms.status;
+        if (status) this.set({ hash: status.hash }, 1);
+      },
+    });
+    new Gauge({
+      name: 'sts_config_loaded_timestamp_seconds',
+      help: 'When the configuration being served was loaded (Unix time), 0 before the first load.',
+      registers,
+      collect() {
+        this.set((realms.status?.loadedAt.getTime() ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'sts_config_last_reload_refused',
+      help: '1 while the last reload was refused, so the files on disk differ from the configuration served (readiness: configuration STALE), else 0.',
+      registers,
+      collect() {
+        this.set(realms.status?.refusedReload ? 1 : 0);
+      },
+    });
     let failuresSeen = 0;
     new Counter({
       name: 'sts_config_reload_failures_total',

@@ -228,4 +228,9 @@ export interface StsPluginManifest {
   readonly contractVersion: string;
   readonly validators?: Readonly<Record<string, TokenValidator>>;
   readonly providers?: Readonly<Record<string, TokenProvider>>;
+  /**
+   * True for a plugin that is a demonstration, not a secure token format: with
+   * NODE_ENV=production an instance bound to it is refused at load, and it serves no request.
+   */
+  readonly demoOnly?: boolean;
 }

@@ -19,6 +19,10 @@ describe('example-custom plugin, contract 1.1', () => {
     expect(provider.issuedTokenField).toBe('custom_token');
   });
 
+  it('marks itself demo-only: its validator checks nothing, so production refuses instances bound to it', () => {
+    expect(manifest.demoOnly).toBe(true);
+  });
+
   it('returns its token with an expiry 10 minutes out, which the token itself states', async () => {
     const issued = await provider.createToken(params);
     if (typeof issued === 'string') throw new Error('expected an IssuedToken');

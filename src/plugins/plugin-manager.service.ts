@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { displayPath } from '../common/display-path';
 import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
+import type { PluginFolders } from '../realms/plugin-binding-checks';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { folderVersion, loadPlugin } from './plugin-loader';
 
@@ -25,7 +26,7 @@ export interface PluginStatus {
 }
 
 @Injectable()
-export class PluginManager implements OnModuleInit, OnModuleDestroy {
+export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolders {
   private readonly logger = new Logger('Plugins');
   private readonly plugins = new Map<string, PluginStatus>();
   private watcher: DebouncedWatch | undefined;
@@ -62,6 +63,21 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy {
 
   status(): PluginStatus[] {
     return [...this.plugins.values()];
+  }
+
+  /** STS_PLUGINS_DIR (PluginFolders, for the realm loader's plugin checks). */
+  get dir(): string {
+    return this.settings.pluginsDir;
+  }
+
+  /** Why the folder's current version failed to load, if it did. */
+  loadError(name: string): string | undefined {
+    return this.plugins.get(name)?.error;
+  }
+
+  /** The plugin folders seen by the last scan. */
+  names(): string[] {
+    return [...this.plugins.keys()];
   }
 
   /** Brings the registry in line with the folder; scans run one at a time. */

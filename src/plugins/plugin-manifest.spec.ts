@@ -217,6 +217,13 @@ describe('manifestFromModule', () => {
       }).toThrow(TypeError);
     });
 
+    it('carries demoOnly: true, and leaves it out when false or absent', () => {
+      expect(manifestFromModule(manifest({ demoOnly: true }), FOLDER).demoOnly).toBe(true);
+      for (const demoOnly of [false, undefined]) {
+        expect(Object.keys(manifestFromModule(manifest({ demoOnly }), FOLDER))).not.toContain('demoOnly');
+      }
+    });
+
     it(`accepts an older or equal minor of major ${MAJOR}`, () => {
       expect(manifestFromModule(manifest({ contractVersion: `${MAJOR}.0` }), FOLDER).contractVersion).toBe(`${MAJOR}.0`);
       expect(manifestFromModule(manifest({ contractVersion: `${MAJOR}.${MINOR}` }), FOLDER).contractVersion).toBe(
@@ -255,6 +262,10 @@ describe('manifestFromModule', () => {
 
     it('refuses a manifest without a name', () => {
       expect(loadError(manifest({ name: undefined })).message).toMatch(/does not match the folder name/);
+    });
+
+    it.each(['yes', 1, 'true', null])('refuses demoOnly %j: only true or false', (demoOnly) => {
+      expect(loadError(manifest({ demoOnly })).message).toBe(`demoOnly must be true or false, not ${JSON.stringify(demoOnly)}`);
     });
 
     it('refuses a manifest without contractVersion', () => {

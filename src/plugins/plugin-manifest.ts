@@ -40,11 +40,16 @@ export function manifestFromModule(moduleExports: unknown, folderName: string): 
   if (Object.keys(validators).length + Object.keys(providers).length === 0) {
     throw new PluginLoadError('the manifest declares no validators and no providers');
   }
+  // A typo such as "yes" must not quietly make a demo plugin count as production-ready.
+  if (manifest.demoOnly !== undefined && typeof manifest.demoOnly !== 'boolean') {
+    throw new PluginLoadError(`demoOnly must be true or false, not ${JSON.stringify(manifest.demoOnly)}`);
+  }
   return Object.freeze({
     name: folderName,
     contractVersion: manifest.contractVersion as string,
     validators: Object.freeze(validators) as StsPluginManifest['validators'],
     providers: Object.freeze(providers) as StsPluginManifest['providers'],
+    ...(manifest.demoOnly === true && { demoOnly: true }),
   });
 }
 

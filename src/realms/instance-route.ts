@@ -9,11 +9,16 @@ export function instanceFromWildcard(realms: RealmRegistry, request: FastifyRequ
   const wildcard = (request.params as Record<string, string | undefined>)['*'] ?? '';
   const trimmed = wildcard.endsWith('/') ? wildcard.slice(0, -1) : wildcard;
   const path = suffix && trimmed.endsWith(suffix) ? trimmed.slice(0, -suffix.length) : suffix ? undefined : trimmed;
-  const found = path === undefined ? undefined : realms.instance(`/${path}`);
-  if (!found) {
-    throw new NotFoundError(path === undefined ? 'No such endpoint.' : 'No STS instance at this path.', {
-      code: path === undefined ? 'not_found' : 'instance_not_found',
-    });
-  }
+  if (path === undefined) throw new NotFoundError('No such endpoint.', { code: 'not_found' });
+  const found = realms.instance(`/${path}`);
+  if (!found) throw instanceNotFound(`/${path}`);
   return found;
+}
+
+/** 404 instance_not_found naming the instance path looked for, and how it splits into realm and name. */
+export function instanceNotFound(path: string): NotFoundError {
+  const shown = path.length > 256 ? `${path.slice(0, 256)}...` : path;
+  const slash = shown.lastIndexOf('/');
+  const realm = slash <= 0 ? '/' : shown.slice(0, slash);
+  return new NotFoundError(`No STS instance ${shown} (instance "${shown.slice(slash + 1)}" in realm ${realm}).`, { code: 'instance_not_found' });
 }

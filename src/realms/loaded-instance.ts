@@ -31,6 +31,11 @@ export class LoadedInstance {
   supportsTransform(from: string, to: string): boolean {
     return this.transforms.has(`${from}>${to}`);
   }
+
+  /** The input (`from`) or output (`to`) types of its transforms, each once, in configuration order. */
+  tokenTypes(side: 'input' | 'output'): string[] {
+    return [...new Set(this.instance.settings.supported_token_transforms.map((t) => (side === 'input' ? t.from : t.to)))];
+  }
 }
 
 /** `/` + `default` -> `/default`; `/eu/fr` + `partners` -> `/eu/fr/partners`. */

@@ -26,7 +26,7 @@ export function parseRealmFile(source: RealmFile): { parsed?: ParsedRealmFile; p
       problems.push({ file, path, message: 'instance names are 1-128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit' });
       continue;
     }
-    const result = validateSchema(InstanceConfig, plain, file, path);
+    const result = validateSchema(InstanceConfig, plain, file, path, RealmConfig);
     problems.push(...result.problems, ...bindingProblems(result.value, file, path));
     instances[name] = result.value;
   }

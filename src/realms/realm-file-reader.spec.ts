@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { rootRealm } from '../../test/support/realm-fixtures';
@@ -28,6 +29,15 @@ describe('realm file overrides', () => {
     expect(files).toEqual([{ file: expect.stringMatching(/root\.yaml$/), path: file, content: { realm: '/eu', instances: {} } }]);
     expect(isAbsolute(files[0].path)).toBe(true);
     expect(await readFile(file, 'utf8')).toBe(onDisk);
+  });
+
+  it('hashes the files as `LC_ALL=C sha256sum realms/*.yaml | sha256sum` does, and the override instead of the file', async () => {
+    const sha256sum = () => execFileSync('sh', ['-c', 'LC_ALL=C sha256sum realms/*.yaml | sha256sum'], { cwd: dirs.configDir, encoding: 'utf8' }).split(' ')[0];
+    const { hash } = await readRealmFiles(dirs.configDir);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).toBe(sha256sum());
+    const overridden = await readRealmFiles(dirs.configDir, { overrides: new Map([[file, 'realm: /eu\ninstances: {}\n']]) });
+    expect(overridden.hash).not.toBe(hash);
   });
 
   it('validates the override with the loader, problems named like the file\'s own', async () => {

@@ -79,7 +79,8 @@ function expectProblem(error: ConfigError, fileName: string, path: string, messa
   const fileMatch = expect.stringMatching(new RegExp(`(^|/)realms/${escape(fileName)}$`));
   expect(error.problems).toContainEqual(expect.objectContaining({ file: fileMatch, path, message: expect.stringMatching(message) }));
   const problem = error.problems.find((p) => p.path === path && message.test(p.message))!;
-  const line = path ? `${problem.file}: ${path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column}`;
+  const line = path ? `${where}: ${path}: ${problem.message}` : `${where}: ${problem.message}`;
   expect(error.message.split('\n')).toContain(line);
   return problem;
 }
@@ -235,14 +236,24 @@ describe('loadRealms: refused configurations', () => {
       await expect(load(dir)).rejects.toThrow(/config\/realms: realm directory not found/);
     });
 
-    it('refuses invalid YAML', async () => {
+    it('refuses invalid YAML with one problem naming its line and column', async () => {
       const err = await configErrorFor({ root: 'realm: /\ninstances: [unclosed\n' });
-      expectProblem(err, 'root.yaml', '', /^YAML: /);
+      expect(err.problems).toHaveLength(1);
+      const problem = expectProblem(err, 'root.yaml', '', /^YAML syntax error: Flow sequence .* must be sufficiently indented and end with a \]$/);
+      expect(problem).toMatchObject({ line: 3, column: 1 });
+      expect(err.message).toMatch(/realms\/root\.yaml:3:1: YAML syntax error: Flow sequence/);
     });
 
-    it('refuses duplicate YAML keys', async () => {
+    it('refuses bad indentation at the line and column where it is', async () => {
+      const text = 'realm: /\ninstances:\n  default:\n    supported_token_transforms: []\n   oidc: {}\n';
+      const err = await configErrorFor({ root: text });
+      expect(err.problems).toHaveLength(1);
+      expect(expectProblem(err, 'root.yaml', '', /^YAML syntax error: /)).toMatchObject({ line: 5, column: 1 });
+    });
+
+    it('refuses duplicate YAML keys at the duplicate', async () => {
       const err = await configErrorFor({ root: 'realm: /\nrealm: /eu\ninstances: {}\n' });
-      expectProblem(err, 'root.yaml', '', /^YAML: .*unique/i);
+      expect(expectProblem(err, 'root.yaml', '', /^YAML syntax error: Map keys must be unique$/)).toMatchObject({ line: 2, column: 1 });
     });
 
     it('refuses a file that is not a mapping', async () => {
@@ -306,7 +317,7 @@ describe('loadRealms: refused configurations', () => {
           r.identity_store.users[0].email = 'a@example.com';
         }),
       });
-      expectProblem(err, 'root.yaml', 'keys[0].size', /^unknown key$/);
+      expectProblem(err, 'root.yaml', 'keys[0].size', /^unknown key at this level; `size` belongs at keys\[\]\.generate\.size$/);
       expectProblem(err, 'root.yaml', 'identity_store.users[0].email', /^unknown key$/);
     });
 
@@ -545,7 +556,9 @@ describe('loadRealms: refused configurations', () => {
 
     it('refuses a private key file that does not exist', async () => {
       const { dir } = await keyFileConfig({ kid: 'gone', use: 'sig', private_key_file: 'keys/gone.pem' });
-      expectProblem(await errorOf(dir), 'root.yaml', 'keys[0].private_key_file', /keys\/gone\.pem: file not found/);
+      const problem = expectProblem(await errorOf(dir), 'root.yaml', 'keys[0].private_key_file', /keys\/gone\.pem: file not found/);
+      // The relative name is resolved against the configuration directory, and the message says which one.
+      expect(problem.message).toBe(`keys/gone.pem: file not found (relative to the configuration directory ${dir.configDir})`);
     });
 
     it('refuses a certificate that does not certify the private key', async () => {

@@ -14,9 +14,12 @@ import { loadKeyRing } from '../keys/rotation/key-ring-store';
 import type { KeyRing } from '../keys/rotation/key-ring';
 import { longestTokenLifetimeSeconds } from '../keys/token-lifetimes';
 import type { TokenTypeRegistry } from '../transform/token-type-registry';
+import { demoMaterialProblems } from '../production/demo-material';
+import { isProductionMode } from '../production/production-mode';
 import { ConfigError, ConfigProblem, joinPath } from './config-problem';
 import { instanceProblems } from './instance-checks';
 import { LoadedInstance, LoadedRealm } from './loaded-instance';
+import { type PluginFolders, pluginBindingProblems } from './plugin-binding-checks';
 import { publicationProblems } from './publication-checks';
 import { ParsedRealmFile, parseRealmFile } from './realm-file-parser';
 import { RealmReadOptions, readRealmFiles } from './realm-file-reader';
@@ -24,10 +27,14 @@ import { RealmSet } from './realm-set';
 
 export interface RealmLoadOptions extends KeyLoadContext, RealmReadOptions {
   readonly registry: TokenTypeRegistry;
+  /** When given, bindings to plugins that are not loaded are reported (warnings, or errors with requirePlugins). */
+  readonly plugins?: PluginFolders;
+  /** STS_REQUIRE_PLUGINS=true: a binding to a plugin that is not loaded refuses the configuration. */
+  readonly requirePlugins?: boolean;
 }
 
 export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
-  const { files, problems } = await readRealmFiles(options.configDir, options);
+  const { files, problems, hash } = await readRealmFiles(options.configDir, options);
   const parsed: ParsedRealmFile[] = [];
   for (const file of files) {
     const result = parseRealmFile(file);
@@ -35,6 +42,7 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
     if (result.parsed) parsed.push(result.parsed);
   }
   problems.push(...duplicateProblems(parsed));
+  if (isProductionMode(options.env)) problems.push(...demoMaterialProblems(parsed, options.registry));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const realms: LoadedRealm[] = [];
@@ -50,8 +58,11 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
   );
   for (const instance of instances) problems.push(...(await instanceProblems(instance, options.registry)));
   problems.push(...publicationProblems(instances));
+  const required = options.requirePlugins ?? false;
+  const unboundPlugins = options.plugins ? pluginBindingProblems(instances, options.registry, options.plugins, required) : [];
+  if (required) problems.push(...unboundPlugins);
   if (problems.length > 0) throw new ConfigError(problems);
-  return new RealmSet(realms, instances);
+  return new RealmSet(realms, instances, hash, required ? [] : unboundPlugins);
 }
 
 /** Realm paths are unique, and so are kids across the whole server. */

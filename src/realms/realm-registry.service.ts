@@ -8,8 +8,10 @@ import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
 import { PluginManager } from '../plugins/plugin-manager.service';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
-import { ConfigError } from './config-problem';
+import { ConfigError, type ConfigProblem, formatConfigProblem } from './config-problem';
+import type { ConfigurationStatus, RefusedReload } from './configuration-status';
 import type { LoadedInstance } from './loaded-instance';
+import { pluginBindingProblems } from './plugin-binding-checks';
 import { realmsDirectory } from './realm-file-reader';
 import { loadRealms } from './realm-loader';
 import type { RealmSet } from './realm-set';
@@ -25,6 +27,9 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private watcher: DebouncedWatch | undefined;
   private keyEventTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<ReloadOutcome> = Promise.resolve({ applied: true });
+  private loadedAt = new Date(0);
+  /** Set while the files on disk differ from what is served because their reload was refused. */
+  private refusedReload: RefusedReload | undefined;
   /** Reloads refused since start (read by the metrics). */
   reloadFailures = 0;
 
@@ -38,9 +43,9 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     // Plugins first, so the configuration checks of plugin validators and token providers run.
     await this.plugins.start();
-    this.current = await this.load();
+    this.serve(await this.load());
     this.scheduleKeyEvents();
-    this.logger.log(`Serving ${this.current.instances.length} STS instance(s): ${this.instancePaths().join(', ')}`);
+    this.logger.log(`Serving ${this.instancePaths().length} STS instance(s): ${this.instancePaths().join(', ')}`);
     if (this.settings.watchConfig) this.startWatching();
   }
 
@@ -62,6 +67,23 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     return this.current !== undefined;
   }
 
+  /** What is served and whether the files on disk still match it; undefined before the first load. */
+  get status(): ConfigurationStatus | undefined {
+    if (!this.current) return undefined;
+    return {
+      state: this.refusedReload ? 'STALE' : 'UP',
+      hash: this.current.hash,
+      loadedAt: this.loadedAt,
+      files: this.current.realms.map((realm) => realm.file),
+      refusedReload: this.refusedReload,
+    };
+  }
+
+  /** Bindings to plugins that are not loaded, as of now (plugins come and go without a reload). */
+  unavailablePlugins(): ConfigProblem[] {
+    return pluginBindingProblems(this.current?.instances ?? [], this.tokenTypes, this.plugins, false);
+  }
+
   /** Re-reads every realm file; reloads run one at a time, in order. */
   reload(): Promise<ReloadOutcome> {
     this.reloading = this.reloading.then(() => this.reloadNow());
@@ -70,7 +92,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
 
   private async reloadNow(): Promise<ReloadOutcome> {
     try {
-      this.current = await this.load();
+      this.serve(await this.load());
       this.scheduleKeyEvents();
       this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
       return { applied: true };
@@ -84,14 +106,26 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
               { file: realmsDirectory(this.settings.configDir), path: '', message: caught instanceof Error ? caught.message : String(caught) },
             ]);
       this.reloadFailures++;
+      this.refusedReload = { at: new Date(), problems: error.problems };
       this.logger.error(`Configuration reload refused; keeping the previous configuration:\n${error.message}`);
       return { applied: false, error };
     }
   }
 
-  private load(): Promise<RealmSet> {
-    const { configDir, dataDir } = this.settings;
-    return loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes });
+  /**
+   * Loads the configuration as a reload would, with `overrides` (absolute file path -> text) read
+   * instead of those files, without serving it: the admin API's check of an edit. Throws ConfigError.
+   */
+  load(overrides?: ReadonlyMap<string, string>): Promise<RealmSet> {
+    const { configDir, dataDir, requirePlugins } = this.settings;
+    return loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes, plugins: this.plugins, requirePlugins, overrides });
+  }
+
+  private serve(loaded: RealmSet): void {
+    this.current = loaded;
+    this.loadedAt = new Date();
+    this.refusedReload = undefined;
+    for (const warning of loaded.warnings) this.logger.warn(`Configuration warning: ${formatConfigProblem(warning)}`);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** An immutable, fully validated configuration: every realm and instance, found by path. */
+import type { ConfigProblem } from './config-problem';
 import type { LoadedInstance, LoadedRealm } from './loaded-instance';
 
 export class RealmSet {
@@ -7,6 +8,10 @@ export class RealmSet {
   constructor(
     readonly realms: readonly LoadedRealm[],
     instances: readonly LoadedInstance[],
+    /** SHA-256 of the realm files it was loaded from (see configuration-hash.ts). */
+    readonly hash = '',
+    /** Problems that do not stop the load (a plugin that is not there yet), for the log and check-config. */
+    readonly warnings: readonly ConfigProblem[] = [],
   ) {
     this.byPath = new Map(instances.map((i) => [i.instance.path, i]));
   }

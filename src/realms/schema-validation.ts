@@ -2,12 +2,15 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ConfigProblem, joinPath } from './config-problem';
+import { unknownKeyMessage } from './unknown-key-message';
 
+/** `root`: the schema of the whole file, when `schema` is part of it (where a misplaced key belongs). */
 export function validateSchema<T extends object>(
   schema: ClassConstructor<T>,
   plain: unknown,
   file: string,
   basePath: string,
+  root: Function = schema,
 ): { value: T; problems: ConfigProblem[] } {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { value: undefined as unknown as T, problems: [{ file, path: basePath, message: 'must be a mapping of keys to values' }] };
@@ -22,7 +25,7 @@ export function validateSchema<T extends object>(
     // schema classes put the basic type check (@IsString, @IsInt, @IsArray) lowest.
     stopAtFirstError: true,
   });
-  return { value, problems: errors.flatMap((error) => flatten(error, file, basePath)) };
+  return { value, problems: errors.flatMap((error) => flatten(error, file, basePath, root)) };
 }
 
 /**
@@ -41,13 +44,14 @@ function nullMeansDefault(value: unknown): void {
   }
 }
 
-function flatten(error: ValidationError, file: string, parentPath: string): ConfigProblem[] {
+function flatten(error: ValidationError, file: string, parentPath: string, root: Function): ConfigProblem[] {
   const property = /^\d+$/.test(error.property) ? Number(error.property) : error.property;
   const path = joinPath(parentPath, property);
   const own = Object.entries(error.constraints ?? {}).map(([kind, message]) => ({
     file,
     path,
-    message: kind === 'whitelistValidation' ? 'unknown key' : message,
+    // The error's target is the schema object holding the key.
+    message: kind === 'whitelistValidation' ? unknownKeyMessage(error.property, (error.target as object).constructor, root) : message,
   }));
-  return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, file, path))];
+  return [...own, ...(error.children ?? []).flatMap((child) => flatten(child, file, path, root))];
 }

@@ -54,7 +54,8 @@ async function refusal(content: object | string, env: NodeJS.ProcessEnv = {}): P
   const error = caught as ConfigError;
   for (const problem of error.problems) {
     expect(problem.file).toBe('config/server.yaml');
-    expect(error.message).toContain(problem.path ? `config/server.yaml: ${problem.path}: ${problem.message}` : `config/server.yaml: ${problem.message}`);
+    const where = problem.line === undefined ? 'config/server.yaml' : `config/server.yaml:${problem.line}:${problem.column}`;
+    expect(error.message).toContain(problem.path ? `${where}: ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`);
   }
   return error;
 }
@@ -143,11 +144,19 @@ describe('loadServerConfig', () => {
 
   it.each([
     [{ cache: {} }, 'cache'],
-    [{ token_store: { typ: 'sqlite' } }, 'token_store.typ'],
     [{ token_store: { sqlite: { path: 'x.db' } } }, 'token_store.sqlite.path'],
     [{ token_store: { type: 'redis', redis: { url: 'redis://h:1/0', password: 'pw' } } }, 'token_store.redis.password'],
   ])('refuses the unknown key in %j', async (content, path) => {
     expect(problemsOf(await refusal(content))).toEqual([{ path, message: 'unknown key' }]);
+  });
+
+  it('suggests the key meant by a typo', async () => {
+    expect(problemsOf(await refusal({ token_store: { typ: 'sqlite' } }))).toEqual([
+      { path: 'token_store.typ', message: 'unknown key; did you mean `type`?' },
+    ]);
+    expect(problemsOf(await refusal({ rate_limits: { per_adress: { requests: 1 } } }))).toEqual([
+      { path: 'rate_limits.per_adress', message: 'unknown key; did you mean `per_address`?' },
+    ]);
   });
 
   it.each([
@@ -205,13 +214,17 @@ describe('loadServerConfig', () => {
     expect(error.message).not.toContain('secret-password-here');
   });
 
-  it('refuses a YAML syntax error and a duplicate key, naming the file', async () => {
+  it('refuses a YAML syntax error and a duplicate key, naming the file, line and column once', async () => {
     const syntax = await refusal('token_store:\n  type: [sqlite\n');
-    expect(syntax.problems.length).toBeGreaterThan(0);
-    expect(syntax.problems[0]).toMatchObject({ path: '', message: expect.stringMatching(/^YAML: /) });
+    expect(syntax.problems).toEqual([
+      expect.objectContaining({ path: '', line: 3, column: 1, message: expect.stringMatching(/^YAML syntax error: Flow sequence /) }),
+    ]);
+    expect(syntax.message).toMatch(/^(.*\/)?config\/server\.yaml:3:1: YAML syntax error: Flow sequence .*\]$/);
 
     const duplicate = await refusal('token_store:\n  type: sqlite\n  type: redis\n');
-    expect(duplicate.problems[0]).toMatchObject({ path: '', message: expect.stringMatching(/^YAML: .*unique/i) });
+    expect(duplicate.problems).toEqual([
+      expect.objectContaining({ path: '', line: 3, column: 3, message: 'YAML syntax error: Map keys must be unique' }),
+    ]);
   });
 
   it('names server.yaml by its absolute path when the config directory is outside the working directory', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { isProductionMode } from '../production/production-mode';
 import { LIMIT_STATE, type LimitState } from '../ratelimit/limit-state';
 import { SERVER_CONFIG, type ServerConfig } from '../server-config/server-config';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
@@ -10,7 +11,9 @@ import { builtinTokenTypes } from './builtin-token-types';
     {
       provide: TokenTypeRegistry,
       useFactory: (config?: ServerConfig, limits?: LimitState) =>
-        new TokenTypeRegistry([builtinTokenTypes({ loginBackoff: limits?.loginBackoff, trustedProxies: config?.trustedProxies })]),
+        new TokenTypeRegistry([builtinTokenTypes({ loginBackoff: limits?.loginBackoff, trustedProxies: config?.trustedProxies })], {
+          refuseDemoOnly: isProductionMode(process.env),
+        }),
       inject: [
         { token: SERVER_CONFIG, optional: true },
         { token: LIMIT_STATE, optional: true },

@@ -63,7 +63,8 @@ export class IssuedTokenActions {
     const tokenType = requiredString(state, stateName, 'token_type', 64);
     const resolution = this.registry.resolveProvider(instance.settings, tokenType);
     if (resolution.status === 'unknown') {
-      throw new InvalidRequestError(`${stateName}.token_type ${JSON.stringify(tokenType)} is not a type this STS issues.`, {
+      const issued = target.tokenTypes('output').join(', ');
+      throw new InvalidRequestError(`${stateName}.token_type ${JSON.stringify(tokenType)} is not a type this STS issues; instance ${instance.path} issues ${issued}.`, {
         code: 'unknown_token_type',
       });
     }

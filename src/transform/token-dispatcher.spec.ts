@@ -102,12 +102,12 @@ describe('TokenDispatcher', () => {
   });
 
   it.each([
-    ['input', { token_type: 'NOPE' }, output],
-    ['output', input, { token_type: 'NOPE' }],
-  ])('answers unknown_token_type for an unknown %s type', async (_side, inState, outState) => {
-    const { dispatcher, target, calls } = setup();
+    ['input', { token_type: 'NOPE' }, output, 'Unknown token type "NOPE" as input; instance /inst accepts IN, IN2 as input.'],
+    ['output', input, { token_type: 'NOPE' }, 'Unknown token type "NOPE" as output; instance /inst issues OUT.'],
+  ])('answers unknown_token_type for an unknown %s type, naming the types the instance takes there', async (_side, inState, outState, message) => {
+    const { dispatcher, target, calls } = setup([['IN', 'OUT'], ['IN2', 'OUT'], ['IN', 'OUT']]);
     const error = await rejection(dispatcher.translate({ target, inputTokenState: inState, outputTokenState: outState, request }));
-    expect([error.status, error.code]).toEqual([400, 'unknown_token_type']);
+    expect([error.status, error.code, error.message]).toEqual([400, 'unknown_token_type', message]);
     expect(calls).toEqual([]);
   });
 

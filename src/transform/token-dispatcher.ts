@@ -107,12 +107,12 @@ export class TokenDispatcher {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const outputTokenType = tokenTypeOf(outputTokenState, 'output_token_state');
-    const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType);
-    const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType);
+    const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType, target, 'input');
+    const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType, target, 'output');
     checkTransform(target, inputTokenType, outputTokenType);
     // An actor token is an input too: the instance must accept its type for this output.
     const actorTokenType = exchange.actorTokenState && tokenTypeOf(exchange.actorTokenState, 'actor_token_state');
-    const actorValidator = actorTokenType ? ready(this.registry.resolveValidator(instance.settings, actorTokenType), actorTokenType) : undefined;
+    const actorValidator = actorTokenType ? ready(this.registry.resolveValidator(instance.settings, actorTokenType), actorTokenType, target, 'input') : undefined;
     if (actorTokenType) checkTransform(target, actorTokenType, outputTokenType);
     await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
 
@@ -207,7 +207,8 @@ function tokenTypeOf(state: JsonObject, field: string): string {
   return type;
 }
 
-export function ready<T>(resolution: Resolution<T>, tokenType: string): T {
+/** The handler for a type; a type nothing handles is refused naming the ones the instance takes on that side. */
+export function ready<T>(resolution: Resolution<T>, tokenType: string, target: LoadedInstance, side: 'input' | 'output'): T {
   switch (resolution.status) {
     case 'ready':
       return resolution.handler;
@@ -215,8 +216,13 @@ export function ready<T>(resolution: Resolution<T>, tokenType: string): T {
       throw new ServiceUnavailableError(`The plugin "${resolution.plugin}" that handles ${tokenType} tokens is not available.`, {
         code: 'plugin_unavailable',
       });
-    case 'unknown':
-      throw new InvalidRequestError(`Unknown token type "${tokenType.slice(0, 64)}".`, { code: 'unknown_token_type' });
+    case 'unknown': {
+      const accepted = target.tokenTypes(side).join(', ');
+      const takes = side === 'input' ? `accepts ${accepted} as input` : `issues ${accepted}`;
+      throw new InvalidRequestError(`Unknown token type "${tokenType.slice(0, 64)}" as ${side}; instance ${target.instance.path} ${takes}.`, {
+        code: 'unknown_token_type',
+      });
+    }
   }
 }
 

@@ -18,7 +18,14 @@ export class TokenTypeRegistry {
   private readonly builtins: Required<Pick<StsPluginManifest, Role>>;
   private readonly plugins = new Map<string, StsPluginManifest>();
 
-  constructor(builtinManifests: readonly StsPluginManifest[]) {
+  /**
+   * `refuseDemoOnly` (production): a demo-only plugin serves nothing, also when it arrives after
+   * the configuration was checked; the load check (production/demo-material.ts) names the binding.
+   */
+  constructor(
+    builtinManifests: readonly StsPluginManifest[],
+    private readonly options: { readonly refuseDemoOnly?: boolean } = {},
+  ) {
     this.builtins = {
       validators: Object.assign({}, ...builtinManifests.map((m) => m.validators ?? {})),
       providers: Object.assign({}, ...builtinManifests.map((m) => m.providers ?? {})),
@@ -32,6 +39,15 @@ export class TokenTypeRegistry {
 
   removePlugin(name: string): void {
     this.plugins.delete(name);
+  }
+
+  /** Whether the loaded plugin of that name says it is a demonstration only. */
+  isDemoOnly(name: string): boolean {
+    return this.plugins.get(name)?.demoOnly === true;
+  }
+
+  hasPlugin(name: string): boolean {
+    return this.plugins.has(name);
   }
 
   builtinTypes(role: Role): string[] {
@@ -52,10 +68,15 @@ export class TokenTypeRegistry {
     tokenType: string,
   ): Resolution<NonNullable<StsPluginManifest[R]>[string]> {
     const pluginName = Object.hasOwn(bindings, tokenType) ? bindings[tokenType] : undefined;
-    const source = pluginName === undefined ? this.builtins : this.plugins.get(pluginName);
+    const source = pluginName === undefined ? this.builtins : this.servingPlugin(pluginName);
     const table = source?.[role] as Readonly<Record<string, NonNullable<StsPluginManifest[R]>[string]>> | undefined;
     const handler = table && Object.hasOwn(table, tokenType) ? table[tokenType] : undefined;
     if (handler) return { status: 'ready', handler };
     return pluginName === undefined ? { status: 'unknown' } : { status: 'unavailable', plugin: pluginName };
+  }
+
+  private servingPlugin(name: string): StsPluginManifest | undefined {
+    const plugin = this.plugins.get(name);
+    return plugin?.demoOnly && this.options.refuseDemoOnly ? undefined : plugin;
   }
 }

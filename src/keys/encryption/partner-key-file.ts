@@ -3,8 +3,7 @@
  * SPKI public key (PEM). Read once at configuration load.
  */
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { JWK } from 'jose';
 import type { JweContentEncryptionName, JweKeyManagementName } from '../jwe-algorithms';
 import { EncryptionKey, fromCertificate, selectJwk } from './encryption-key';
@@ -19,9 +18,10 @@ export async function readPartnerKeyFile(
 ): Promise<EncryptionKey> {
   let text: string;
   try {
-    text = await readFile(resolve(configDir, file), 'utf8');
+    text = (await readConfigFile(configDir, file)).toString('utf8');
   } catch (error) {
-    throw new PartnerKeyFileError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file not readable'}`);
+    if (!(error instanceof ConfigFileError)) throw error;
+    throw new PartnerKeyFileError(error.message);
   }
   if (text.trimStart().startsWith('{')) return fromJson(text, file, alg, enc);
   if (text.includes('-----BEGIN CERTIFICATE-----')) {

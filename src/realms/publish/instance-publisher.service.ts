@@ -4,15 +4,12 @@
  * live (reloaded) before the call returns. Changes run one at a time, so two never edit the same
  * file from the same starting point.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/sts-errors';
-import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
-import { TokenTypeRegistry } from '../../transform/token-type-registry';
 import { ConfigError, ConfigProblem, formatConfigProblem } from '../config-problem';
 import type { LoadedRealm } from '../loaded-instance';
 import { RealmRegistry } from '../realm-registry.service';
-import { loadRealms } from '../realm-loader';
 import { writeFileAtomic } from './atomic-file-writer';
 import { InstanceAddress, InstanceState, pathOf, PublishedState } from './instance-state';
 import { RealmDocument } from './realm-document';
@@ -25,11 +22,7 @@ export class InstancePublisher {
   private readonly logger = new Logger('Publish');
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
-    private readonly realms: RealmRegistry,
-    private readonly tokenTypes: TokenTypeRegistry,
-  ) {}
+  constructor(private readonly realms: RealmRegistry) {}
 
   /**
    * Every instance being served, keyed by path, as written in its realm file (defaults not filled
@@ -98,10 +91,8 @@ export class InstancePublisher {
 
   /** The whole configuration with the edited file, through the loader that loads the files. */
   private async validate(realm: LoadedRealm, text: string): Promise<void> {
-    const { configDir, dataDir } = this.settings;
-    const overrides = new Map([[realm.filePath, text]]);
     try {
-      await loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes, overrides });
+      await this.realms.load(new Map([[realm.filePath, text]]));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       throw new InvalidRequestError(`The instance configuration is invalid: ${describe(error.problems, realm.file)}`, {

@@ -3,7 +3,8 @@
  * `/sts-publish/rest{P}` instance paths. Only the shape is checked here; the instance keys are
  * checked by the realm loader, like a realm file's.
  */
-import { InvalidRequestError, NotFoundError } from '../../errors/sts-errors';
+import { InvalidRequestError } from '../../errors/sts-errors';
+import { instanceNotFound } from '../instance-route';
 import { instancePath } from '../loaded-instance';
 import { INSTANCE_NAME_PATTERN, REALM_PATH_PATTERN } from '../schema/realm-config';
 import type { InstanceSettings } from './realm-document';
@@ -31,9 +32,7 @@ export function addressFromWildcard(wildcard: string): InstanceAddress {
   const trimmed = wildcard.endsWith('/') ? wildcard.slice(0, -1) : wildcard;
   const slash = trimmed.lastIndexOf('/');
   const address = { realm: slash < 0 ? '/' : `/${trimmed.slice(0, slash)}`, name: trimmed.slice(slash + 1) };
-  if (!REALM_PATH_PATTERN.test(address.realm) || !INSTANCE_NAME_PATTERN.test(address.name)) {
-    throw new NotFoundError('No STS instance at this path.', { code: 'instance_not_found' });
-  }
+  if (!REALM_PATH_PATTERN.test(address.realm) || !INSTANCE_NAME_PATTERN.test(address.name)) throw instanceNotFound(`/${trimmed}`);
   return address;
 }
 

@@ -90,4 +90,10 @@ describe('RealmDocument', () => {
     expect(refusal(() => RealmDocument.parse(FILE, '/eu', 'root.yaml'))).toMatchObject({ status: 409, code: 'realm_file_changed' });
     expect(refusal(() => RealmDocument.parse('realm: /\ninstances: [\n', '/', 'root.yaml'))).toMatchObject({ status: 409, code: 'realm_file_changed' });
   });
+
+  it('names the line and column of a YAML syntax error in the file', () => {
+    const refused = refusal(() => RealmDocument.parse('realm: /\ninstances:\n  a: 1\n   b: 2\n', '/', 'config/realms/root.yaml'));
+    expect(refused).toMatchObject({ status: 409, code: 'realm_file_changed' });
+    expect(refused.message).toContain('(config/realms/root.yaml:3:6: YAML syntax error: ');
+  });
 });

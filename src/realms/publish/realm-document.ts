@@ -4,6 +4,7 @@
  */
 import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, YAMLMap } from 'yaml';
 import { ConflictError, NotFoundError } from '../../errors/sts-errors';
+import { formatConfigProblem } from '../config-problem';
 import { parseConfigDocument } from '../config-yaml';
 
 export type InstanceSettings = Record<string, unknown>;
@@ -13,10 +14,11 @@ export class RealmDocument {
 
   /** The realm file as it is now; refused when it no longer is the realm it was loaded as. */
   static parse(text: string, realm: string, file: string): RealmDocument {
-    const document = parseConfigDocument(text);
-    if (document.errors.length > 0 || document.get('realm') !== realm) {
+    const { document, problem } = parseConfigDocument(text, file);
+    if (problem || document.get('realm') !== realm) {
       // Someone edited the file since it was loaded; editing it blind could lose their change.
-      throw new ConflictError(`The realm file ${file} changed on disk and no longer holds a valid realm ${realm}; fix or reload it first.`, {
+      const why = problem ? ` (${formatConfigProblem(problem)})` : '';
+      throw new ConflictError(`The realm file ${file} changed on disk and no longer holds a valid realm ${realm}${why}; fix or reload it first.`, {
         code: 'realm_file_changed',
       });
     }

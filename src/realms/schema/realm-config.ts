@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { IdentityStoreConfig } from './identity-store-config';
-import type { InstanceConfig } from './instance-config';
+import { InstanceConfig } from './instance-config';
 import { KeyConfig } from './key-config';
+import { EntriesOf } from './schema-decorators';
 
 /** `/`, `/eu`, `/eu/fr`: slash-separated segments of letters, digits, `.`, `_`, `-`. */
 export const REALM_PATH_PATTERN = /^\/$|^(\/[A-Za-z0-9._-]+)+$/;
@@ -25,6 +26,7 @@ export class RealmConfig {
   keys: KeyConfig[] = [];
 
   /** Validated entry by entry (class-validator has no typed maps). */
+  @EntriesOf(() => InstanceConfig, '<name>')
   @IsObject()
   instances!: Record<string, InstanceConfig>;
 }

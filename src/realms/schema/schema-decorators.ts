@@ -30,3 +30,24 @@ export function IsAbsent(message: string): PropertyDecorator {
       validator: { validate: (value: unknown) => value === undefined },
     });
 }
+
+const ENTRIES = Symbol('rest-sts.schema-entries');
+
+export interface EntriesSchema {
+  readonly schema: () => Function;
+  /** How a free name is shown in key paths: `<name>` in `instances.<name>.oidc`. */
+  readonly placeholder: string;
+}
+
+/**
+ * A map of free names to entries of one schema (`instances: {<name>: InstanceConfig}`), which
+ * class-validator cannot type and the loader validates entry by entry. Recorded so the index of
+ * where each key belongs (schema-keys.ts) can follow it.
+ */
+export function EntriesOf(schema: () => Function, placeholder: string): PropertyDecorator {
+  return (target, propertyName) => Reflect.defineMetadata(ENTRIES, { schema, placeholder }, target, propertyName);
+}
+
+export function entriesOf(schema: Function, propertyName: string): EntriesSchema | undefined {
+  return Reflect.getMetadata(ENTRIES, schema.prototype, propertyName) as EntriesSchema | undefined;
+}

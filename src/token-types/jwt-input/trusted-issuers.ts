@@ -5,8 +5,7 @@
  * start); its keys are fetched on first use, cached, and refetched at most once a minute when a
  * token names a kid the cached set lacks.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { JWK } from 'jose';
 import { checkJwksUrl } from '../../keys/encryption/jwks-url';
 import { RemoteJwks } from '../../keys/encryption/remote-jwks';
@@ -66,12 +65,12 @@ function fixedIssuer(config: TrustedIssuerConfig, keys: readonly JWK[], ignoreKi
   return { config, keysFor: async (kid) => (ignoreKid ? keys : selectByKid(keys, kid)) };
 }
 
-async function readConfigFile(configDir: string, file: string): Promise<string | { problem: string }> {
+async function readIssuerFile(configDir: string, file: string): Promise<string | { problem: string }> {
   try {
-    return await readFile(resolve(configDir, file), 'utf8');
+    return (await readConfigFile(configDir, file)).toString('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { problem: `${file}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : 'file not readable'}` };
+    if (!(error instanceof ConfigFileError)) throw error;
+    return { problem: error.message };
   }
 }
 
@@ -89,7 +88,7 @@ async function prepareIssuer(issuer: TrustedIssuerConfig, configDir: string, at:
     return remoteIssuer(issuer, issuer.jwks_url!);
   }
   const file = issuer[source]!;
-  const text = await readConfigFile(configDir, file);
+  const text = await readIssuerFile(configDir, file);
   if (typeof text !== 'string') return void problems.push({ path, message: text.problem });
   if (source === 'public_key_file') {
     const jwk = pemPublicJwk(text, issuer.algorithms);

@@ -6,8 +6,7 @@
  * P-256/P-384/P-521 keys are accepted.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { ConfigurationProblem } from '../../plugin-api/token-contract';
 import type { Saml2ValidationConfig } from '../../realms/schema/saml2-config';
 import { XML_EC_CURVES } from './xml-ecdsa';
@@ -33,10 +32,10 @@ export async function prepareTrustedIdps(config: Saml2ValidationConfig, configDi
     const file = idp.certificate_file;
     let text: string;
     try {
-      text = (await readFile(resolve(configDir, file))).toString('latin1');
+      text = (await readConfigFile(configDir, file)).toString('latin1');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      problems.push({ path: at, message: `${file}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : 'file not readable'}` });
+      if (!(error instanceof ConfigFileError)) throw error;
+      problems.push({ path: at, message: error.message });
       continue;
     }
     const blocks = text.match(PEM_CERTIFICATE) ?? [];

@@ -3,8 +3,7 @@
  * the xml-encryption library: AES-256-GCM content encryption, RSA-OAEP (rsa-oaep-mgf1p) key
  * transport, the SP certificate in the EncryptedKey's KeyInfo.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import { X509Certificate } from 'node:crypto';
 
 const AES256_GCM = 'http://www.w3.org/2009/xmlenc11#aes256-gcm';
@@ -37,9 +36,10 @@ export class SpCertificateError extends Error {}
 export async function readSpCertificate(file: string, configDir: string): Promise<SpEncryptionCertificate> {
   let text: string;
   try {
-    text = await readFile(resolve(configDir, file), 'utf8');
+    text = (await readConfigFile(configDir, file)).toString('utf8');
   } catch (error) {
-    throw new SpCertificateError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (!(error instanceof ConfigFileError)) throw error;
+    throw new SpCertificateError(error.message);
   }
   let certificate: X509Certificate;
   try {

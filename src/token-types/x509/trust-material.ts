@@ -3,8 +3,7 @@
  * when the configuration loads. The X509 validator then looks them up by the (immutable) config
  * object; a reload builds new config objects and so reads the files again.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { ConfigurationProblem } from '../../plugin-api/token-contract';
 import type { X509ValidationConfig } from '../../realms/schema/x509-config';
 import { CrlLoadError, loadCrls, type LoadedCrl } from './certificate-revocation';
@@ -65,24 +64,24 @@ export async function prepareTrustMaterial(config: X509ValidationConfig, configD
   let crls: LoadedCrl[] | undefined;
   if (config.crl_file !== undefined) {
     const file = config.crl_file;
-    crls = await attempt('crl_file', async () => loadCrls(await readConfigFile(file, configDir), file, [...anchors, ...intermediates]));
+    crls = await attempt('crl_file', async () => loadCrls(await readTrustFile(file, configDir), file, [...anchors, ...intermediates]));
     if (!crls) return problems;
   }
   if (problems.length === 0) materials.set(config, { anchors, intermediates, crls });
   return problems;
 }
 
-async function readConfigFile(file: string, configDir: string): Promise<Buffer> {
+async function readTrustFile(file: string, configDir: string): Promise<Buffer> {
   try {
-    return await readFile(resolve(configDir, file));
+    return await readConfigFile(configDir, file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new TrustFileError(`${file}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : 'file not readable'}`);
+    if (!(error instanceof ConfigFileError)) throw error;
+    throw new TrustFileError(error.message);
   }
 }
 
 async function readCertificates(file: string, configDir: string): Promise<ParsedCertificate[]> {
-  const text = (await readConfigFile(file, configDir)).toString('latin1');
+  const text = (await readTrustFile(file, configDir)).toString('latin1');
   let blocks: Buffer[];
   try {
     blocks = pemBlocks(text, 'CERTIFICATE');

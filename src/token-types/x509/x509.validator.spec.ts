@@ -50,7 +50,7 @@ describe('X509TokenValidator', () => {
   it('names an anchors path that is a directory', async () => {
     mkdirSync(join(configDir, 'a-directory'), { recursive: true });
     expect(await validator.checkConfiguration(contexts(validationConfig({ trust_anchors_file: 'a-directory', intermediates_file: undefined })))).toEqual([
-      { path: 'x509_validation.trust_anchors_file', message: 'a-directory: is a directory' },
+      { path: 'x509_validation.trust_anchors_file', message: `a-directory: is a directory (relative to the configuration directory ${configDir})` },
     ]);
   });
 

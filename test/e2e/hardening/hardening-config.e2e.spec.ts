@@ -19,7 +19,7 @@ describe('start-up with a bad rate_limits / login_backoff / trusted_proxies', ()
     [{ rate_limits: { per_address: { requests: -1 } } }, 'rate_limits.per_address.requests', 'requests must not be less than 1'],
     [{ rate_limits: { overall: { per_seconds: 0 } } }, 'rate_limits.overall.per_seconds', 'per_seconds must not be less than 1'],
     [{ rate_limits: { per_address: { requests: '600' } } }, 'rate_limits.per_address.requests', 'requests must be an integer number'],
-    [{ rate_limits: { per_adress: { requests: 1 } } }, 'rate_limits.per_adress', 'unknown key'],
+    [{ rate_limits: { per_adress: { requests: 1 } } }, 'rate_limits.per_adress', 'unknown key; did you mean `per_address`?'],
     [{ rate_limits: { per_instance: { requests: 0 } } }, 'rate_limits.per_instance.requests', 'requests must not be less than 1'],
     [{ rate_limits: { per_address: { requests: 1, window: 5 } } }, 'rate_limits.per_address.window', 'unknown key'],
     [{ login_backoff: { max_delay_seconds: -5 } }, 'login_backoff.max_delay_seconds', 'max_delay_seconds must not be less than 1'],

@@ -195,7 +195,7 @@ describe('LDAP identity store (real slapd)', () => {
 
     it('a missing ca_file, and TLS settings on a plain ldap:// url', async () => {
       const url = 'ldaps://127.0.0.1:636';
-      expectConfigProblem(await configErrorOf(load(ldapStore({ url, ca_file: 'no-such-ca.pem' }))), `${P}.ca_file`, /cannot read no-such-ca\.pem/);
+      expectConfigProblem(await configErrorOf(load(ldapStore({ url, ca_file: 'no-such-ca.pem' }))), `${P}.ca_file`, /^no-such-ca\.pem: file not found \(relative to the configuration directory \/.+\)$/);
       expectConfigProblem(await configErrorOf(load(ldapStore({ ca_file: 'ca.pem' }))), `${P}.ca_file`, /ldaps:\/\/ url or start_tls/);
       expectConfigProblem(await configErrorOf(load(ldapStore({ url, start_tls: true }))), `${P}.start_tls`, /ldaps:\/\/ is TLS already/);
     });

@@ -148,6 +148,12 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
       expectErrorBody(await server.post(`/rest-sts/${instance}?_action=validate`, body), status, code);
     });
 
+    it('names the types the instance issues when validate gets a token_type it does not', async () => {
+      const res = await server.post('/rest-sts/persisted?_action=validate', { validated_token_state: { token_type: 'NOPE', token: 'x' } });
+      expectErrorBody(res, 400, 'unknown_token_type');
+      expect(res.body.message).toBe('validated_token_state.token_type "NOPE" is not a type this STS issues; instance /persisted issues OPENIDCONNECT, JWT, SAML2.');
+    });
+
     describe('cancel_requires_client_authentication', () => {
       const guardedCancel = (state: object, headers: Record<string, string> = {}) =>
         server.post('/rest-sts/guarded?_action=cancel', { cancelled_token_state: state }, headers);

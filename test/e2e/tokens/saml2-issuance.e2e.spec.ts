@@ -493,7 +493,7 @@ describe('saml2 configuration refusals at load', () => {
     expectConfigProblem(
       await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: 'missing-sp.crt.pem' } }))),
       'instances.s.saml2.encryption.sp_certificate_file',
-      /cannot read missing-sp\.crt\.pem/,
+      /^missing-sp\.crt\.pem: file not found \(relative to the configuration directory \/.+\)$/,
     );
   });
 

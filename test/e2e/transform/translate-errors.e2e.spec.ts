@@ -6,7 +6,7 @@
 import { decodeJwt } from 'jose';
 import { expectErrorBody } from '../../support/error-body';
 import { DEMO_PASSWORD, oidcInstance, rootRealm, usernameToOidc } from '../../support/realm-fixtures';
-import { startTestServer, TestServer } from '../../support/test-server';
+import { startTestServer, type TestResponse, TestServer } from '../../support/test-server';
 
 const TRANSLATE = '/rest-sts/default?_action=translate';
 const good = () => usernameToOidc('alice', DEMO_PASSWORD) as Record<string, Record<string, unknown>>;
@@ -133,15 +133,16 @@ describe('POST /rest-sts{P}?_action=translate: refused requests', () => {
   });
 
   describe('token types and transforms', () => {
-    it('answers unknown_token_type for an input type no validator handles', async () => {
+    it('answers unknown_token_type for an input type no validator handles, listing the input types the instance accepts', async () => {
       const res = await server.post(TRANSLATE, withInput({ token_type: 'NO_SUCH_TYPE', username: 'alice', password: DEMO_PASSWORD }));
       expectErrorBody(res, 400, 'unknown_token_type');
-      expect(res.body.message).toContain('NO_SUCH_TYPE');
+      expect(res.body.message).toBe('Unknown token type "NO_SUCH_TYPE" as input; instance /default accepts USERNAME as input.');
     });
 
-    it('answers unknown_token_type for an output type no token provider handles', async () => {
+    it('answers unknown_token_type for an output type no token provider handles, listing the types the instance issues', async () => {
       const res = await server.post(TRANSLATE, withOutput({ token_type: 'NO_SUCH_TYPE' }));
       expectErrorBody(res, 400, 'unknown_token_type');
+      expect(res.body.message).toBe('Unknown token type "NO_SUCH_TYPE" as output; instance /default issues OPENIDCONNECT.');
     });
 
     it('answers unsupported_transform for known types the instance does not list', async () => {
@@ -259,14 +260,16 @@ describe('POST /rest-sts{P}?_action=translate: refused requests', () => {
   });
 
   describe('routing', () => {
-    it('answers 404 instance_not_found for an unknown instance', async () => {
+    it('answers 404 instance_not_found for an unknown instance, naming the instance path it looked for', async () => {
       const res = await server.post('/rest-sts/nope?_action=translate', good());
       expectErrorBody(res, 404, 'instance_not_found');
+      expect(res.body.message).toBe('No STS instance /nope (instance "nope" in realm /).');
     });
 
     it('answers 404 instance_not_found for an unknown realm path of several segments', async () => {
       const res = await server.post('/rest-sts/no/such/realm/default?_action=translate', good());
       expectErrorBody(res, 404, 'instance_not_found');
+      expect(res.body.message).toBe('No STS instance /no/such/realm/default (instance "default" in realm /no/such/realm).');
     });
 
     it('answers 404 instance_not_found before looking at the _action or the body', async () => {
@@ -277,10 +280,36 @@ describe('POST /rest-sts{P}?_action=translate: refused requests', () => {
     it.each([
       ['GET', '/no-such-route'],
       ['POST', '/no-such-route'],
-      ['GET', '/rest-sts/default'],
+      ['GET', '/oauth2/default/no-such-endpoint'],
     ])('answers 404 not_found for %s %s', async (method, path) => {
       const res = method === 'GET' ? await server.get(path) : await server.post(path, good());
       expectErrorBody(res, 404, 'not_found');
+    });
+
+    it.each([
+      ['GET', '/rest-sts/default?_action=translate'],
+      ['PUT', '/rest-sts/default'],
+      ['DELETE', '/rest-sts/eu/fr/partners'],
+      ['PATCH', '/rest-sts/nope'],
+      ['GET', '/oauth2/default/token'],
+      ['GET', '/oauth2/default/introspect'],
+      ['GET', '/oauth2/default/revoke'],
+      ['PUT', '/oauth2/default/token'],
+      ['DELETE', '/oauth2/default/revoke'],
+    ])('answers 405 method_not_allowed with Allow: POST for %s %s (a POST-only endpoint)', async (method, path) => {
+      const response = await fetch(server.baseUrl + path, { method });
+      const res: TestResponse = { status: response.status, headers: response.headers, body: await response.json() };
+      expectErrorBody(res, 405, 'method_not_allowed');
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(res.body.message).toBe(`This endpoint takes POST only, not ${method}.`);
+    });
+
+    it('answers HEAD on a POST-only endpoint with 405 and Allow: POST too, and still serves GET /oauth2{P}/jwks', async () => {
+      const head = await fetch(`${server.baseUrl}/oauth2/default/token`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+      const jwks = await server.get('/oauth2/default/jwks');
+      expect(jwks.status).toBe(200);
+      expect(jwks.body.keys.length).toBeGreaterThan(0);
     });
   });
 
