@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { SignJWT, exportJWK } from 'jose';
 import { hashPassword } from '../src/identity/scrypt-password';
@@ -16,12 +16,16 @@ export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-s
 const IDP = 'https://idp.bench.example';
 const STS = 'https://sts.bench.example';
 const SAML_SP = 'https://sp.bench.example';
+/** From dist-bench/bench/ (or bench/), the repository's example plugin. */
+const EXAMPLE_PLUGIN = resolve(__dirname, '../..', 'plugins', 'example-custom');
 
 export interface BenchConfig {
   /** STS_CONFIG_DIR for the server. */
   readonly configDir: string;
   /** STS_DATA_DIR (generated keys, the SQLite token store). */
   readonly dataDir: string;
+  /** STS_PLUGINS_DIR: the bench's own CUSTOM plugin (writeBenchPlugin). */
+  readonly pluginsDir: string;
   /** An ES256 ID token from the bench IdP, good for a day. */
   readonly idToken: string;
   /** A client certificate from the bench CA, URL-encoded PEM as nginx forwards it. */
@@ -95,13 +99,30 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
       },
       custom: {
         supported_token_transforms: [{ from: 'CUSTOM', to: 'CUSTOM' }],
-        custom_token_validators: { CUSTOM: 'example-custom' },
-        custom_token_providers: { CUSTOM: 'example-custom' },
+        custom_token_validators: { CUSTOM: 'bench-custom' },
+        custom_token_providers: { CUSTOM: 'bench-custom' },
       },
     },
   };
   writeFileSync(join(configDir, 'realms', 'bench.yaml'), stringify(realm));
-  return { configDir, dataDir, idToken, clientCertificateHeader: encodeURIComponent(clientPem) };
+  return { configDir, dataDir, pluginsDir: writeBenchPlugin(root), idToken, clientCertificateHeader: encodeURIComponent(clientPem) };
+}
+
+/**
+ * The CUSTOM type the bench binds: the example plugin's code, copied whole (a plugin folder is
+ * loaded from a snapshot of itself, so it cannot require files outside it), under a name of its
+ * own that is not demoOnly. The bench serves in production mode, which refuses an instance bound
+ * to the example plugin; with the same code, custom>custom still measures a plugin without crypto.
+ */
+function writeBenchPlugin(root: string): string {
+  const pluginsDir = join(root, 'plugins');
+  const folder = join(pluginsDir, 'bench-custom');
+  cpSync(EXAMPLE_PLUGIN, join(folder, 'example'), { recursive: true });
+  writeFileSync(
+    join(folder, 'index.js'),
+    "'use strict';\nconst example = require('./example');\nmodule.exports = (sts) => ({ ...example(sts), name: 'bench-custom', demoOnly: false });\n",
+  );
+  return pluginsDir;
 }
 
 function oidc(algorithm: string, key: string): object {
