@@ -143,6 +143,22 @@ export interface TokenProviderParams {
    * `output_token_state`: what the exchange decided the issued token carries.
    */
   readonly exchange?: TokenExchangeContext;
+  /**
+   * The OAuth client this request authenticated (the token endpoint always; translate where the
+   * instance authenticates clients); absent otherwise. Never taken from a token state.
+   */
+  readonly client?: AuthenticatedClient;
+}
+
+/** An OAuth client the STS authenticated for this request. */
+export interface AuthenticatedClient {
+  /** Its `client_id` in the instance's `oauth_clients`. */
+  readonly id: string;
+  /**
+   * base64url SHA-256 of the DER of the certificate it authenticated with over mutual TLS
+   * (RFC 8705); a bound access token carries it as `cnf: {"x5t#S256": ...}`.
+   */
+  readonly certificateThumbprint?: string;
 }
 
 /** What an RFC 8693 token exchange asks of the token provider. */

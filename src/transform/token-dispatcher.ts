@@ -9,6 +9,7 @@ import type { AuditLog } from '../logging/audit-log';
 import type { TransformMetrics } from '../metrics/sts-metrics';
 import type { JsonObject } from '../plugin-api/json';
 import type {
+  AuthenticatedClient,
   IssuedToken,
   ReplayGuard,
   StsRequestContext,
@@ -27,6 +28,8 @@ export interface TranslateRequest {
   readonly inputTokenState: JsonObject;
   readonly outputTokenState: JsonObject;
   readonly request: StsRequestContext;
+  /** The OAuth client the endpoint authenticated, if it did; handed to the token provider. */
+  readonly client?: AuthenticatedClient;
 }
 
 /** A token exchange (RFC 8693): the translate flow, plus an optional actor token and what the token endpoint decides. */
@@ -103,7 +106,7 @@ export class TokenDispatcher {
     }
   }
 
-  private async issue({ target, inputTokenState, outputTokenState, request, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<Issued> {
+  private async issue({ target, inputTokenState, outputTokenState, request, client, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<Issued> {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const outputTokenType = tokenTypeOf(outputTokenState, 'output_token_state');
@@ -139,6 +142,7 @@ export class TokenDispatcher {
         realm,
         instance,
         ...(context && { exchange: context }),
+        ...(client && { client }),
       }),
     );
     const issued = ownedBy(issuedTokenOf(created), context?.clientId);
