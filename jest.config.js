@@ -9,7 +9,8 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
-  // content-disposition 3 (under @fastify/static, which serves the Swagger UI) is ESM only too.
-  transformIgnorePatterns: ['^(?!.*/node_modules/(jose|content-disposition)/).*/node_modules/'],
+  // content-disposition 3 (under @fastify/static, which serves the Swagger UI) is ESM only too, and
+  // so are openid-client and its oauth4webapi (the tests' relying party).
+  transformIgnorePatterns: ['^(?!.*/node_modules/(jose|content-disposition|openid-client|oauth4webapi)/).*/node_modules/'],
   testTimeout: 30000,
 };

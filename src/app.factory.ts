@@ -1,5 +1,6 @@
 /** Builds the Nest application on Fastify; shared by main.ts and the e2e tests. */
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -15,6 +16,7 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { setupOpenApi } from './docs/openapi';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { StsMetrics } from './metrics/sts-metrics';
+import { rewriteDiscoveryUrl } from './oauth/authorization-server-metadata.controller';
 import { registerFormBodyParser } from './oauth/form-body';
 import { registerRateLimits } from './ratelimit/rate-limit.hook';
 import { createLimitState } from './ratelimit/limit-state';
@@ -43,6 +45,8 @@ export async function createApp(
     ...(log ? { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     genReqId: requestIdOf,
     requestIdHeader: false,
+    // OpenID Connect Discovery lives below each issuer's path; one route serves them all.
+    rewriteUrl: (request: IncomingMessage) => rewriteDiscoveryUrl(request.url ?? '/'),
     ...nodeServerOptions(settings),
   });
   // Only JSON bodies are accepted (Fastify's own parser, which refuses __proto__ keys), and forms

@@ -11,7 +11,7 @@ import { InstanceRateLimits } from './ratelimit/instance-rate-limits';
 import { LIMIT_STATE, type LimitState } from './ratelimit/limit-state';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
-import type { ServerConfig } from './server-config/server-config';
+import { PUBLIC_BASE_URL, type ServerConfig } from './server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from './server-settings';
 import { TokensModule } from './tokens/tokens.module';
 import { TransformModule } from './transform/transform.module';
@@ -35,9 +35,10 @@ export class AppModule {
         { provide: AUDIT_LOG, useValue: audit },
         { provide: APP_FILTER, useClass: StsExceptionFilter },
         { provide: LIMIT_STATE, useValue: limits },
+        { provide: PUBLIC_BASE_URL, useValue: serverConfig.publicBaseUrl },
         InstanceRateLimits,
       ],
-      exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits, LIMIT_STATE],
+      exports: [SERVER_SETTINGS, AUDIT_LOG, InstanceRateLimits, LIMIT_STATE, PUBLIC_BASE_URL],
     };
   }
 }

@@ -61,7 +61,7 @@ export function directories(values: { 'config-dir'?: string; 'data-dir'?: string
 /** Throws ConfigError with the server's messages, or resolves to the loaded configuration. */
 export async function loadConfiguration(dirs: Directories): Promise<LoadedConfiguration> {
   // server.yaml first, as at start-up (TokensModule). The token store itself is not opened.
-  loadServerConfig(dirs.configDir);
+  const { publicBaseUrl } = loadServerConfig(dirs.configDir);
   const scratch = await mkdtemp(join(tmpdir(), 'rest-sts-cli-'));
   try {
     const keysBefore = await copyKeys(dirs.dataDir, scratch);
@@ -71,7 +71,7 @@ export async function loadConfiguration(dirs: Directories): Promise<LoadedConfig
     const plugins = { dir: dirs.pluginsDir, loadError: (name: string) => failures.get(name), names: () => folders };
     let realms: RealmSet;
     try {
-      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry, plugins, requirePlugins: requirePluginsFromEnv(process.env) });
+      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry, plugins, requirePlugins: requirePluginsFromEnv(process.env), publicBaseUrl });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Messages about generated key files name the real data directory, as the server's would.

@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, t
 import { JWS_ALGORITHM_NAMES, keyProblemForAlgorithm } from '../keys/jws-algorithms';
 import type { LoadedKey } from '../keys/loaded-key';
 import type { LoadedInstance } from '../realms/loaded-instance';
+import type { RealmSet } from '../realms/realm-set';
 import { Command, EXIT_ERROR, EXIT_INVALID, EXIT_OK, parseCommandLine, readStdin, required, UsageError } from './cli-support';
 import { DIRECTORY_HELP, DIRECTORY_OPTIONS, directories, loadOrReport } from './load-configuration';
 
@@ -18,9 +19,10 @@ export const verifyTokenCommand: Command = {
 
 Prints the JWT's header and claims (pretty JSON) on stdout, then "valid: ..." or "invalid: <reason>"
 (bad signature, expired, not yet valid, unknown kid, algorithm not allowed for the key, malformed).
-The token is checked against the keys the instance's JWKS (/oauth2<PATH>/jwks) serves now:
-every public signing key of its realm, including retired keys and earlier versions of rotating
-keys until their tokens have expired; HMAC tokens against the instance's own HMAC signing keys.
+The token is checked against the keys the instance's JWKS (/oauth2<PATH>/jwks) serves now: the
+keys its ID tokens and access tokens are signed with, including retired keys and earlier versions
+of rotating keys until their tokens have expired; HMAC tokens against the instance's own HMAC
+signing keys.
 The keys are read from DIR/keys of the data directory, which must be the server's (keys missing
 there are generated in a temporary copy only, and tokens cannot verify against them).
 Only the signature and exp/nbf are checked, not iss or aud.
@@ -62,7 +64,7 @@ Exit codes: 0 valid, 2 invalid, 1 bad option, unknown instance, invalid configur
     process.stdout.write(`${JSON.stringify({ header, claims }, null, 2)}\n`);
     const unverifiable = loaded.keysToGenerate.length ? ` (${loaded.keysToGenerate.join(', ')} not in ${dirs.dataDir}/keys)` : '';
 
-    const key = verificationKey(instance, header.kid);
+    const key = verificationKey(loaded.realms, instance, header.kid);
     if (!key) return invalid(`unknown kid ${JSON.stringify(header.kid ?? null)}: not among the keys of ${path}${unverifiable}`);
     // Only algorithms the key suits: a token cannot pick HMAC with a public key, or `none`.
     const algorithms = JWS_ALGORITHM_NAMES.filter((alg) => keyProblemForAlgorithm(alg, key) === undefined);
@@ -80,11 +82,11 @@ Exit codes: 0 valid, 2 invalid, 1 bad option, unknown instance, invalid configur
 };
 
 /**
- * The key a token's kid names among what the instance publishes (the realm's JWKS), or, for HMAC,
+ * The key a token's kid names among what the instance publishes (its JWKS), or, for HMAC,
  * the instance's own secret signing keys, which are never published. Without kid: the instance's
  * configured signing key when there is exactly one.
  */
-function verificationKey(loaded: LoadedInstance, kid: string | undefined): LoadedKey | undefined {
+function verificationKey(set: RealmSet, loaded: LoadedInstance, kid: string | undefined): LoadedKey | undefined {
   const { keys } = loaded.realm;
   const { oidc, access_token } = loaded.instance.settings;
   const own = [oidc?.signing_key, access_token?.signing_key].flatMap((name) => (name === undefined ? [] : [keys.get(name)])).filter((k) => k !== undefined);
@@ -92,7 +94,7 @@ function verificationKey(loaded: LoadedInstance, kid: string | undefined): Loade
     const distinct = [...new Set(own)];
     return distinct.length === 1 ? distinct[0] : undefined;
   }
-  const published = keys.jwksAt().keys.some((jwk) => jwk.kid === kid);
+  const published = set.publication.publishes([loaded], kid);
   if (published) return keys.get(kid);
   return own.find((key) => key.family === 'oct' && key.kid === kid);
 }

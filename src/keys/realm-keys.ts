@@ -16,6 +16,7 @@ export class RealmKeys implements RealmKeyResolver {
   private readonly rings: ReadonlyMap<string, KeyRing>;
   private readonly published: readonly PublishedKey[];
   private readonly ringJwks = new WeakMap<LoadedKey, JWK>();
+  private readonly algJwks = new WeakMap<LoadedKey, Map<string, JWK>>();
   private readonly lifetimeMs: number;
 
   /**
@@ -60,6 +61,31 @@ export class RealmKeys implements RealmKeyResolver {
       .filter((key) => key.use === 'sig' && key.publicKey)
       .map((key) => this.jwkOf(key));
     return { keys: [...fixed, ...rotating] };
+  }
+
+  /**
+   * The keys a verifier needs at `now` for tokens signed with the signing key `name`: a rotating
+   * key's pending, active and retiring versions, else the key itself while it is published.
+   */
+  publishedFor(name: string, now = this.clock()): LoadedKey[] {
+    const ring = this.rings.get(name);
+    const fixed = this.byKid.get(name);
+    const keys = ring ? ring.publishedAt(now, this.lifetimeMs) : fixed && now < this.publishedUntil(fixed) ? [fixed] : [];
+    return keys.filter((key) => key.use === 'sig' && key.publicKey !== undefined);
+  }
+
+  /** Until when (ms) a key stays published: its retirement plus the realm's longest token lifetime, else forever. */
+  publishedUntil(key: LoadedKey): number {
+    return key.retiredAt ? key.retiredAt.getTime() + this.lifetimeMs : Infinity;
+  }
+
+  /** The public JWK of `key`, naming the JWS algorithm it is published for. */
+  jwkFor(key: LoadedKey, alg: string): JWK {
+    let byAlg = this.algJwks.get(key);
+    if (!byAlg) this.algJwks.set(key, (byAlg = new Map()));
+    let jwk = byAlg.get(alg);
+    if (!jwk) byAlg.set(alg, (jwk = { ...publicJwk(key), alg }));
+    return jwk;
   }
 
   /** When a ring needs its next version or can drop an old one: the realm is reloaded then. */

@@ -1,9 +1,18 @@
 /**
- * Reads OAuth client credentials from a request: `client_secret_basic` (RFC 6749 section 2.3.1,
- * id and secret form-URL-encoded inside HTTP Basic) or `client_secret_post` (form parameters).
- * Using both at once is refused, as the RFC requires.
+ * Reads how a request authenticates its OAuth client, before anything is checked:
+ *
+ * - `client_secret_basic` (RFC 6749 section 2.3.1): id and secret form-URL-encoded inside HTTP Basic;
+ * - `client_secret_post`: `client_id` and `client_secret` parameters;
+ * - `private_key_jwt` (RFC 7523 section 2.2): `client_assertion_type` (the jwt-bearer URN) and
+ *   `client_assertion`, optionally with `client_id`;
+ * - a TLS client certificate (RFC 8705 section 2): `client_id` alone; the certificate comes with
+ *   the connection (or a trusted proxy's header) and is checked later.
+ *
+ * The parameters are form parameters at the OAuth endpoints and JSON members of the body at
+ * `/rest-sts` (translate, cancel). Using two methods at once is refused (RFC 6749 section 2.3).
  */
 import { InvalidRequestError } from '../errors/sts-errors';
+import { CLIENT_ASSERTION_TYPE } from './client-assertion';
 import type { FormBody } from './form-body';
 import { InvalidClientError } from './oauth-errors';
 
@@ -12,27 +21,57 @@ export interface ClientCredentials {
   readonly secret: string;
 }
 
-export function clientCredentialsOf(authorization: string | undefined, form: FormBody): ClientCredentials {
-  const postedId = form.single('client_id');
-  const postedSecret = form.single('client_secret');
-  if (authorization !== undefined) {
-    if (postedSecret !== undefined) {
-      throw new InvalidRequestError('Use one client authentication method: HTTP Basic or client_secret in the body, not both.');
-    }
-    const basic = fromBasic(authorization);
-    if (postedId !== undefined && postedId !== basic.clientId) throw new InvalidRequestError('client_id differs from the authenticated client.');
-    return basic;
-  }
-  if (postedId === undefined || postedSecret === undefined) {
-    throw new InvalidClientError('Client authentication is required (HTTP Basic, or client_id and client_secret in the body).');
-  }
-  return { clientId: postedId, secret: postedSecret };
+export type PresentedClient =
+  | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
+  | { readonly method: 'private_key_jwt'; readonly clientId?: string; readonly assertion: string }
+  | { readonly method: 'tls_client_certificate'; readonly clientId: string };
+
+/** The client authentication parameters of a request, whatever carried them. */
+export interface ClientParameters {
+  readonly client_id?: string;
+  readonly client_secret?: string;
+  readonly client_assertion_type?: string;
+  readonly client_assertion?: string;
 }
 
-/** Credentials from HTTP Basic alone, for endpoints whose body is not a form (`_action=cancel`). */
-export function basicClientCredentialsOf(authorization: string | undefined): ClientCredentials {
-  if (authorization === undefined) throw new InvalidClientError('Client authentication is required (HTTP Basic).');
-  return fromBasic(authorization);
+const PARAMETERS = ['client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
+
+/** The parameters of a form (each at most once, RFC 6749 section 3.2). */
+export function formClientParameters(form: FormBody): ClientParameters {
+  return Object.fromEntries(PARAMETERS.map((name) => [name, form.single(name)]));
+}
+
+/**
+ * What the request presents, or undefined when it presents nothing at all. Refuses (400) two
+ * methods at once or a client_id that contradicts Basic; refuses (401) what cannot be a complete
+ * method (a secret without an id, an assertion without its type or with another type).
+ */
+export function presentedClient(authorization: string | undefined, params: ClientParameters): PresentedClient | undefined {
+  const { client_id: clientId, client_secret: secret, client_assertion_type: assertionType, client_assertion: assertion } = params;
+  const assertionPresented = assertionType !== undefined || assertion !== undefined;
+  const methods = [authorization !== undefined && 'HTTP Basic', secret !== undefined && 'client_secret', assertionPresented && 'client_assertion'].filter(Boolean);
+  if (methods.length > 1) {
+    throw new InvalidRequestError(`Use one client authentication method, not several (${methods.join(' and ')}).`);
+  }
+  if (authorization !== undefined) {
+    const basic = fromBasic(authorization);
+    if (clientId !== undefined && clientId !== basic.clientId) throw new InvalidRequestError('client_id differs from the authenticated client.');
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (secret !== undefined) {
+    if (clientId === undefined) throw new InvalidClientError('client_secret needs client_id beside it.');
+    return { method: 'client_secret_post', clientId, secret };
+  }
+  if (assertionPresented) {
+    if (assertionType === undefined) throw new InvalidClientError(`client_assertion needs client_assertion_type=${CLIENT_ASSERTION_TYPE} beside it.`);
+    if (assertionType !== CLIENT_ASSERTION_TYPE) {
+      throw new InvalidClientError(`client_assertion_type ${JSON.stringify(assertionType.slice(0, 100))} is not supported; use ${CLIENT_ASSERTION_TYPE}.`);
+    }
+    if (!assertion) throw new InvalidClientError('client_assertion_type needs a client_assertion beside it.');
+    return { method: 'private_key_jwt', ...(clientId !== undefined && { clientId }), assertion };
+  }
+  if (clientId !== undefined) return { method: 'tls_client_certificate', clientId };
+  return undefined;
 }
 
 function fromBasic(authorization: string): ClientCredentials {

@@ -18,8 +18,9 @@ import { RealmRegistry } from '../realms/realm-registry.service';
 import { IssuedTokens } from '../tokens/issued-tokens';
 import { requestContextOf } from '../transform/request-context';
 import { TokenDispatcher } from '../transform/token-dispatcher';
-import { clientCredentialsOf } from './client-credentials';
-import { authenticateInstanceClient } from './instance-client';
+import type { AuthenticatedClient } from '../plugin-api/token-contract';
+import { formClientParameters, presentedClient } from './client-credentials';
+import { InstanceClients } from './instance-client';
 import { FormBody, formOf } from './form-body';
 import { introspectionAnswer } from './introspection-answer';
 import { issuedFormsOf } from './token-exchange-types';
@@ -38,6 +39,7 @@ export class OAuthController {
     private readonly dispatcher: TokenDispatcher,
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
     private readonly instanceLimits: InstanceRateLimits,
+    private readonly clients: InstanceClients,
   ) {}
 
   @Post('*')
@@ -46,7 +48,7 @@ export class OAuthController {
     const { endpoint, target } = await this.route(request);
     if (endpoint === 'token') return this.token(target, request, reply, body);
     const form = formOf(body);
-    const clientId = await this.authenticate(target, request, reply, form);
+    const { id: clientId } = await this.authenticate(target, request, reply, form);
     requirePersistence(target);
     const token = form.required('token');
     form.single('token_type_hint'); // RFC 7009/7662: a hint only; one store holds every type.
@@ -79,10 +81,10 @@ export class OAuthController {
   private async token(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<object> {
     try {
       const form = formOf(body);
-      const clientId = await this.authenticate(target, request, reply, form);
+      const client = await this.authenticate(target, request, reply, form);
       const answer = await exchangeToken(this.dispatcher, {
         target,
-        clientId,
+        client,
         form,
         request: requestContextOf(request),
       });
@@ -103,8 +105,8 @@ export class OAuthController {
     return { endpoint, target };
   }
 
-  private authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<string> {
-    return authenticateInstanceClient(target, request, reply, this.audit, () => clientCredentialsOf(request.headers.authorization, form));
+  private authenticate(target: LoadedInstance, request: FastifyRequest, reply: FastifyReply, form: FormBody): Promise<AuthenticatedClient> {
+    return this.clients.authenticate(target, request, reply, () => presentedClient(request.headers.authorization, formClientParameters(form)));
   }
 }
 

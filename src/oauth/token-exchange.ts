@@ -4,7 +4,7 @@
  * `/rest-sts` translate (same transforms, same persistence), adding audience and `act`.
  */
 import type { JsonObject } from '../plugin-api/json';
-import type { StsRequestContext } from '../plugin-api/token-contract';
+import type { AuthenticatedClient, StsRequestContext } from '../plugin-api/token-contract';
 import type { LoadedInstance } from '../realms/loaded-instance';
 import type { TokenDispatcher } from '../transform/token-dispatcher';
 import type { FormBody } from './form-body';
@@ -24,13 +24,15 @@ export interface TokenExchangeResponse {
 
 export interface TokenExchangeCall {
   readonly target: LoadedInstance;
-  readonly clientId: string;
+  /** The authenticated client: the issued token is its (`client_id`), bound to its certificate where it used one. */
+  readonly client: AuthenticatedClient;
   readonly form: FormBody;
   readonly request: StsRequestContext;
 }
 
-export async function exchangeToken(dispatcher: TokenDispatcher, { target, clientId, form, request }: TokenExchangeCall): Promise<TokenExchangeResponse> {
+export async function exchangeToken(dispatcher: TokenDispatcher, { target, client, form, request }: TokenExchangeCall): Promise<TokenExchangeResponse> {
   const settings = target.instance.settings;
+  const clientId = client.id;
   checkGrantType(form);
   const policy = settings.token_exchange;
   if (!policy) throw new TokenExchangeError('unsupported_grant_type', `Instance ${target.instance.path} does not offer token exchange.`);
@@ -53,6 +55,7 @@ export async function exchangeToken(dispatcher: TokenDispatcher, { target, clien
     actorTokenState: exchange.actor && inputTokenStateOf(exchange.actor.tokenType, exchange.actor.token, 'actor_token'),
     outputTokenState: outputTokenStateOf(outputType),
     request,
+    client,
     decide: (subject, actor) => {
       scopes = grantedScopes(requested, outputType, settings, subject);
       return {

@@ -21,6 +21,11 @@ export interface PrincipalSession {
   readonly authenticatedAt: Date;
   /** How the principal authenticated, as RFC 8176 `amr` values (`pwd`, `x509`, ...). */
   readonly authenticationMethods: readonly string[];
+  /**
+   * The authentication context class the input vouched for, as verified: an input JWT's `acr`, a
+   * SAML assertion's AuthnContextClassRef (contract 1.1; optional). Becomes the ID token's `acr`.
+   */
+  readonly acr?: string;
   /** Identity attributes or input-token claims, available to claim and attribute mapping. */
   readonly attributes: Readonly<Record<string, JsonValue>>;
 }

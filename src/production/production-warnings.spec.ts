@@ -41,4 +41,13 @@ describe('productionWarnings', () => {
     const warnings = productionWarnings({ file: SERVER_YAML, rateLimits: { shared: false, overall: WINDOW } }, [instances[2], instances[4]]);
     expect(warnings).toEqual([]);
   });
+
+  it('warns when public_base_url is not set, naming the address the documents use instead', () => {
+    const limited = { file: SERVER_YAML, rateLimits: { shared: false, overall: WINDOW }, loginBackoff: BACKOFF };
+    expect(productionWarnings({ ...limited, publicBaseUrl: 'http://0.0.0.0:8080', publicBaseUrlConfigured: false }, instances)).toEqual([
+      'config/server.yaml: public_base_url: not set, so the metadata documents name endpoints under http://0.0.0.0:8080, the address the server listens on. ' +
+        'Set it to the URL clients reach this server at (see the documentation on discovery)',
+    ]);
+    expect(productionWarnings({ ...limited, publicBaseUrl: 'https://sts.example.com', publicBaseUrlConfigured: true }, instances)).toEqual([]);
+  });
 });

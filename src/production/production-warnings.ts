@@ -1,7 +1,8 @@
 /**
  * With NODE_ENV=production, what the start-up log warns about without refusing to start: no
  * request limits, and password (USERNAME) input without login back-off. Both are off unless
- * server.yaml has their section, so that an upgrade does not change a running deployment.
+ * server.yaml has their section, so that an upgrade does not change a running deployment. And no
+ * public_base_url: the documents then name the listening address, rarely what clients use.
  */
 import cluster from 'node:cluster';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -16,8 +17,17 @@ export interface InstanceView {
   readonly instance: { readonly name: string; readonly settings: { readonly supported_token_transforms: readonly { readonly from: string }[] } };
 }
 
-export function productionWarnings(config: Pick<ServerConfig, 'file' | 'rateLimits' | 'loginBackoff'>, instances: readonly InstanceView[]): string[] {
+export function productionWarnings(
+  config: Pick<ServerConfig, 'file' | 'rateLimits' | 'loginBackoff'> & Partial<Pick<ServerConfig, 'publicBaseUrl' | 'publicBaseUrlConfigured'>>,
+  instances: readonly InstanceView[],
+): string[] {
   const warnings: string[] = [];
+  if (config.publicBaseUrlConfigured === false) {
+    warnings.push(
+      `${config.file}: public_base_url: not set, so the metadata documents name endpoints under ${config.publicBaseUrl}, the address the server listens on. ` +
+        'Set it to the URL clients reach this server at (see the documentation on discovery)',
+    );
+  }
   const limits = config.rateLimits;
   if (!limits?.perAddress && !limits?.overall && !limits?.perInstance) {
     warnings.push(

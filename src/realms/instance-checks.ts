@@ -2,6 +2,7 @@
  * Load-time checks of an instance against the token types it names: every transform needs a
  * validator and a token provider, and each of those may check the settings it relies on.
  */
+import { prepareClientKeyMaterial } from '../oauth/client-key-material';
 import { oauthClientProblems } from '../oauth/oauth-client-checks';
 import type { ConfigurationProblem, TokenProvider, TokenValidator } from '../plugin-api/token-contract';
 import type { Resolution, TokenTypeRegistry } from '../transform/token-type-registry';
@@ -30,6 +31,8 @@ export async function instanceProblems(loaded: LoadedInstance, registry: TokenTy
     }
   });
   const found: ConfigurationProblem[] = oauthClientProblems(settings);
+  // Files and URLs of key-based clients, once every client has the keys its method needs.
+  if (found.length === 0) found.push(...(await prepareClientKeyMaterial(settings, loaded.realm.configDir)));
   for (const handler of handlers) {
     found.push(...((await handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance })) ?? []));
   }

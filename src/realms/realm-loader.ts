@@ -13,11 +13,13 @@ import { RealmKeys } from '../keys/realm-keys';
 import { loadKeyRing } from '../keys/rotation/key-ring-store';
 import type { KeyRing } from '../keys/rotation/key-ring';
 import { longestTokenLifetimeSeconds } from '../keys/token-lifetimes';
+import { planKeyPublication } from '../keys/key-publication';
 import type { TokenTypeRegistry } from '../transform/token-type-registry';
 import { demoMaterialProblems } from '../production/demo-material';
 import { isProductionMode } from '../production/production-mode';
 import { ConfigError, ConfigProblem, joinPath } from './config-problem';
 import { instanceProblems } from './instance-checks';
+import { buildIssuers } from './issuers';
 import { LoadedInstance, LoadedRealm } from './loaded-instance';
 import { type PluginFolders, pluginBindingProblems } from './plugin-binding-checks';
 import { publicationProblems } from './publication-checks';
@@ -31,7 +33,12 @@ export interface RealmLoadOptions extends KeyLoadContext, RealmReadOptions {
   readonly plugins?: PluginFolders;
   /** STS_REQUIRE_PLUGINS=true: a binding to a plugin that is not loaded refuses the configuration. */
   readonly requirePlugins?: boolean;
+  /** server.yaml's public_base_url (resolved): where issuers live on this server. Default http://127.0.0.1:8080. */
+  readonly publicBaseUrl?: string;
 }
+
+/** What public_base_url defaults to without HOST and PORT: the address `npm start` listens on. */
+const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:8080';
 
 export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
   const { files, problems, hash } = await readRealmFiles(options.configDir, options);
@@ -58,11 +65,15 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
   );
   for (const instance of instances) problems.push(...(await instanceProblems(instance, options.registry)));
   problems.push(...publicationProblems(instances));
+  const { publication, problems: keyProblems } = planKeyPublication(instances, (options.clock ?? Date.now)());
+  problems.push(...keyProblems);
+  const { index: issuers, problems: issuerProblems } = buildIssuers(instances, options.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL);
+  problems.push(...issuerProblems);
   const required = options.requirePlugins ?? false;
   const unboundPlugins = options.plugins ? pluginBindingProblems(instances, options.registry, options.plugins, required) : [];
   if (required) problems.push(...unboundPlugins);
   if (problems.length > 0) throw new ConfigError(problems);
-  return new RealmSet(realms, instances, hash, required ? [] : unboundPlugins);
+  return new RealmSet(realms, instances, hash, required ? [] : unboundPlugins, issuers, publication);
 }
 
 /** Realm paths are unique, and so are kids across the whole server. */

@@ -3,13 +3,15 @@
  * fails validation keeps the last good configuration and logs why. Requests keep the
  * LoadedInstance they started with, so a swap never changes a request midway.
  */
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
 import { PluginManager } from '../plugins/plugin-manager.service';
+import { PUBLIC_BASE_URL } from '../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigError, type ConfigProblem, formatConfigProblem } from './config-problem';
 import type { ConfigurationStatus, RefusedReload } from './configuration-status';
+import { documentLocations, mapsOntoServer } from './issuers';
 import type { LoadedInstance } from './loaded-instance';
 import { pluginBindingProblems } from './plugin-binding-checks';
 import { realmsDirectory } from './realm-file-reader';
@@ -32,11 +34,15 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   private refusedReload: RefusedReload | undefined;
   /** Reloads refused since start (read by the metrics). */
   reloadFailures = 0;
+  /** Issuer mapping lines already logged, so a reload repeats only what changed. */
+  private loggedMappings = new Set<string>();
 
   constructor(
     @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
     private readonly tokenTypes: TokenTypeRegistry,
     private readonly plugins: PluginManager,
+    /** server.yaml's public_base_url, resolved; the base of every endpoint URL in the metadata documents. */
+    @Optional() @Inject(PUBLIC_BASE_URL) readonly publicBaseUrl: string = 'http://127.0.0.1:8080',
   ) {}
 
   /** Throws ConfigError: a bad configuration at start stops the server. */
@@ -118,7 +124,16 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
    */
   load(overrides?: ReadonlyMap<string, string>): Promise<RealmSet> {
     const { configDir, dataDir, requirePlugins } = this.settings;
-    return loadRealms({ configDir, dataDir, env: process.env, registry: this.tokenTypes, plugins: this.plugins, requirePlugins, overrides });
+    return loadRealms({
+      configDir,
+      dataDir,
+      env: process.env,
+      registry: this.tokenTypes,
+      plugins: this.plugins,
+      requirePlugins,
+      overrides,
+      publicBaseUrl: this.publicBaseUrl,
+    });
   }
 
   private serve(loaded: RealmSet): void {
@@ -126,6 +141,22 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     this.loadedAt = new Date();
     this.refusedReload = undefined;
     for (const warning of loaded.warnings) this.logger.warn(`Configuration warning: ${formatConfigProblem(warning)}`);
+    this.logIssuerMappings(loaded);
+  }
+
+  /**
+   * An issuer whose URL is not under public_base_url (another host, or a path outside it) has its
+   * documents served here at other paths: a reverse proxy must map them. Says where, once.
+   */
+  private logIssuerMappings(loaded: RealmSet): void {
+    const lines = new Set<string>();
+    for (const issuer of loaded.issuers.issuers) {
+      if (mapsOntoServer(issuer, this.publicBaseUrl)) continue;
+      const where = documentLocations(issuer).map(({ url, route }) => `${url} is served here at ${route}`);
+      lines.add(`Issuer ${issuer.issuer} is not under public_base_url ${this.publicBaseUrl}: ${where.join('; ')}. Map these URLs to those paths in the reverse proxy.`);
+    }
+    for (const line of lines) if (!this.loggedMappings.has(line)) this.logger.log(line);
+    this.loggedMappings = lines;
   }
 
   /**

@@ -25,6 +25,8 @@ afterEach(async () => {
 
 const DEFAULTS: ServerConfig = {
   file: 'config/server.yaml',
+  publicBaseUrl: 'http://127.0.0.1:8080',
+  publicBaseUrlConfigured: false,
   tokenStore: {
     defaultTokenLifetimeSeconds: 3600,
     purgeIntervalSeconds: 60,
@@ -231,6 +233,40 @@ describe('loadServerConfig', () => {
     jest.spyOn(process, 'cwd').mockReturnValue(join(root, 'elsewhere', 'deeper'));
     await writeServerYaml({ token_store: { type: 'nope' } });
     expect(() => loadServerConfig(configDir, {})).toThrow(`${join(configDir, 'server.yaml')}: token_store.type: `);
+  });
+
+  it('reads public_base_url: scheme, host, port and path prefix, without a trailing slash', async () => {
+    expect((await load({ public_base_url: 'https://sts.example.com' })).publicBaseUrl).toBe('https://sts.example.com');
+    expect((await load({ public_base_url: 'https://STS.example.com:8443/sts/' })).publicBaseUrl).toBe('https://sts.example.com:8443/sts');
+    const configured = await load({ public_base_url: 'http://127.0.0.1:9000' });
+    expect(configured).toMatchObject({ publicBaseUrl: 'http://127.0.0.1:9000', publicBaseUrlConfigured: true });
+  });
+
+  it('defaults public_base_url to http(s)://<HOST>:<PORT>, as the server listens, never to anything from a request', async () => {
+    expect(await load({}, { HOST: '0.0.0.0', PORT: '9090' })).toMatchObject({ publicBaseUrl: 'http://0.0.0.0:9090', publicBaseUrlConfigured: false });
+    expect((await load({}, { HOST: '::1' })).publicBaseUrl).toBe('http://[::1]:8080');
+    expect((await load({}, { STS_TLS_KEY_FILE: 'k.pem', STS_TLS_CERT_FILE: 'c.pem', PORT: '8443' })).publicBaseUrl).toBe('https://127.0.0.1:8443');
+  });
+
+  it.each([
+    ['sts.example.com', 'is not an absolute URL (https://sts.example.com)'],
+    ['ftp://sts.example.com', 'must start with https:// (or http://)'],
+    ['https://sts.example.com/?tenant=a', 'has a query or fragment; give only scheme, host, port and path'],
+    ['https://sts.example.com/#x', 'has a query or fragment; give only scheme, host, port and path'],
+  ])('refuses public_base_url %s', async (value, why) => {
+    expect(problemsOf(await refusal({ public_base_url: value }))).toEqual([{ path: 'public_base_url', message: `"${value}" ${why}` }]);
+  });
+
+  it('refuses a public_base_url with user information, without repeating the password', async () => {
+    const error = await refusal({ public_base_url: 'https://admin:s3cret-pw@sts.example.com/sts' });
+    expect(problemsOf(error)).toEqual([
+      { path: 'public_base_url', message: '"https://...@sts.example.com/sts" has user information; give only scheme, host, port and path' },
+    ]);
+    expect(error.message).not.toContain('s3cret-pw');
+  });
+
+  it('refuses a public_base_url that is not a string', async () => {
+    expect(problemsOf(await refusal({ public_base_url: 443 }))).toEqual([{ path: 'public_base_url', message: expect.stringMatching(/string/) }]);
   });
 
   it('refuses a server.yaml it cannot read', async () => {

@@ -31,8 +31,11 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
   for (const [path, shared] of [['rate_limits.shared', value.rate_limits?.shared], ['login_backoff.shared', value.login_backoff?.shared]] as const) {
     if (shared && backend.type !== 'redis') throw new ConfigError([{ file, path, message: 'needs token_store.type: redis (shared counters live in Redis)' }]);
   }
+  const publicBaseUrl = value.public_base_url === undefined ? defaultPublicBaseUrl(env) : checkedPublicBaseUrl(value.public_base_url, file);
   return {
     file,
+    publicBaseUrl,
+    publicBaseUrlConfigured: value.public_base_url !== undefined,
     tokenStore: {
       defaultTokenLifetimeSeconds: store.default_token_lifetime_seconds,
       purgeIntervalSeconds: store.purge_interval_seconds,
@@ -99,4 +102,33 @@ function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEn
     connectTimeoutMs: redis.connect_timeout_ms,
     commandTimeoutMs: redis.command_timeout_ms,
   };
+}
+
+/**
+ * `public_base_url` as the documents use it: scheme, host, port and path prefix, without a
+ * trailing slash. No query, fragment or user information: endpoint URLs are appended to it.
+ */
+export function checkedPublicBaseUrl(configured: string, file: string): string {
+  const refuse = (why: string, shown = configured): never => {
+    throw new ConfigError([{ file, path: 'public_base_url', message: `"${shown}" ${why}` }]);
+  };
+  let url: URL;
+  try {
+    url = new URL(configured);
+  } catch {
+    return refuse('is not an absolute URL (https://sts.example.com)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('must start with https:// (or http://)');
+  if (/[?#]/.test(configured)) refuse('has a query or fragment; give only scheme, host, port and path');
+  // Never repeat a password into the log.
+  if (url.username || url.password) refuse('has user information; give only scheme, host, port and path', `${url.protocol}//...@${url.host}${url.pathname}`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `http://<HOST>:<PORT>` as the server listens (https with STS_TLS_*), for a local start. */
+export function defaultPublicBaseUrl(env: NodeJS.ProcessEnv): string {
+  const host = env.HOST || '127.0.0.1';
+  const port = /^\d+$/.test(env.PORT ?? '') ? env.PORT : '8080';
+  const scheme = env.STS_TLS_KEY_FILE && env.STS_TLS_CERT_FILE ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -176,6 +176,15 @@ export class ServerConfigSchema {
   @IsOptional()
   login_backoff?: LoginBackoffSchema;
 
+  /**
+   * Where clients reach this server (`https://sts.example.com`, maybe with a path prefix): the
+   * base of every endpoint URL in metadata documents. Default from HOST and PORT; checked in
+   * server-config-loader.ts. Never taken from a request.
+   */
+  @IsString()
+  @IsOptional()
+  public_base_url?: string;
+
   /** Peers whose X-Forwarded-For names the client, for rate_limits and login_backoff (addresses or CIDR ranges). */
   @IsString({ each: true })
   @IsArray()

@@ -10,6 +10,13 @@ export interface ServerConfig {
   readonly loginBackoff?: LoginBackoffSettings;
   /** Addresses or CIDR ranges whose X-Forwarded-For names the client (rate limits, login back-off). */
   readonly trustedProxies?: readonly string[];
+  /**
+   * The base of every endpoint URL the metadata documents name, without a trailing slash:
+   * `public_base_url`, else `http(s)://<HOST>:<PORT>`.
+   */
+  readonly publicBaseUrl: string;
+  /** False when publicBaseUrl is the default derived from HOST and PORT. */
+  readonly publicBaseUrlConfigured: boolean;
 }
 
 export interface WindowLimitSettings {
@@ -60,3 +67,6 @@ export interface RedisBackendSettings {
 
 /** Nest injection token of the process's ServerConfig. */
 export const SERVER_CONFIG = Symbol('ServerConfig');
+
+/** Nest injection token of the resolved public_base_url (a string without a trailing slash). */
+export const PUBLIC_BASE_URL = Symbol('PublicBaseUrl');

@@ -8,6 +8,8 @@ function setUp(purgeExpired: () => Promise<number>) {
   const config = {
     file: 'config/server.yaml',
     tokenStore: { defaultTokenLifetimeSeconds: 3600, purgeIntervalSeconds: 30, backend: { type: 'sqlite', file: 'tokens.sqlite' } },
+    publicBaseUrl: 'http://127.0.0.1:8080',
+    publicBaseUrlConfigured: false,
   } satisfies ServerConfig;
   return { store, maintenance: new TokenStoreMaintenance(store as unknown as TokenStore, config) };
 }

@@ -1,12 +1,32 @@
 /** The JSON bodies of `/rest-sts{P}`, one class per `_action`, checked with class-validator. */
 import type { ClassConstructor } from 'class-transformer';
-import { IsObject, validateSync } from 'class-validator';
+import { IsObject, IsOptional, IsString, validateSync } from 'class-validator';
 import { InvalidRequestError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 
 const objectField = (name: string) => ({ message: `${name} is required and must be a JSON object.` });
 
-export class TranslateBody {
+/**
+ * Client authentication in a JSON body, where the instance asks for it (translate with
+ * `translate_client_authentication`, cancel with `cancel_requires_client_authentication`): the
+ * parameters of RFC 7523 (`private_key_jwt`) and RFC 8705 (`client_id` beside a TLS client
+ * certificate). A secret goes in HTTP Basic.
+ */
+class ClientAuthenticationMembers {
+  @IsString({ message: 'client_id must be a string.' })
+  @IsOptional()
+  client_id?: string;
+
+  @IsString({ message: 'client_assertion_type must be a string.' })
+  @IsOptional()
+  client_assertion_type?: string;
+
+  @IsString({ message: 'client_assertion must be a string.' })
+  @IsOptional()
+  client_assertion?: string;
+}
+
+export class TranslateBody extends ClientAuthenticationMembers {
   @IsObject(objectField('input_token_state'))
   input_token_state!: JsonObject;
 
@@ -19,7 +39,7 @@ export class ValidateBody {
   validated_token_state!: JsonObject;
 }
 
-export class CancelBody {
+export class CancelBody extends ClientAuthenticationMembers {
   @IsObject(objectField('cancelled_token_state'))
   cancelled_token_state!: JsonObject;
 }

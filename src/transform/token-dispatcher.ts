@@ -145,7 +145,7 @@ export class TokenDispatcher {
         ...(client && { client }),
       }),
     );
-    const issued = ownedBy(issuedTokenOf(created), context?.clientId);
+    const issued = ownedBy(issuedTokenOf(created), context?.clientId ?? client?.id);
     if (instance.settings.persist_issued_tokens) {
       if (!this.options.issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
       // Recorded before the answer: a token the client holds is always one the store knows.
@@ -172,8 +172,9 @@ function issuedTokenOf(created: string | IssuedToken): IssuedToken {
 }
 
 /**
- * The token endpoint's client asked for this token: unless the provider named a client itself, the
- * record says it is that client's (RFC 7662 `client_id`), so that client, and only it, may revoke it.
+ * An authenticated client asked for this token (at the token endpoint, or at a translate that
+ * authenticates clients): unless the provider named a client itself, the record says it is that
+ * client's (RFC 7662 `client_id`), so that client, and only it, may revoke it.
  */
 function ownedBy(issued: IssuedToken, clientId: string | undefined): IssuedToken {
   if (clientId === undefined || issued.introspectionClaims?.client_id !== undefined) return issued;

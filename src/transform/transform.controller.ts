@@ -2,15 +2,16 @@
  * `POST /rest-sts{P}?_action=translate|validate|cancel` in PingAM's REST STS wire format.
  * Thin: finds the instance, checks the body's shape, hands over to the dispatcher.
  */
-import { Body, Controller, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRANSLATE_EXAMPLES } from '../docs/api-examples';
 import { ApiErrors } from '../docs/api-decorators';
 import { InvalidRequestError } from '../errors/sts-errors';
-import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
-import { basicClientCredentialsOf } from '../oauth/client-credentials';
-import { authenticateInstanceClient } from '../oauth/instance-client';
+import { presentedClient, type ClientParameters } from '../oauth/client-credentials';
+import { InstanceClients } from '../oauth/instance-client';
+import type { AuthenticatedClient } from '../plugin-api/token-contract';
+import type { LoadedInstance } from '../realms/loaded-instance';
 import { InstanceRateLimits } from '../ratelimit/instance-rate-limits';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
@@ -29,7 +30,7 @@ export class TransformController {
     private readonly dispatcher: TokenDispatcher,
     private readonly issuedTokenActions: IssuedTokenActions,
     private readonly instanceLimits: InstanceRateLimits,
-    @Inject(AUDIT_LOG) private readonly audit: AuditLog,
+    private readonly clients: InstanceClients,
   ) {}
 
   @Post('*')
@@ -44,25 +45,51 @@ export class TransformController {
     await this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
       case 'translate': {
-        const { input_token_state, output_token_state } = parseBody(TranslateBody, body);
+        const { input_token_state, output_token_state, ...credentials } = parseBody(TranslateBody, body);
+        const mode = target.instance.settings.translate_client_authentication;
+        const client = await this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
         const issued_token = await this.dispatcher.translate({
           target,
           inputTokenState: input_token_state,
           outputTokenState: output_token_state,
           request: requestContextOf(request),
+          ...(client && { client }),
         });
         return { issued_token };
       }
       case 'validate':
         return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state, callerOf(request));
       case 'cancel': {
-        const state = parseBody(CancelBody, body).cancelled_token_state;
-        const clientId = target.instance.settings.cancel_requires_client_authentication
-          ? await authenticateInstanceClient(target, request, reply, this.audit, () => basicClientCredentialsOf(request.headers.authorization))
-          : undefined;
-        return this.issuedTokenActions.cancel(target, state, callerOf(request), clientId);
+        const { cancelled_token_state, ...credentials } = parseBody(CancelBody, body);
+        const required = target.instance.settings.cancel_requires_client_authentication;
+        const client = await this.client(target, request, reply, credentials, required ? 'required' : undefined, 'cancel_requires_client_authentication: false');
+        return this.issuedTokenActions.cancel(target, cancelled_token_state, callerOf(request), client?.id);
       }
     }
+  }
+
+  /**
+   * The client a translate or cancel authenticates: `required`, `optional` (only a client that
+   * presents credentials: HTTP Basic or the body's members) or not at all (`undefined`), where
+   * client members in the body are refused rather than ignored and the Authorization header is
+   * left alone, as before.
+   */
+  private async client(
+    target: LoadedInstance,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    members: ClientParameters,
+    mode: 'optional' | 'required' | undefined,
+    setting: string,
+  ): Promise<AuthenticatedClient | undefined> {
+    const named = Object.entries(members).filter(([, value]) => value !== undefined).map(([name]) => name);
+    if (mode === undefined) {
+      if (named.length === 0) return undefined;
+      throw new InvalidRequestError(`Instance ${target.instance.path} does not authenticate clients here (${setting}); leave out ${named.join(', ')}.`);
+    }
+    const authorization = request.headers.authorization;
+    if (mode === 'optional' && authorization === undefined && named.length === 0) return undefined;
+    return this.clients.authenticate(target, request, reply, () => presentedClient(authorization, members));
   }
 }
 

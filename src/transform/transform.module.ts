@@ -5,6 +5,7 @@ import type { ServerConfig } from '../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
 import { StsMetrics } from '../metrics/sts-metrics';
+import { InstanceClients, CLIENT_ASSERTION_REPLAY_NAMESPACE } from '../oauth/instance-client';
 import { IssuedTokens } from '../tokens/issued-tokens';
 import { StoreReplayGuard } from '../tokens/store-replay-guard';
 import { TOKEN_STORE, TokenStore } from '../tokens/token-store';
@@ -39,11 +40,18 @@ import { TransformController } from './transform.controller';
       inject: [TokenTypeRegistry, SERVER_SETTINGS, TOKEN_STORE, IssuedTokens, AUDIT_LOG, { token: StsMetrics, optional: true }],
     },
     {
+      // Client assertions are spent in the same replay cache as one-time inputs, in their own namespace.
+      provide: InstanceClients,
+      useFactory: (store: TokenStore, audit: AuditLog, config: ServerConfig) =>
+        new InstanceClients(new StoreReplayGuard(store, CLIENT_ASSERTION_REPLAY_NAMESPACE), audit, config.publicBaseUrl),
+      inject: [TOKEN_STORE, AUDIT_LOG, SERVER_CONFIG],
+    },
+    {
       provide: IssuedTokenActions,
       useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens, audit: AuditLog) => new IssuedTokenActions(registry, issuedTokens, audit),
       inject: [TokenTypeRegistry, IssuedTokens, AUDIT_LOG],
     },
   ],
-  exports: [IssuedTokens, TokenDispatcher],
+  exports: [IssuedTokens, TokenDispatcher, InstanceClients],
 })
 export class TransformModule {}

@@ -104,7 +104,7 @@ function proseOf(page: string): string {
 const FIXTURE_FILES = [
   'keys/rsa-1.key.pem', 'keys/rsa-1.crt.pem', 'keys/ec-1.key.pem', 'keys/enc-1.key.pem', 'keys/old.key.pem',
   'keys/saml.key.pem', 'keys/saml.crt.pem', 'keys/ca.key.pem', 'keys/ca.crt.pem',
-  'idp-jwks.json', 'idp.pem', 'idp.crt.pem', 'sp.crt.pem', 'partner.crt.pem',
+  'idp-jwks.json', 'idp.pem', 'idp.crt.pem', 'sp.crt.pem', 'partner.crt.pem', 'gateway-jwks.json',
   'ca.crt.pem', 'intermediates.pem', 'ca.crl.pem', 'ldap-ca.pem',
 ] as const;
 
@@ -138,6 +138,9 @@ function makeFixtures(dir: string): void {
   const jwk = (key: KeyObject, kid: string) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig' });
   writeFileSync(file('idp-jwks.json'), JSON.stringify({ keys: [jwk(idpRsa.publicKey, 'idp-rsa'), jwk(idpEc.publicKey, 'idp-ec')] }));
   writeFileSync(file('idp.pem'), idpRsa.publicKey.export({ type: 'spki', format: 'pem' }));
+  // An OAuth client's public keys (private_key_jwt).
+  const gateway = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(file('gateway-jwks.json'), JSON.stringify({ keys: [jwk(gateway.publicKey, 'gateway-2026')] }));
   const work = mkdtempSync(join(tmpdir(), 'sts-docs-keys-'));
   for (const [name, subject] of [['idp.crt.pem', '/CN=idp.example.com'], ['sp.crt.pem', '/CN=sp.example.com'], ['partner.crt.pem', '/CN=partner.example.com']]) {
     const keyFile = join(work, `${name}.key`);

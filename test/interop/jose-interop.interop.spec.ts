@@ -30,17 +30,17 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 // ---------------------------------------------------------------------------------------------
 // What the realm holds
 
-/** Every JWS algorithm and the realm key it signs with (RSA shared by RS* and PS*). */
+/** Every JWS algorithm and the realm key it signs with (one RSA key per algorithm: a key serves one). */
 const JWS_CASES: readonly (readonly [alg: string, kid: string])[] = [
   ['HS256', 'hs-256'],
   ['HS384', 'hs-384'],
   ['HS512', 'hs-512'],
-  ['RS256', 'rsa-sig'],
-  ['RS384', 'rsa-sig'],
-  ['RS512', 'rsa-sig'],
-  ['PS256', 'rsa-sig'],
-  ['PS384', 'rsa-sig'],
-  ['PS512', 'rsa-sig'],
+  ['RS256', 'rsa-rs256'],
+  ['RS384', 'rsa-rs384'],
+  ['RS512', 'rsa-rs512'],
+  ['PS256', 'rsa-ps256'],
+  ['PS384', 'rsa-ps384'],
+  ['PS512', 'rsa-ps512'],
   ['ES256', 'ec-256'],
   ['ES384', 'ec-384'],
   ['ES512', 'ec-521'],
@@ -93,7 +93,7 @@ const REALM_KEYS: Json[] = [
   { kid: 'hs-256', use: 'sig', generate: { type: 'oct', size: 256 } },
   { kid: 'hs-384', use: 'sig', generate: { type: 'oct', size: 384 } },
   { kid: 'hs-512', use: 'sig', generate: { type: 'oct', size: 512 } },
-  { kid: 'rsa-sig', use: 'sig', generate: { type: 'rsa', size: 2048 } },
+  ...['rs256', 'rs384', 'rs512', 'ps256', 'ps384', 'ps512'].map((alg) => ({ kid: `rsa-${alg}`, use: 'sig', generate: { type: 'rsa', size: 2048 } })),
   { kid: 'ec-256', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
   { kid: 'ec-384', use: 'sig', generate: { type: 'ec', curve: 'P-384' } },
   { kid: 'ec-521', use: 'sig', generate: { type: 'ec', curve: 'P-521' } },
@@ -108,7 +108,7 @@ const REALM_KEYS: Json[] = [
 function jwtInstance(accessToken: Json): Json {
   return {
     supported_token_transforms: [{ from: 'USERNAME', to: 'JWT' }],
-    access_token: { issuer: 'https://sts.test', audience: 'api', signature_algorithm: 'ES256', signing_key: 'ec-256', ...accessToken },
+    access_token: { issuer: 'https://sts.test', audience: 'api', client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-256', ...accessToken },
   };
 }
 
@@ -275,7 +275,7 @@ describe('JOSE interop: our tokens checked by openssl and python3-jwcrypto', () 
           issuer: 'https://sts.test',
           audience: 'rp-client',
           signature_algorithm: 'RS256',
-          signing_key: 'rsa-sig',
+          signing_key: 'rsa-rs256',
           encryption: { algorithm: 'RSA-OAEP', content_encryption: 'A128CBC-HS256', key: 'enc-rsa' },
         },
       },
@@ -290,7 +290,8 @@ describe('JOSE interop: our tokens checked by openssl and python3-jwcrypto', () 
       },
     });
     jwksFetchesAtStart = jwksFetches;
-    realmJwks = (await server.get('/oauth2/jws-ES256/jwks')).body;
+    // The jwks_uri of https://sts.test, the issuer every instance shares: the keys of all of them.
+    realmJwks = (await server.get('/jwks')).body;
 
     // Issue everything, then one python process checks it all.
     const issued = await mapLimit(
@@ -371,7 +372,7 @@ describe('JOSE interop: our tokens checked by openssl and python3-jwcrypto', () 
 
     it('never publishes the HMAC secrets or the encryption keys in the JWKS', () => {
       const kids = realmJwks.keys.map((k) => (k as { kid?: string }).kid).sort();
-      expect(kids).toEqual(['ec-256', 'ec-384', 'ec-521', 'ed-1', 'rsa-sig']);
+      expect(kids).toEqual(['ec-256', 'ec-384', 'ec-521', 'ed-1', 'rsa-ps256', 'rsa-ps384', 'rsa-ps512', 'rsa-rs256', 'rsa-rs384', 'rsa-rs512']);
       for (const jwk of realmJwks.keys) {
         expect(jwk).not.toHaveProperty('d');
         expect(jwk).not.toHaveProperty('k');
@@ -474,7 +475,7 @@ describe('JOSE interop: our tokens checked by openssl and python3-jwcrypto', () 
       expect(result.verified?.error).toBeUndefined();
       expect(result.verified).toMatchObject({
         ok: true,
-        header: { alg: 'RS256', typ: 'JWT', kid: 'rsa-sig' },
+        header: { alg: 'RS256', typ: 'JWT', kid: 'rsa-rs256' },
         claims: { sub: 'alice', aud: 'rp-client', nonce: 'n-0S6_WzA2Mj' },
       });
     });

@@ -16,9 +16,12 @@ describe('ID tokens verified with openssl', () => {
   beforeAll(async () => {
     const realm = await rootRealm();
     (realm.keys as object[]).push({ kid: 'ed-1', use: 'sig', generate: { type: 'okp', curve: 'Ed25519' } });
-    Object.assign(realm.instances as object, { ps256: oidcInstance('PS256', 'rsa-1'), eddsa: oidcInstance('EdDSA', 'ed-1') });
+    // A key serves one algorithm: PS256 gets an RSA key of its own.
+    (realm.keys as object[]).push({ kid: 'rsa-ps', use: 'sig', generate: { type: 'rsa', size: 2048 } });
+    Object.assign(realm.instances as object, { ps256: oidcInstance('PS256', 'rsa-ps'), eddsa: oidcInstance('EdDSA', 'ed-1') });
     server = await startTestServer({ root: realm });
-    jwks = (await server.get('/oauth2/default/jwks')).body;
+    // The jwks_uri of the issuer the instances share: the keys of all of them.
+    jwks = (await server.get('/jwks')).body;
   });
   afterAll(async () => {
     await server.close();

@@ -151,7 +151,7 @@ export async function startFixture(): Promise<Fixture> {
   const clientHash = await testPasswordHash(CLIENT_SECRET);
   const outputs = {
     oidc: { issuer: 'https://sts.property.test', audience: ['rp'], token_lifetime_seconds: 300, signature_algorithm: 'ES256', signing_key: 'ec-1' },
-    access_token: { issuer: 'https://sts.property.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'], allowed_custom_claims: ['tenant'] },
+    access_token: { issuer: 'https://sts.property.test', audience: ['api'], client_id: 'property-app', signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'], allowed_custom_claims: ['tenant'] },
   };
   const prop = {
     supported_token_transforms: TRANSFORMS,
@@ -172,7 +172,8 @@ export async function startFixture(): Promise<Fixture> {
         identity_store: { type: 'file', users: [{ username: 'alice', password_hash: hash, attributes: { mail: 'alice@example.com' } }] },
         keys: [{ kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } }],
         instances: {
-          prop,
+          // Both issue for https://sts.property.test; the issuer's metadata describes /prop.
+          prop: { ...prop, issuer_primary: true },
           stateless: { supported_token_transforms: TRANSFORMS.slice(0, 2), oauth_clients: [{ client_id: CLIENT_ID, client_secret_hash: clientHash }], ...outputs },
         },
       },

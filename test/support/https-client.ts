@@ -1,5 +1,5 @@
 /**
- * POST over HTTPS with an optional client certificate (node:https; fetch cannot present one).
+ * POST (and GET) over HTTPS with an optional client certificate (node:https; fetch cannot present one).
  * The server is checked against `caFile`; one fresh connection per request, so no TLS session
  * or certificate carries over from one call to the next.
  */
@@ -13,22 +13,38 @@ export interface ClientCertificate {
   readonly certFile: string;
 }
 
-export function httpsPost(
-  url: string,
-  body: unknown,
-  options: { caFile: string; client?: ClientCertificate; headers?: Record<string, string> },
-): Promise<TestResponse> {
-  const payload = JSON.stringify(body);
+export interface HttpsOptions {
+  readonly caFile: string;
+  readonly client?: ClientCertificate;
+  readonly headers?: Record<string, string>;
+}
+
+/** A JSON body. */
+export function httpsPost(url: string, body: unknown, options: HttpsOptions): Promise<TestResponse> {
+  return httpsSend(url, JSON.stringify(body), 'application/json', options);
+}
+
+/** An `application/x-www-form-urlencoded` body (the OAuth endpoints). */
+export function httpsPostForm(url: string, params: Record<string, string> | URLSearchParams, options: HttpsOptions): Promise<TestResponse> {
+  return httpsSend(url, new URLSearchParams(params).toString(), 'application/x-www-form-urlencoded', options);
+}
+
+export function httpsGet(url: string, options: HttpsOptions): Promise<TestResponse> {
+  return httpsSend(url, undefined, undefined, options);
+}
+
+function httpsSend(url: string, payload: string | undefined, contentType: string | undefined, options: HttpsOptions): Promise<TestResponse> {
+  const body = payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) };
   return new Promise((resolvePromise, reject) => {
     const req = request(
       url,
       {
-        method: 'POST',
+        method: payload === undefined ? 'GET' : 'POST',
         agent: false,
         ca: readFileSync(options.caFile),
         rejectUnauthorized: true,
         ...(options.client && { key: readFileSync(options.client.keyFile), cert: readFileSync(options.client.certFile) }),
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...options.headers },
+        headers: { ...body, ...options.headers },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,9 +1,10 @@
 /**
  * PingFederate-style publication under `/ext`:
- * - `GET /ext/<jwks_endpoint_path>`: the realm JWKS of the instance that configures the path,
- *   cacheable for its `jwks_endpoint_cache_minutes`;
+ * - `GET /ext/<jwks_endpoint_path>`: the JWKS of the instance that configures the path (the keys
+ *   of its ID tokens and access tokens, as /oauth2{P}/jwks), cacheable for its
+ *   `jwks_endpoint_cache_minutes`;
  * - `GET /ext/oauth/x509/kid?v=<kid>` and `GET /ext/oauth/x509/x5t?v=<base64url SHA-1>`: the PEM
- *   certificate of a realm signing key, where an instance of the realm enables it.
+ *   certificate of a key in the JWKS of an instance that enables it.
  * Anything not published is a 404 `not_found`, whatever the reason.
  */
 import { Controller, Get, Req, Res } from '@nestjs/common';
@@ -44,7 +45,7 @@ export class ExtPublicationController {
     if (!found) throw new NotFoundError('No such endpoint.');
     // Only on success: the exception filter marks errors no-store.
     void reply.header('cache-control', `public, max-age=${found.cacheSeconds}`);
-    return found.instance.realm.keys.jwksAt();
+    return this.realms.realmSet!.publication.jwksOf([found.instance]);
   }
 
   private index(): PublicationIndex {

@@ -1,10 +1,13 @@
 /**
  * What `/ext/...` publishes (PingFederate style), looked up from one RealmSet: the JWKS at each
- * instance's `access_token.jwks_endpoint_path`, and the certificates of realm signing keys by kid
- * and by SHA-1 thumbprint. Built once per configuration, so a reload publishes the new one.
+ * instance's `access_token.jwks_endpoint_path`, and the certificates of the keys in the JWKS of
+ * each instance that enables `publish_x509_by_kid` / `publish_x509_by_x5t`, by kid and by SHA-1
+ * thumbprint. Keys are published for a purpose (key-publication.ts): never a CA or SAML key
+ * unless it also signs the instance's tokens. Built once per configuration, so a reload
+ * publishes the new one.
  */
 import type { X509Certificate } from 'node:crypto';
-import type { LoadedInstance, LoadedRealm } from '../../realms/loaded-instance';
+import type { LoadedInstance } from '../../realms/loaded-instance';
 import type { RealmSet } from '../../realms/realm-set';
 import { x5tOf } from '../certificate-thumbprint';
 
@@ -16,12 +19,6 @@ export interface JwksPublication {
   readonly cacheSeconds: number;
 }
 
-export interface CertificatePublication {
-  readonly kid: string;
-  readonly realm: LoadedRealm;
-  readonly certificate: X509Certificate;
-}
-
 /** `/oauth/jwks/` -> `/oauth/jwks`: a trailing slash names the same endpoint. */
 export function normalizeExtPath(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
@@ -29,12 +26,10 @@ export function normalizeExtPath(path: string): string {
 
 export class PublicationIndex {
   private readonly jwksByPath = new Map<string, JwksPublication>();
-  private readonly byKid = new Map<string, CertificatePublication>();
-  private readonly byX5t = new Map<string, CertificatePublication>();
+  private readonly kidInstances: LoadedInstance[] = [];
+  private readonly x5tInstances: LoadedInstance[] = [];
 
-  constructor(set: RealmSet) {
-    const kidRealms = new Set<LoadedRealm>();
-    const x5tRealms = new Set<LoadedRealm>();
+  constructor(private readonly set: RealmSet) {
     for (const loaded of set.instances) {
       const options = loaded.instance.settings.access_token;
       if (!options) continue;
@@ -45,14 +40,8 @@ export class PublicationIndex {
           this.jwksByPath.set(path, { instance: loaded, cacheSeconds: options.jwks_endpoint_cache_minutes * 60 });
         }
       }
-      if (options.publish_x509_by_kid) kidRealms.add(loaded.realm);
-      if (options.publish_x509_by_x5t) x5tRealms.add(loaded.realm);
-    }
-    for (const realm of kidRealms) {
-      for (const entry of signingCertificates(realm)) this.byKid.set(entry.kid, entry);
-    }
-    for (const realm of x5tRealms) {
-      for (const entry of signingCertificates(realm)) this.byX5t.set(x5tOf(entry.certificate), entry);
+      if (options.publish_x509_by_kid) this.kidInstances.push(loaded);
+      if (options.publish_x509_by_x5t) this.x5tInstances.push(loaded);
     }
   }
 
@@ -62,11 +51,24 @@ export class PublicationIndex {
   }
 
   certificateByKid(kid: string, now = Date.now()): X509Certificate | undefined {
-    return published(this.byKid.get(kid), now);
+    return this.certificates(this.kidInstances, now).find((entry) => entry.kid === kid)?.certificate;
   }
 
   certificateByX5t(x5t: string, now = Date.now()): X509Certificate | undefined {
-    return published(this.byX5t.get(x5t), now);
+    return this.certificates(this.x5tInstances, now).find((entry) => x5tOf(entry.certificate) === x5t)?.certificate;
+  }
+
+  /**
+   * The certificates of the keys these instances' JWKS publish at `now`: a certificate is
+   * published exactly while its key is (a retired key drops out with it).
+   */
+  private certificates(instances: readonly LoadedInstance[], now: number): { kid: string; certificate: X509Certificate }[] {
+    return instances.flatMap((loaded) =>
+      this.set.publication.jwksOf([loaded], now).keys.flatMap((jwk) => {
+        const key = jwk.kid === undefined ? undefined : loaded.realm.keys.get(jwk.kid);
+        return key?.certificate ? [{ kid: key.kid, certificate: key.certificate }] : [];
+      }),
+    );
   }
 }
 
@@ -80,21 +82,4 @@ export function publicationIndexOf(set: RealmSet): PublicationIndex {
     indexes.set(set, index);
   }
   return index;
-}
-
-/**
- * Signing keys of the realm that carry a certificate (kids are unique across the server). A
- * rotating key's entry resolves to its generated active version, which has no certificate.
- */
-function signingCertificates(realm: LoadedRealm): CertificatePublication[] {
-  return realm.settings.keys.flatMap(({ kid }) => {
-    const key = realm.keys.get(kid);
-    return key && key.use === 'sig' && key.certificate ? [{ kid, realm, certificate: key.certificate }] : [];
-  });
-}
-
-/** A certificate is published exactly while its key is in the realm JWKS (a retired key drops out). */
-function published(entry: CertificatePublication | undefined, now: number): X509Certificate | undefined {
-  if (!entry) return undefined;
-  return entry.realm.keys.jwksAt(now).keys.some((jwk) => jwk.kid === entry.kid) ? entry.certificate : undefined;
 }

@@ -8,23 +8,31 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { EncryptionConfig, toStringArray } from './encryption-config';
 import { IsStringRecord } from './schema-decorators';
 import { SignedTokenConfig } from './signed-token-config';
 
+const CLIENT_ID = /^[\x21-\x7e]{1,256}$/;
+
 /**
  * Output type JWT: an RFC 9068 access token with PingFederate's JSON token management options.
- * Empty strings omit a claim or header, as in PingFederate.
+ * The claims RFC 9068 requires are always there by default; an empty claim or header name
+ * (`client_id_claim_name`, `scope_claim_name`, `typ`) leaves that one out, as in PingFederate.
  */
 export class AccessTokenConfig extends SignedTokenConfig {
-  /** `iss`; omitted when empty. */
+  /**
+   * `iss`; default the instance's `oidc.issuer`. JWT output needs one or the other (checked at
+   * load), since RFC 9068 requires `iss`.
+   */
+  @MinLength(1, { message: 'issuer must not be empty: access tokens always carry iss (RFC 9068); leave the key out to use oidc.issuer' })
   @IsString()
   @IsOptional()
   issuer?: string;
 
-  /** `aud`; omitted when empty. */
+  /** `aud`; JWT output needs at least one unless claim_map maps `aud` (checked at load). */
   @IsString({ each: true })
   @IsArray()
   @toStringArray
@@ -61,6 +69,16 @@ export class AccessTokenConfig extends SignedTokenConfig {
   @IsOptional()
   include_x5t: boolean = false;
 
+  /**
+   * The client an access token names when the request neither authenticated a client nor named
+   * one of allowed_client_ids. JWT output needs it unless the instance has allowed_client_ids or
+   * translate_client_authentication: required (checked at load).
+   */
+  @Matches(CLIENT_ID, { message: 'client_id must be 1-256 visible ASCII characters without spaces' })
+  @IsOptional()
+  client_id?: string;
+
+  /** The claim carrying the client id (RFC 9068: `client_id`); `""` leaves it out. */
   @IsString()
   @IsOptional()
   client_id_claim_name: string = 'client_id';
@@ -69,17 +87,17 @@ export class AccessTokenConfig extends SignedTokenConfig {
   @IsOptional()
   scope_claim_name: string = 'scope';
 
-  /** true: `"scope": "a b"`; false: `"scope": ["a", "b"]`. */
+  /** true (RFC 9068, RFC 8693): `"scope": "a b"`; false: `"scope": ["a", "b"]`. */
   @IsBoolean()
   @IsOptional()
-  space_delimit_scope: boolean = false;
+  space_delimit_scope: boolean = true;
 
-  /** Characters of random `jti`; 0 leaves the claim out. */
+  /** Random base64url characters of `jti` (RFC 9068 requires it): 22 are about 132 bits. */
   @Max(256)
-  @Min(0)
+  @Min(16, { message: 'jti_length must be at least 16: access tokens always carry a jti (RFC 9068), so 0 no longer leaves it out' })
   @IsInt()
   @IsOptional()
-  jti_length: number = 0;
+  jti_length: number = 22;
 
   /** Output claim <- identity attribute or input-token claim. Mapping `exp` extends the lifetime by that many seconds. */
   @IsStringRecord()
@@ -93,7 +111,7 @@ export class AccessTokenConfig extends SignedTokenConfig {
   allowed_scopes: string[] = [];
 
   /** Clients a translate request may name in `output_token_state.client_id`; none by default. */
-  @Matches(/^[\x21-\x7e]{1,256}$/, { each: true, message: 'each allowed client id must be visible ASCII characters without spaces' })
+  @Matches(CLIENT_ID, { each: true, message: 'each allowed client id must be visible ASCII characters without spaces' })
   @IsArray()
   @IsOptional()
   allowed_client_ids: string[] = [];

@@ -3,6 +3,7 @@ import {
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -22,6 +23,9 @@ import { Saml2Config, Saml2ValidationConfig } from './saml2-config';
 import { SignedTokenConfig } from './signed-token-config';
 import { TokenExchangeConfig } from './token-exchange-config';
 import { X509IssuanceConfig, X509ValidationConfig } from './x509-config';
+
+export const TRANSLATE_CLIENT_AUTHENTICATION = ['none', 'optional', 'required'] as const;
+export type TranslateClientAuthentication = (typeof TRANSLATE_CLIENT_AUTHENTICATION)[number];
 
 const TOKEN_TYPE_MESSAGE = '$property must be a token type name (upper case, e.g. USERNAME, CUSTOM)';
 
@@ -47,7 +51,7 @@ export class OidcConfig extends SignedTokenConfig {
   @toStringArray
   audience!: string[];
 
-  /** `azp`; defaults to the first audience. */
+  /** `azp`; unset: the first audience when there are several, no `azp` for a single audience (OIDC Core 2). */
   @IsString()
   @IsOptional()
   authorized_party?: string;
@@ -109,7 +113,16 @@ export class InstanceConfig {
   @IsOptional()
   cancel_requires_client_authentication: boolean = false;
 
-  /** Clients of `/oauth2{P}/introspect`, `/revoke` and `/token` (client_secret_basic or client_secret_post). */
+  /**
+   * Client authentication at `_action=translate`: `none` (as PingAM: no client is read), `optional`
+   * (a client that presents credentials is authenticated, and the tokens are issued to it) or
+   * `required` (every translate needs an authenticated client of `oauth_clients`).
+   */
+  @IsIn(TRANSLATE_CLIENT_AUTHENTICATION, { message: `translate_client_authentication must be one of: ${TRANSLATE_CLIENT_AUTHENTICATION.join(', ')}` })
+  @IsOptional()
+  translate_client_authentication: TranslateClientAuthentication = 'none';
+
+  /** Clients of `/oauth2{P}/introspect`, `/revoke` and `/token`, and of translate and cancel where those authenticate clients. */
   @Type(() => OAuthClientConfig)
   @ValidateNested({ each: true })
   @IsArray()
@@ -171,4 +184,13 @@ export class InstanceConfig {
   @ValidateNested()
   @IsOptional()
   token_exchange?: TokenExchangeConfig;
+
+  /**
+   * Several instances may share an issuer (`oidc.issuer` / `access_token.issuer`): the issuer's
+   * metadata then names this instance's token, introspection and revocation endpoints (see
+   * src/realms/issuers.ts for when one must be marked).
+   */
+  @IsBoolean()
+  @IsOptional()
+  issuer_primary: boolean = false;
 }

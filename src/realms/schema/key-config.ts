@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { JWS_ALGORITHM_NAMES, type JwsAlgorithmName } from '../../keys/jws-algorithms';
 
 export type GeneratedKeyType = 'rsa' | 'ec' | 'okp' | 'oct';
 
@@ -81,4 +82,21 @@ export class KeyConfig {
   @IsISO8601({ strict: true }, { message: 'retired_at must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z' })
   @IsOptional()
   retired_at?: string;
+
+  /**
+   * The JWS algorithm the JWKS names for this key (`alg`). Default: the signature_algorithm of
+   * the outputs that sign with it; a retired key has none, so an RSA key (which suits several)
+   * needs it while it is still published. Checked at load (key-publication.ts).
+   */
+  @IsIn(JWS_ALGORITHM_NAMES, { message: `algorithm must be one of: ${JWS_ALGORITHM_NAMES.join(', ')}` })
+  @IsOptional()
+  algorithm?: JwsAlgorithmName;
+
+  /**
+   * A key that signs ID tokens or access tokens (and is so published in a JWKS) may not also sign
+   * certificates (x509_issuance.ca_key) or SAML assertions; true allows it.
+   */
+  @IsBoolean()
+  @IsOptional()
+  allow_multiple_purposes: boolean = false;
 }

@@ -63,10 +63,11 @@ async function spendJti(params: TokenValidatorParams, claims: JsonRecord, iss: s
 }
 
 function sessionOf(claims: JsonRecord, times: CheckedTimes, now: number) {
-  const amr = claims.amr;
+  const { amr, acr } = claims;
   return {
     authenticatedAt: new Date(times.authenticatedAt ?? times.issuedAt ?? now),
     authenticationMethods: Array.isArray(amr) && amr.every((m) => typeof m === 'string') ? (amr as string[]) : [],
+    ...(typeof acr === 'string' && acr !== '' && { acr }),
     // The verified claims, so claim_map / attribute_map can carry them into the issued token.
     attributes: claims as Record<string, JsonValue>,
   };

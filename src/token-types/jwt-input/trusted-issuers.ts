@@ -41,8 +41,8 @@ function selectByKid(keys: readonly JWK[], kid: string | undefined): readonly JW
 /** Usable keys per fetched set, computed once per set (RemoteJwks returns the same array while it holds a copy). */
 const usableFetched = new WeakMap<readonly JWK[], readonly JWK[]>();
 
-function remoteIssuer(config: TrustedIssuerConfig, url: string): TrustedIssuer {
-  const remote = new RemoteJwks({ url, defaultCacheMinutes: DEFAULT_JWKS_CACHE_MINUTES, maxBytes: JWKS_MAX_BYTES, unavailableCode: 'jwt_issuer_keys_unavailable' });
+function remoteIssuer(config: TrustedIssuerConfig, url: string, unavailableCode: string): TrustedIssuer {
+  const remote = new RemoteJwks({ url, defaultCacheMinutes: DEFAULT_JWKS_CACHE_MINUTES, maxBytes: JWKS_MAX_BYTES, unavailableCode });
   const usable = (fetched: readonly JWK[]): readonly JWK[] => {
     let keys = usableFetched.get(fetched);
     if (!keys) {
@@ -74,7 +74,18 @@ async function readIssuerFile(configDir: string, file: string): Promise<string |
   }
 }
 
-async function prepareIssuer(issuer: TrustedIssuerConfig, configDir: string, at: string, problems: ConfigurationProblem[]): Promise<TrustedIssuer | undefined> {
+/**
+ * The keys of one issuer entry (jwks_file, jwks_url or public_key_file), or undefined with the
+ * reason in `problems`. Also reads the public keys of `private_key_jwt` OAuth clients, with their
+ * own `unavailableCode` for a key set that cannot be fetched.
+ */
+export async function prepareIssuer(
+  issuer: TrustedIssuerConfig,
+  configDir: string,
+  at: string,
+  problems: ConfigurationProblem[],
+  unavailableCode = 'jwt_issuer_keys_unavailable',
+): Promise<TrustedIssuer | undefined> {
   const sources = (['jwks_file', 'jwks_url', 'public_key_file'] as const).filter((name) => issuer[name] !== undefined);
   if (sources.length !== 1) {
     problems.push({ path: at, message: `needs exactly one of jwks_file, jwks_url, public_key_file (has ${sources.length === 0 ? 'none' : sources.join(', ')})` });
@@ -85,7 +96,7 @@ async function prepareIssuer(issuer: TrustedIssuerConfig, configDir: string, at:
   if (source === 'jwks_url') {
     const problem = checkJwksUrl(issuer.jwks_url!);
     if (problem) return void problems.push({ path, message: problem });
-    return remoteIssuer(issuer, issuer.jwks_url!);
+    return remoteIssuer(issuer, issuer.jwks_url!, unavailableCode);
   }
   const file = issuer[source]!;
   const text = await readIssuerFile(configDir, file);

@@ -22,6 +22,8 @@ export function accessTokenIntrospectionClaims(
     ...(scope !== undefined && { scope }),
     ...(typeof clientId === 'string' && { client_id: clientId }),
     ...(typeof claims.jti === 'string' && { jti: claims.jti }),
+    // RFC 8705 section 3.2: a certificate-bound token shows its confirmation.
+    ...(isObject(claims.cnf) && { cnf: claims.cnf }),
   };
 }
 
@@ -30,6 +32,10 @@ function scopeText(value: JsonValue | undefined): string | undefined {
   if (typeof value === 'string') return value || undefined;
   if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value.join(' ');
   return undefined;
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isAudience(value: JsonValue | undefined): value is string | string[] {

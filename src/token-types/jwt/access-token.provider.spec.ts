@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { JsonObject } from '../../plugin-api/json';
+import type { InstanceSettings } from '../../plugin-api/settings';
 import type { IssuedToken, StsInstanceContext, StsRealmContext, TokenProviderParams } from '../../plugin-api/token-contract';
 import { AccessTokenConfig } from '../../realms/schema/access-token-config';
+import { OidcConfig } from '../../realms/schema/instance-config';
 import * as fixtures from '../../../test/support/token-provider-fixtures';
 import { AccessTokenProvider } from './access-token.provider';
 
@@ -10,8 +12,10 @@ const provider = new AccessTokenProvider();
 let keyDir: ReturnType<typeof fixtures.makeKeyDir>;
 let realm: StsRealmContext;
 
-const jwtInstance = (overrides: Partial<AccessTokenConfig> = {}): StsInstanceContext =>
+const jwtInstance = (overrides: Partial<AccessTokenConfig> = {}, settings: Partial<InstanceSettings> = {}): StsInstanceContext =>
   fixtures.instanceWith({
+    oauth_clients: [],
+    ...settings,
     access_token: Object.assign(new AccessTokenConfig(), {
       issuer: 'https://sts.test',
       audience: ['https://api.test', 'https://other-api.test'],
@@ -21,9 +25,20 @@ const jwtInstance = (overrides: Partial<AccessTokenConfig> = {}): StsInstanceCon
       jti_length: 24,
       allowed_scopes: ['read', 'write'],
       allowed_client_ids: ['app-1'],
+      client_id: 'default-app',
       ...overrides,
     }),
   });
+/** What the dispatcher hands the provider for a translate request, `extra` (client, exchange) added. */
+const created = async (instance: StsInstanceContext, state: JsonObject, extra: Partial<TokenProviderParams> = {}) =>
+  (await provider.createToken({ ...fixtures.providerParams(realm, instance, state), ...extra })) as IssuedToken;
+const issueError = (instance: StsInstanceContext, state: JsonObject, extra: Partial<TokenProviderParams> = {}) =>
+  created(instance, state, extra).then(
+    () => undefined,
+    (error: { status: number; code: string; message: string }) => ({ status: error.status, code: error.code, message: error.message }),
+  );
+/** A base64url SHA-256 thumbprint, as client authentication over mutual TLS hands it on. */
+const THUMBPRINT = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2';
 const { issue, verify } = fixtures.providerHarness(provider, {
   tokenType: 'JWT',
   instance: jwtInstance,
@@ -48,8 +63,8 @@ describe('AccessTokenProvider, contract 1.1', () => {
     const claims = decodeJwt(issued.token);
     expect(issued.expiresAt).toEqual(new Date(claims.exp! * 1000));
     expect(claims.exp! - claims.iat!).toBe(900);
-    // The token carries the scopes as an array (space_delimit_scope: false); RFC 7662 wants a string.
-    expect(claims.scope).toEqual(['read', 'write']);
+    // RFC 9068 and RFC 7662 alike: a space-delimited string.
+    expect(claims.scope).toBe('read write');
     expect(claims.jti).toHaveLength(24);
     expect(issued.introspectionClaims).toEqual({
       iss: 'https://sts.test',
@@ -60,11 +75,11 @@ describe('AccessTokenProvider, contract 1.1', () => {
     });
   });
 
-  it('reads scope and client id from renamed claims, and leaves out what the token does not carry', async () => {
-    const instance = jwtInstance({ scope_claim_name: 'scp', client_id_claim_name: 'cid', space_delimit_scope: true, jti_length: 0, audience: [] });
+  it('reads scope and client id from renamed claims, and the scope of an array as a string', async () => {
+    const instance = jwtInstance({ scope_claim_name: 'scp', client_id_claim_name: 'cid', space_delimit_scope: false });
     const issued = await issue({ instance });
-    expect(decodeJwt(issued.token)).toMatchObject({ scp: 'read write', cid: 'app-1' });
-    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', scope: 'read write', client_id: 'app-1' });
+    expect(decodeJwt(issued.token)).toMatchObject({ scp: ['read', 'write'], cid: 'app-1' });
+    expect(issued.introspectionClaims).toMatchObject({ scope: 'read write', client_id: 'app-1' });
   });
 
   it('verifies a token it has just issued', async () => {
@@ -72,13 +87,20 @@ describe('AccessTokenProvider, contract 1.1', () => {
   });
 
   it.each([
-    ['without iss when the instance configures no issuer', { issuer: undefined }, undefined],
+    ['whose iss is the instance oidc.issuer (no access_token.issuer)', { issuer: undefined }, 'https://id.sts.test'],
     ['whose iss a claim_map entry set from an identity attribute', { claim_map: { iss: 'mail' } }, 'alice@example.com'],
   ])('verifies a token %s', async (_what, overrides, iss) => {
-    const instance = jwtInstance(overrides);
+    const oidc = Object.assign(new OidcConfig(), { issuer: 'https://id.sts.test', audience: ['rp'], signature_algorithm: 'RS256', signing_key: 'rsa-1' });
+    const instance = jwtInstance(overrides, { oidc });
     const { token } = await issue({ instance });
     expect(decodeJwt(token).iss).toBe(iss);
     expect(await verify(token, { instance })).toBe(true);
+  });
+
+  it('refuses a token of the oidc.issuer once access_token.issuer names another', async () => {
+    const oidc = Object.assign(new OidcConfig(), { issuer: 'https://id.sts.test', audience: ['rp'], signature_algorithm: 'RS256', signing_key: 'rsa-1' });
+    const { token } = await issue({ instance: jwtInstance({ issuer: undefined }, { oidc }) });
+    expect(await verify(token, { instance: jwtInstance({ issuer: 'https://other.sts.test' }, { oidc }) })).toBe(false);
   });
 
   it('refuses a token whose signature was changed', async () => {
@@ -91,6 +113,96 @@ describe('AccessTokenProvider, contract 1.1', () => {
   });
 
   fixtures.itAnswersFalseForGarbage((token) => verify(token));
+});
+
+describe('AccessTokenProvider: RFC 9068 section 2.2 by default', () => {
+  /** Only what JWT output needs; everything else is the schema's default. */
+  const minimal = (overrides: Partial<AccessTokenConfig> = {}) =>
+    jwtInstance({ jti_length: new AccessTokenConfig().jti_length, allowed_client_ids: [], allowed_scopes: [], client_id: 'sts-app', audience: ['api'], ...overrides });
+
+  it('writes iss, exp, aud, sub, client_id, iat and a 22-character jti, typ at+jwt, with the defaults', async () => {
+    const { token } = await issue({ instance: minimal(), outputTokenState: { token_type: 'JWT' } });
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ iss: 'https://sts.test', aud: 'api', sub: 'alice', client_id: 'sts-app' });
+    expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect([typeof claims.iat, typeof claims.exp]).toEqual(['number', 'number']);
+    expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
+  });
+
+  it('issues to the authenticated client, not to the configured one', async () => {
+    const issued = await created(minimal(), { token_type: 'JWT' }, { client: { id: 'authenticated-app' } });
+    expect(decodeJwt(issued.token).client_id).toBe('authenticated-app');
+    expect(issued.introspectionClaims?.client_id).toBe('authenticated-app');
+  });
+
+  it('refuses an output state naming a client other than the authenticated one: 400 client_id_not_allowed', async () => {
+    expect(await issueError(jwtInstance(), { token_type: 'JWT', client_id: 'app-1' }, { client: { id: 'authenticated-app' } })).toEqual({
+      status: 400,
+      code: 'client_id_not_allowed',
+      message: expect.stringContaining('"authenticated-app"'),
+    });
+    // Naming itself is fine.
+    const own = jwtInstance({ allowed_client_ids: ['app-1'] });
+    expect(decodeJwt((await created(own, { token_type: 'JWT', client_id: 'app-1' }, { client: { id: 'app-1' } })).token).client_id).toBe('app-1');
+  });
+
+  it('refuses a request that names no client where the instance has none: 400 client_id_required', async () => {
+    expect(await issueError(jwtInstance({ client_id: undefined }), { token_type: 'JWT' })).toEqual({
+      status: 400,
+      code: 'client_id_required',
+      message: expect.stringContaining('access_token.allowed_client_ids'),
+    });
+    // Without a client_id claim (client_id_claim_name ""), no client is needed.
+    const issued = await created(jwtInstance({ client_id: undefined, client_id_claim_name: '' }), { token_type: 'JWT' });
+    expect(decodeJwt(issued.token)).not.toHaveProperty('client_id');
+    expect(issued.introspectionClaims).not.toHaveProperty('client_id');
+  });
+
+  it('binds the token to the mutual-TLS certificate the client authenticated with (RFC 8705 cnf), for introspection too', async () => {
+    const issued = await created(minimal(), { token_type: 'JWT' }, { client: { id: 'mtls-app', certificateThumbprint: THUMBPRINT } });
+    expect(decodeJwt(issued.token)).toMatchObject({ client_id: 'mtls-app', cnf: { 'x5t#S256': THUMBPRINT } });
+    expect(issued.introspectionClaims).toMatchObject({ client_id: 'mtls-app', cnf: { 'x5t#S256': THUMBPRINT } });
+  });
+
+  it('has no cnf for a client without a certificate, or without an authenticated client', async () => {
+    for (const client of [{ id: 'secret-app' }, undefined]) {
+      const issued = await created(minimal(), { token_type: 'JWT' }, { client });
+      expect(decodeJwt(issued.token)).not.toHaveProperty('cnf');
+      expect(issued.introspectionClaims).not.toHaveProperty('cnf');
+    }
+  });
+
+  it.each([
+    ['iss mapped from an attribute that is empty', { claim_map: { iss: 'blank' } }, /no valid iss \(claim_map maps it from the attribute "blank", which the principal lacks or which is not a non-empty string\)\.$/],
+    ['aud mapped from an attribute the principal lacks, with no audience configured', { audience: [], claim_map: { aud: 'tenant' } }, /no valid aud .*"tenant".*, and access_token\.audience names none\.$/],
+    ['aud mapped from an array with a number', { claim_map: { aud: 'numbers' } }, /no valid aud .*"numbers".*not a string or a list of strings\)\.$/],
+    ['client_id mapped from an object', { claim_map: { client_id: 'object' } }, /no valid client_id \(claim_map maps it from the attribute "object", .*\)\.$/],
+  ])('refuses a token with %s: 400 access_token_claim_missing', async (_what, overrides, message) => {
+    const instance = minimal(overrides);
+    expect(await provider.checkConfiguration({ realm, instance })).toEqual([]);
+    const params = fixtures.providerParams(realm, instance, { token_type: 'JWT' });
+    const session = { ...params.session!, attributes: { blank: '', numbers: ['api', 7], object: { id: 'x' } } };
+    await expect(provider.createToken({ ...params, session })).rejects.toMatchObject({ status: 400, code: 'access_token_claim_missing', message: expect.stringMatching(message) });
+  });
+
+  it.each([
+    ['neither access_token.issuer nor oidc.issuer', { issuer: undefined }, {}, 'access_token.issuer', /missing; access tokens always carry iss/],
+    ['no audience and no aud mapping', { audience: [] }, {}, 'access_token.audience', /missing; access tokens always carry aud/],
+    ['no client_id, allowed_client_ids or oauth_clients', { client_id: undefined, allowed_client_ids: [] }, {}, 'access_token.client_id', /missing; access tokens always carry client_id/],
+  ])('refuses at load a configuration with %s', async (_what, overrides, settings, path, message) => {
+    expect(await provider.checkConfiguration({ realm, instance: jwtInstance(overrides, settings) })).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it('loads without a default client where every translate authenticates one, and with a mapped aud and no audience', async () => {
+    const noDefault = { client_id: undefined, allowed_client_ids: [] };
+    const required = { translate_client_authentication: 'required' } as const;
+    expect(await provider.checkConfiguration({ realm, instance: jwtInstance(noDefault, required) })).toEqual([]);
+    // Clients that may authenticate (optional) leave the translate requests that do not without a client.
+    expect((await provider.checkConfiguration({ realm, instance: jwtInstance(noDefault, { translate_client_authentication: 'optional' }) })).map((p) => p.path)).toEqual([
+      'access_token.client_id',
+    ]);
+    expect(await provider.checkConfiguration({ realm, instance: jwtInstance({ audience: [], claim_map: { aud: 'tenant' } }) })).toEqual([]);
+  });
 });
 
 describe('AccessTokenProvider in a token exchange (params.exchange, set only by the token endpoint)', () => {
@@ -107,7 +219,7 @@ describe('AccessTokenProvider in a token exchange (params.exchange, set only by 
 
   it('issues to the authenticated client with the granted scopes, whatever the output state says', async () => {
     const claims = await exchanged({ clientId: 'exchanger', scope: ['read'] }, { token_type: 'JWT', scope: 'read write', client_id: 'app-1' });
-    expect(claims).toMatchObject({ client_id: 'exchanger', scope: ['read'] });
+    expect(claims).toMatchObject({ client_id: 'exchanger', scope: 'read' });
     // No scope granted: no scope claim, not the configured allowed_scopes.
     expect(await exchanged({ clientId: 'exchanger', scope: [] })).not.toHaveProperty('scope');
   });

@@ -3,16 +3,19 @@
  * management options (`access_token:`), optionally encrypted (nested JWT).
  */
 import { randomBytes } from 'node:crypto';
+import { InvalidRequestError } from '../../errors/sts-errors';
 import { encrypterFor, prepareEncryption } from '../../keys/encryption/encryption-setup';
 import { signJwt } from '../../keys/jwt-signer';
 import { signingKeyProblem } from '../../keys/signing-key-check';
 import type { JsonObject, JsonValue } from '../../plugin-api/json';
 import type {
+  AuthenticatedClient,
   ConfigurationCheckContext,
   ConfigurationProblem,
   IssuedToken,
   IssuedTokenCheckParams,
   StsInstanceContext,
+  TokenExchangeContext,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
@@ -35,13 +38,13 @@ export class AccessTokenProvider implements TokenProvider {
     readAccessTokenRequest(state, instance.settings.access_token!);
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance, exchange }: TokenProviderParams): Promise<IssuedToken> {
+  async createToken({ principal, session, outputTokenState, realm, instance, exchange, client }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.access_token!;
     // A token exchange may narrow the audience (checked against config.audience by the token endpoint).
     const audience = exchange?.audience ?? config.audience;
     const request = readAccessTokenRequest(outputTokenState, config);
-    // The token endpoint decides client and scopes itself (the authenticated client, the narrowed scopes).
-    const clientId = exchange?.clientId ?? request.clientId;
+    const clientId = issuedToClient(config, request.clientId, client, exchange);
+    // The token endpoint decides the scopes itself (narrowed to what the subject token carries).
     const scopes = exchange?.scope ?? request.scopes;
     const now = Math.floor(Date.now() / 1000);
     const { exp: extension, ...mapped } = mapAttributes(config.claim_map, session?.attributes);
@@ -49,20 +52,23 @@ export class AccessTokenProvider implements TokenProvider {
     const exp = now + lifetime;
     const claims: Record<string, JsonValue> = {
       ...request.claims,
-      ...(config.issuer && { iss: config.issuer }),
+      iss: issuerOf(instance)!,
       sub: principal,
       ...(audience.length > 0 && { aud: audience.length === 1 ? audience[0] : [...audience] }),
       iat: now,
       exp,
-      ...(config.jti_length > 0 && { jti: randomId(config.jti_length) }),
+      jti: randomId(config.jti_length),
       ...(config.client_id_claim_name && clientId !== undefined && { [config.client_id_claim_name]: clientId }),
       ...(config.scope_claim_name && scopes.length > 0 && {
         [config.scope_claim_name]: config.space_delimit_scope ? scopes.join(' ') : [...scopes],
       }),
       ...(session && { auth_time: Math.floor(session.authenticatedAt.getTime() / 1000) }),
       ...mapped,
+      // RFC 8705 section 3: bound to the certificate the client authenticated with over mutual TLS.
+      ...(client?.certificateThumbprint && { cnf: { 'x5t#S256': client.certificateThumbprint } }),
       ...(exchange?.actor && { act: exchange.actor }),
     };
+    checkRequiredClaims(claims, config);
     const signed = await signJwt(claims, config.signature_algorithm, realm.keys.get(config.signing_key)!, {
       typ: config.typ,
       includeKid: config.include_kid,
@@ -83,7 +89,7 @@ export class AccessTokenProvider implements TokenProvider {
     return verifyIssuedJwt(token, realm, {
       signingKey: config.signing_key,
       encryption: config.encryption,
-      issuerMatches: (iss) => issuerMapped || iss === (config.issuer || undefined),
+      issuerMatches: (iss) => issuerMapped || iss === issuerOf(instance),
     });
   }
 
@@ -110,9 +116,104 @@ export class AccessTokenProvider implements TokenProvider {
         message: `${config.max_token_lifetime_minutes} is shorter than token_lifetime_minutes (${config.token_lifetime_minutes}); raise it to at least that`,
       });
     }
+    problems.push(...requiredClaimProblems(instance));
     if (config.encryption) problems.push(...(await prepareEncryption(config.encryption, realm, 'access_token.encryption')));
     return problems;
   }
+}
+
+/** `iss`: access_token.issuer, else the instance's ID token issuer. */
+function issuerOf(instance: StsInstanceContext): string | undefined {
+  return instance.settings.access_token?.issuer ?? instance.settings.oidc?.issuer;
+}
+
+/**
+ * RFC 9068 section 2.2 requires iss, aud and client_id: the configuration must always have a value
+ * for them, or (client_id) a way for each request to name or authenticate one. (exp, sub, iat and
+ * jti the STS always writes.)
+ */
+function requiredClaimProblems(instance: StsInstanceContext): ConfigurationProblem[] {
+  const settings = instance.settings;
+  const config = settings.access_token!;
+  const problems: ConfigurationProblem[] = [];
+  if (issuerOf(instance) === undefined) {
+    problems.push({
+      path: 'access_token.issuer',
+      message: 'missing; access tokens always carry iss (RFC 9068): set access_token.issuer, or oidc.issuer, which it defaults to',
+    });
+  }
+  if (config.audience.length === 0 && !Object.hasOwn(config.claim_map, 'aud')) {
+    problems.push({ path: 'access_token.audience', message: 'missing; access tokens always carry aud (RFC 9068): name the resource servers they are for' });
+  }
+  // The token endpoint always authenticates its client; translate only with translate_client_authentication.
+  const everyRequestHasClient = settings.translate_client_authentication === 'required';
+  if (config.client_id_claim_name && config.client_id === undefined && config.allowed_client_ids.length === 0 && !everyRequestHasClient) {
+    problems.push({
+      path: 'access_token.client_id',
+      message:
+        'missing; access tokens always carry client_id (RFC 9068): set access_token.client_id, the client of translate requests ' +
+        'that authenticate none and name none (or list the clients they may name in allowed_client_ids, or authenticate every ' +
+        'one with translate_client_authentication: required)',
+    });
+  }
+  return problems;
+}
+
+/**
+ * The client the token is issued to: the client the request authenticated (the token endpoint's
+ * always), else the one a translate request names among allowed_client_ids (checked by
+ * readAccessTokenRequest), else the instance's configured client_id.
+ */
+function issuedToClient(
+  config: AccessTokenConfig,
+  requested: string | undefined,
+  client: AuthenticatedClient | undefined,
+  exchange: TokenExchangeContext | undefined,
+): string | undefined {
+  if (client && requested !== undefined && requested !== client.id) {
+    throw new InvalidRequestError(
+      `The request authenticated as the client ${JSON.stringify(client.id)}; output_token_state.client_id cannot name another client.`,
+      { code: 'client_id_not_allowed' },
+    );
+  }
+  return client?.id ?? exchange?.clientId ?? requested ?? config.client_id;
+}
+
+/**
+ * The claims RFC 9068 requires, as they came out with claim_map applied: a mapping may override
+ * iss, aud and the client id, and an attribute the principal lacks (or of the wrong type) must
+ * not produce a token without them.
+ */
+function checkRequiredClaims(claims: Readonly<Record<string, JsonValue>>, config: AccessTokenConfig): void {
+  const mapped = (claim: string, what: string) =>
+    Object.hasOwn(config.claim_map, claim)
+      ? ` (claim_map maps it from the attribute ${JSON.stringify(config.claim_map[claim])}, which the principal lacks or which is not ${what})`
+      : '';
+  if (!isNonEmptyString(claims.iss)) {
+    throw claimMissing(`The access token would have no valid iss${mapped('iss', 'a non-empty string')}.`);
+  }
+  const aud = claims.aud;
+  if (!(isNonEmptyString(aud) || (Array.isArray(aud) && aud.length > 0 && aud.every(isNonEmptyString)))) {
+    const fallback = config.audience.length === 0 ? ', and access_token.audience names none' : '';
+    throw claimMissing(`The access token would have no valid aud${mapped('aud', 'a string or a list of strings')}${fallback}.`);
+  }
+  const clientClaim = config.client_id_claim_name;
+  if (!clientClaim || isNonEmptyString(claims[clientClaim])) return;
+  if (claims[clientClaim] === undefined && !Object.hasOwn(config.claim_map, clientClaim)) {
+    const how = config.allowed_client_ids.length > 0
+      ? 'name one of access_token.allowed_client_ids in output_token_state.client_id'
+      : 'it issues them only to a client that authenticates (as at its token endpoint)';
+    throw new InvalidRequestError(`This instance has no default client for its access tokens (access_token.client_id): ${how}.`, { code: 'client_id_required' });
+  }
+  throw claimMissing(`The access token would have no valid ${clientClaim}${mapped(clientClaim, 'a non-empty string')}.`);
+}
+
+function claimMissing(message: string): InvalidRequestError {
+  return new InvalidRequestError(message, { code: 'access_token_claim_missing' });
+}
+
+function isNonEmptyString(value: JsonValue | undefined): value is string {
+  return typeof value === 'string' && value.length > 0;
 }
 
 /** Every claim the STS writes itself for this configuration. */

@@ -34,14 +34,13 @@ describe('OidcTokenProvider, contract 1.1', () => {
     expect(provider.issuedTokenField).toBe('oidc_id_token');
   });
 
-  it('returns the ID token with its own exp as expiresAt, and iss, aud, jti and its client (azp) for introspection', async () => {
+  it('returns the ID token with its own exp as expiresAt, and iss, aud, jti and its client (the single audience) for introspection', async () => {
     const issued = await issue();
     const claims = decodeJwt(issued.token);
     expect(issued.expiresAt).toEqual(new Date(claims.exp! * 1000));
     expect(claims.exp! - claims.iat!).toBe(300);
     expect(claims.jti).toEqual(expect.any(String));
-    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', aud: 'rp', jti: claims.jti, client_id: claims.azp });
-    expect(claims.azp).toBe('rp');
+    expect(issued.introspectionClaims).toEqual({ iss: 'https://sts.test', aud: 'rp', jti: claims.jti, client_id: 'rp' });
   });
 
   it('verifies a token it has just issued', async () => {
@@ -64,6 +63,41 @@ describe('OidcTokenProvider, contract 1.1', () => {
   fixtures.itAnswersFalseForGarbage((token) => verify(token));
 });
 
+describe('OidcTokenProvider: OpenID Connect Core section 2 claims', () => {
+  const claimsOf = async (instance: StsInstanceContext, extra: Partial<TokenProviderParams> = {}) => {
+    const params = { ...fixtures.providerParams(realm, instance, { token_type: 'OPENIDCONNECT' }), ...extra };
+    const issued = (await provider.createToken(params)) as IssuedToken;
+    return { claims: decodeJwt(issued.token), introspection: issued.introspectionClaims };
+  };
+
+  it('has every claim Core requires (iss, sub, aud, exp, iat) and auth_time, and no azp for a single audience', async () => {
+    const { claims } = await claimsOf(oidcInstance());
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'sub']);
+    expect(claims).toMatchObject({ iss: 'https://sts.test', sub: 'alice', aud: 'rp', amr: ['pwd'] });
+  });
+
+  it('writes azp for several audiences: authorized_party, else the first audience; and authorized_party for one audience too', async () => {
+    expect((await claimsOf(oidcInstance({ audience: ['rp', 'api'] }))).claims).toMatchObject({ aud: ['rp', 'api'], azp: 'rp' });
+    expect((await claimsOf(oidcInstance({ audience: ['api', 'rp'], authorized_party: 'rp' }))).claims).toMatchObject({ aud: ['api', 'rp'], azp: 'rp' });
+    const single = await claimsOf(oidcInstance({ authorized_party: 'rp-portal' }));
+    expect(single.claims).toMatchObject({ aud: 'rp', azp: 'rp-portal' });
+    expect(single.introspection?.client_id).toBe('rp-portal');
+  });
+
+  it('writes the acr the session carries, and none when it carries none or something that is not a non-empty string', async () => {
+    const params = fixtures.providerParams(realm, oidcInstance(), { token_type: 'OPENIDCONNECT' });
+    const withAcr = (acr: unknown) => ({ session: { ...params.session!, acr } as TokenProviderParams['session'] });
+    expect((await claimsOf(oidcInstance(), withAcr('urn:example:loa:2'))).claims.acr).toBe('urn:example:loa:2');
+    for (const acr of [undefined, '', 2, ['a']]) {
+      expect((await claimsOf(oidcInstance(), withAcr(acr))).claims).not.toHaveProperty('acr');
+    }
+  });
+
+  it('names the authenticated client in introspection when a client asked for the token', async () => {
+    expect((await claimsOf(oidcInstance(), { client: { id: 'rp-backend' } })).introspection?.client_id).toBe('rp-backend');
+  });
+});
+
 describe('OidcTokenProvider in a token exchange (params.exchange, set only by the token endpoint)', () => {
   const exchanged = async (exchange: TokenProviderParams['exchange']) => {
     const instance = oidcInstance({ audience: ['rp', 'rp-2'] });
@@ -71,8 +105,11 @@ describe('OidcTokenProvider in a token exchange (params.exchange, set only by th
     return decodeJwt(((await provider.createToken(params)) as IssuedToken).token);
   };
 
-  it('replaces the configured audience with the narrowed one, and azp follows it', async () => {
-    expect(await exchanged({ audience: ['rp-2'] })).toMatchObject({ aud: 'rp-2', azp: 'rp-2' });
+  it('replaces the configured audience with the narrowed one, and azp follows it (none for a single audience)', async () => {
+    const narrowed = await exchanged({ audience: ['rp-2'] });
+    expect(narrowed.aud).toBe('rp-2');
+    expect(narrowed).not.toHaveProperty('azp');
+    expect(await exchanged({ audience: ['rp-2', 'rp'] })).toMatchObject({ aud: ['rp-2', 'rp'], azp: 'rp-2' });
     expect(await exchanged(undefined)).toMatchObject({ aud: ['rp', 'rp-2'], azp: 'rp' });
   });
 

@@ -37,10 +37,13 @@ export class OidcTokenProvider implements TokenProvider {
     }
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance, exchange }: TokenProviderParams): Promise<IssuedToken> {
+  async createToken({ principal, session, outputTokenState, realm, instance, exchange, client }: TokenProviderParams): Promise<IssuedToken> {
     const oidc = instance.settings.oidc!;
     // A token exchange may narrow the audience (checked against oidc.audience by the token endpoint).
     const audience = exchange?.audience ?? oidc.audience;
+    // OpenID Connect Core section 2: azp names the client the token was issued to; it matters
+    // when there are several audiences, and says nothing the single audience does not otherwise.
+    const azp = oidc.authorized_party ?? (audience.length > 1 ? audience[0] : undefined);
     const now = Math.floor(Date.now() / 1000);
     const nonce = outputTokenState.nonce as string | undefined;
     const claims = {
@@ -48,12 +51,14 @@ export class OidcTokenProvider implements TokenProvider {
       iss: oidc.issuer,
       sub: principal,
       aud: audience.length === 1 ? audience[0] : [...audience],
-      azp: oidc.authorized_party ?? audience[0],
+      ...(azp !== undefined && { azp }),
       iat: now,
       exp: now + oidc.token_lifetime_seconds,
       auth_time: session ? Math.floor(session.authenticatedAt.getTime() / 1000) : now,
       jti: randomBytes(16).toString('base64url'),
       ...(nonce !== undefined && { nonce }),
+      // A plugin's session is not type-checked: only a non-empty string is an acr.
+      ...(typeof session?.acr === 'string' && session.acr !== '' && { acr: session.acr }),
       ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
       ...(exchange?.actor && { act: exchange.actor }),
     };
@@ -62,8 +67,9 @@ export class OidcTokenProvider implements TokenProvider {
       token: oidc.encryption ? await encrypterFor(oidc.encryption).encrypt(signed) : signed,
       expiresAt: new Date(claims.exp * 1000),
       // No token_type: RFC 7662 means the OAuth access token type there, which an ID token has none of.
-      // client_id: the client that asked (token endpoint), else azp, "the party to which the ID Token was issued".
-      introspectionClaims: { iss: claims.iss, aud: claims.aud, jti: claims.jti, client_id: exchange?.clientId ?? claims.azp },
+      // client_id: the client that asked (token endpoint, or an authenticated translate), else the
+      // party the ID token was issued to: azp, or its single audience.
+      introspectionClaims: { iss: claims.iss, aud: claims.aud, jti: claims.jti, client_id: exchange?.clientId ?? client?.id ?? azp ?? audience[0] },
     };
   }
 

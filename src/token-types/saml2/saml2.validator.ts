@@ -68,6 +68,7 @@ export class Saml2TokenValidator implements TokenValidator {
       session: {
         authenticatedAt: read.authenticatedAt ?? new Date(now),
         authenticationMethods: read.authenticationMethods,
+        ...(read.authnContextClassRef && { acr: read.authnContextClassRef }),
         attributes: { ...read.attributes, saml_issuer: read.issuer },
       },
     };

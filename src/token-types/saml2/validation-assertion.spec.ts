@@ -62,6 +62,12 @@ describe('readAssertion', () => {
     expect(read(assertion()).authenticatedAt).toBeUndefined();
   });
 
+  it('reads the AuthnContextClassRef as it stands (the ID token acr), and none without an AuthnStatement', () => {
+    const statement = `<saml:AuthnStatement AuthnInstant="${at(0)}"><saml:AuthnContext><saml:AuthnContextClassRef> urn:example:mfa </saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
+    expect(read(assertion({ statements: statement })).authnContextClassRef).toBe('urn:example:mfa');
+    expect(read(assertion()).authnContextClassRef).toBeUndefined();
+  });
+
   it('enforces the windows with the clock skew', () => {
     expect(code(assertion(), { ...CHECKS, now: NOW + 300_000 + 59_000 })).toBe('saml_assertion_expired'); // bearer data ends first
     expect(code(assertion({ conditions: `<saml:Conditions NotOnOrAfter="${at(-61)}"><saml:AudienceRestriction><saml:Audience>https://sts.test</saml:Audience></saml:AudienceRestriction></saml:Conditions>` }))).toBe('saml_assertion_expired');

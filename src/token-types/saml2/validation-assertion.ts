@@ -25,6 +25,8 @@ export interface ReadAssertion {
   readonly notOnOrAfter: number;
   readonly authenticatedAt: Date | undefined;
   readonly authenticationMethods: readonly string[];
+  /** The AuthnStatement's AuthnContextClassRef, when it has one. */
+  readonly authnContextClassRef: string | undefined;
   readonly attributes: Record<string, JsonValue>;
 }
 
@@ -125,6 +127,7 @@ export function readAssertion(assertion: Element, checks: AssertionChecks): Read
     notOnOrAfter: Math.min(...expiries),
     authenticatedAt: authenticatedAt === undefined ? undefined : new Date(authenticatedAt),
     authenticationMethods: [method],
+    authnContextClassRef: classValue || undefined,
     attributes: readAttributes(assertion),
   };
 }

@@ -27,8 +27,22 @@ export function trustMaterialFor(config: X509ValidationConfig): TrustMaterial {
 
 class TrustFileError extends Error {}
 
-/** Reads the block's files relative to `configDir`; problems carry paths under `path`. */
-export async function prepareTrustMaterial(config: X509ValidationConfig, configDir: string, path = 'x509_validation'): Promise<ConfigurationProblem[]> {
+/** One reading per block: X509 input and `tls_client_auth` clients of the same instance share it. */
+const preparations = new WeakMap<X509ValidationConfig, Promise<ConfigurationProblem[]>>();
+
+/**
+ * Reads the block's files relative to `configDir`; problems carry paths under `path`. A second
+ * call for the same block reads nothing again and answers no problems: the first caller reports them.
+ */
+export function prepareTrustMaterial(config: X509ValidationConfig, configDir: string, path = 'x509_validation'): Promise<ConfigurationProblem[]> {
+  const earlier = preparations.get(config);
+  if (earlier) return earlier.then(() => []);
+  const reading = readTrustMaterial(config, configDir, path);
+  preparations.set(config, reading);
+  return reading;
+}
+
+async function readTrustMaterial(config: X509ValidationConfig, configDir: string, path: string): Promise<ConfigurationProblem[]> {
   const problems: ConfigurationProblem[] = [];
   const attempt = async <T>(key: string, work: () => Promise<T>): Promise<T | undefined> => {
     try {

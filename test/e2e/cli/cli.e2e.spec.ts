@@ -301,7 +301,7 @@ describe('check-config and list-instances', () => {
         partners: {
           ...oidcInstance('ES256', 'fr-ec'),
           supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }, { from: 'USERNAME', to: 'JWT' }],
-          access_token: { issuer: 'https://sts.test', signature_algorithm: 'ES256', signing_key: 'fr-ec' },
+          access_token: { issuer: 'https://sts.test', audience: 'api', client_id: 'app', signature_algorithm: 'ES256', signing_key: 'fr-ec' },
         },
       },
     });

@@ -46,7 +46,12 @@ test('every endpoint of SPEC section 4 is documented, instance paths as {instanc
       { method: 'POST', url: '/oauth2/{instance}/token' },
       { method: 'POST', url: '/oauth2/{instance}/introspect' },
       { method: 'POST', url: '/oauth2/{instance}/revoke' },
-      { method: 'GET', url: '/.well-known/oauth-authorization-server/oauth2/{instance}' },
+      { method: 'GET', url: '/.well-known/oauth-authorization-server' },
+      { method: 'GET', url: '/.well-known/oauth-authorization-server/{issuer_path}' },
+      { method: 'GET', url: '/.well-known/openid-configuration' },
+      { method: 'GET', url: '/{issuer_path}/.well-known/openid-configuration' },
+      { method: 'GET', url: '/jwks' },
+      { method: 'GET', url: '/jwks/{issuer_path}' },
       { method: 'GET', url: '/ext/{jwks_endpoint_path}' },
       { method: 'GET', url: '/ext/oauth/x509/kid' },
       { method: 'GET', url: '/ext/oauth/x509/x5t' },
@@ -67,8 +72,9 @@ test('every endpoint of SPEC section 4 is documented, instance paths as {instanc
 
 test('every documented operation is a route Fastify has (instance paths are wildcard routes)', () => {
   const fastify = server.app.getHttpAdapter().getInstance();
-  // The metadata route is /.well-known/oauth-authorization-server/* (its wildcard starts with oauth2/).
-  const routeOf = (url: string) => (url.startsWith('/.well-known/') ? url.replace('oauth2/{instance}', '*') : url.replace(/\{[^}]+\}.*$/, '*'));
+  // {issuer path}/.well-known/openid-configuration is rewritten to /.well-known/openid-configuration/* before routing.
+  const discovery = '/{issuer_path}/.well-known/openid-configuration';
+  const routeOf = (url: string) => (url === discovery ? '/.well-known/openid-configuration/*' : url.replace(/\{[^}]+\}.*$/, '*'));
   const missing = routes.filter(({ method, url }) => !fastify.hasRoute({ method: method as 'GET', url: routeOf(url) }));
   expect(missing).toEqual([]);
   expect(fastify.hasRoute({ method: 'POST', url: '/not-an-endpoint/*' })).toBe(false);

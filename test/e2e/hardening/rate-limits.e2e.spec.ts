@@ -77,7 +77,7 @@ describe('rate limits', () => {
     const server = await start({ rate_limits: { per_address: { requests: 1, per_seconds: 60 }, overall: { requests: 1, per_seconds: 60 } } });
     await translate(server);
     expectRateLimited(await translate(server), 60);
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/oauth2/default/jwks', '/.well-known/oauth-authorization-server/oauth2/default', '/docs/json']) {
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/oauth2/default/jwks', '/jwks', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/docs/json']) {
       for (let i = 0; i < 3; i++) expect({ path, status: (await fetch(server.baseUrl + path)).status }).toEqual({ path, status: 200 });
     }
   });

@@ -1,8 +1,10 @@
 /**
- * SPEC 4.3: `GET /oauth2{P}/jwks` publishes the realm's public signing keys only, and tokens the
- * instances issue verify against it. (The health endpoints of SPEC 4.4: test/e2e/health.)
+ * SPEC 4.3: `GET /oauth2{P}/jwks` publishes the public keys the instance's tokens are signed with,
+ * each with kid, use and alg, and its tokens verify against it; `GET /jwks` (the jwks_uri of the
+ * issuer the instances share) publishes those of all of them. (The health endpoints of SPEC 4.4:
+ * test/e2e/health.)
  */
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { expectErrorBody } from '../../support/error-body';
 import { DEMO_PASSWORD, rootRealm, usernameToOidc } from '../../support/realm-fixtures';
 import { startTestServer, TestServer } from '../../support/test-server';
@@ -34,21 +36,30 @@ describe('GET /oauth2{P}/jwks', () => {
     expect(headers.get('cache-control')).toMatch(/max-age=\d+/);
   });
 
-  it('is a JWK set whose every key has kid, kty and use=sig', () => {
+  it('is a JWK set whose every key has kid, kty, use=sig and alg', () => {
     expect(Object.keys(jwks)).toEqual(['keys']);
     expect(jwks.keys.length).toBeGreaterThan(0);
     for (const key of jwks.keys) {
       expect(typeof key.kid).toBe('string');
       expect(typeof key.kty).toBe('string');
       expect(key.use).toBe('sig');
+      expect(typeof key.alg).toBe('string');
     }
     expect(new Set(jwks.keys.map((k) => k.kid)).size).toBe(jwks.keys.length);
   });
 
-  it('publishes the RSA and EC keys with their public members', () => {
-    const byKid = new Map(jwks.keys.map((k) => [k.kid, k] as [string | undefined, JWK]));
-    expect(byKid.get('rsa-1')).toMatchObject({ kty: 'RSA', n: expect.any(String), e: 'AQAB' });
-    expect(byKid.get('ec-1')).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+  it("publishes the instance's RSA key only, with its public members and the algorithm it signs with", () => {
+    expect(jwks.keys).toEqual([{ kty: 'RSA', kid: 'rsa-1', use: 'sig', alg: 'RS256', n: expect.any(String), e: 'AQAB' }]);
+  });
+
+  it("publishes the EC key at the ES256 instance's JWKS, and both at the jwks_uri of the issuer they share", async () => {
+    expect((await server.get('/oauth2/es256/jwks')).body.keys).toEqual([
+      { kty: 'EC', kid: 'ec-1', use: 'sig', alg: 'ES256', crv: 'P-256', x: expect.any(String), y: expect.any(String) },
+    ]);
+    const issuer = await server.get('/jwks');
+    expect(issuer.status).toBe(200);
+    expect(issuer.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    expect((issuer.body as JSONWebKeySet).keys.map((k) => `${k.kid} ${k.alg}`)).toEqual(['rsa-1 RS256', 'ec-1 ES256']);
   });
 
   it('does not publish the HMAC (oct) key', () => {
@@ -64,10 +75,12 @@ describe('GET /oauth2{P}/jwks', () => {
     for (const member of PRIVATE_MEMBERS) expect(serialized).not.toContain(`"${member}":`);
   });
 
-  it('verifies the token of the ES256 instance', async () => {
+  it('verifies the token of the ES256 instance against its JWKS and the issuer\'s', async () => {
     const token = await issue('es256');
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: 'ec-1' });
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: 'https://sts.test', audience: 'rp-client' });
+    await expect(jwtVerify(token, createLocalJWKSet((await server.get('/oauth2/es256/jwks')).body))).resolves.toBeDefined();
+    await expect(jwtVerify(token, createLocalJWKSet(jwks))).rejects.toThrow();
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet((await server.get('/jwks')).body), { issuer: 'https://sts.test', audience: 'rp-client' });
     expect(payload.sub).toBe('alice');
     expect(protectedHeader.kid).toBe('ec-1');
   });
@@ -83,10 +96,10 @@ describe('GET /oauth2{P}/jwks', () => {
     await expect(jwtVerify(token, createLocalJWKSet(jwks))).rejects.toThrow();
   });
 
-  it('is the same set for every instance of the realm', async () => {
-    const res = await server.get('/oauth2/es256/jwks');
+  it('is empty for the HS256 instance, whose key stays secret', async () => {
+    const res = await server.get('/oauth2/hs256/jwks');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(jwks);
+    expect(res.body).toEqual({ keys: [] });
   });
 
   it('answers 404 instance_not_found for an unknown instance', async () => {

@@ -33,7 +33,7 @@ function realmWith(keys: Json[], signingKey: string, passwordHash: string): Json
     instances: {
       at: {
         supported_token_transforms: [{ from: 'USERNAME', to: 'JWT' }],
-        access_token: { issuer: 'https://sts.test', token_lifetime_minutes: 30, signature_algorithm: 'ES256', signing_key: signingKey },
+        access_token: { issuer: 'https://sts.test', audience: 'api', client_id: 'app', token_lifetime_minutes: 30, signature_algorithm: 'ES256', signing_key: signingKey },
       },
       id: {
         supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }],

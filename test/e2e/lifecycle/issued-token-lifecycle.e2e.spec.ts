@@ -22,7 +22,7 @@ async function realmFile(): Promise<object> {
     oidcInstance('RS256', 'rsa-1', { supported_token_transforms: TRANSFORMS, persist_issued_tokens: true, ...tokenOutputs, ...extra });
   const tokenOutputs = {
     access_token: {
-      issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', jti_length: 16, allowed_scopes: ['read', 'write'], allowed_client_ids: ['my-app'],
+      issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', jti_length: 16, allowed_scopes: ['read', 'write'], allowed_client_ids: ['my-app'], client_id: 'my-app',
     },
     saml2: { issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
   };
@@ -31,8 +31,9 @@ async function realmFile(): Promise<object> {
     ...root,
     instances: {
       ...(root.instances as object),
-      // rp-client: the relying party the ID tokens are issued to (their azp); rs and env-rs: resource servers.
-      persisted: persisted({ oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'env-rs', client_secret_env: ENV_VARIABLE }, { client_id: 'rp-client', client_secret_hash: hash }] }),
+      // rp-client: the relying party the ID tokens are issued to (their aud); rs and env-rs: resource servers.
+      // Every instance shares the issuer https://sts.test: its metadata names this one's endpoints.
+      persisted: persisted({ issuer_primary: true, oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'env-rs', client_secret_env: ENV_VARIABLE }, { client_id: 'rp-client', client_secret_hash: hash }] }),
       guarded: persisted({ cancel_requires_client_authentication: true, oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }, { client_id: 'rp-client', client_secret_hash: hash }] }),
       sibling: persisted({ oauth_clients: [{ client_id: 'sibling-rs', client_secret_hash: hash }] }),
       stateless: oidcInstance('RS256', 'rsa-1', { oauth_clients: [{ client_id: 'rs', client_secret_hash: hash }] }),
@@ -259,7 +260,7 @@ describe.each(STORES)('issued-token lifecycle with the %s token store', (_, star
     });
 
     it('refuses a client other than the one the token was issued to with 400 unauthorized_client, and the token stays live', async () => {
-      const idToken = await issue('persisted'); // issued to its azp, rp-client
+      const idToken = await issue('persisted'); // issued to its audience, rp-client
       const accessToken = await issue('persisted', 'JWT', { client_id: 'my-app' });
       const saml = await issue('persisted', 'SAML2', { subject_confirmation: 'BEARER' }); // issued to no OAuth client
       for (const [token, client] of [[idToken, rs], [accessToken, rp], [accessToken, rs], [saml, rp]] as const) {

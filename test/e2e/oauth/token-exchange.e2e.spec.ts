@@ -12,6 +12,8 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type
 import { InvalidRequestError, InvalidTokenError } from '../../../src/errors/sts-errors';
 import type { JsonObject } from '../../../src/plugin-api/json';
 import { STS_CONTRACT_VERSION, type StsPluginManifest } from '../../../src/plugin-api/token-contract';
+import { clientAuthMetadata } from '../../../src/oauth/client-auth-metadata';
+import { RealmRegistry } from '../../../src/realms/realm-registry.service';
 import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
 import { expectErrorBody } from '../../support/error-body';
 import { basicAuthorization, postForm } from '../../support/oauth-client';
@@ -67,8 +69,8 @@ function toyClaimsOf(token: string): JsonObject | undefined {
 }
 
 /** The test server with the TOY plugin in place. */
-async function startExchangeServer(): Promise<TestServer> {
-  const server = await startTestServer({ root: await realmFile() });
+async function startExchangeServer(primary = 'exchange'): Promise<TestServer> {
+  const server = await startTestServer({ root: await realmFile(primary) }, {}, { public_base_url: 'https://sts.test' });
   server.app.get(TokenTypeRegistry).setPlugin(TOY_PLUGIN);
   return server;
 }
@@ -90,7 +92,8 @@ function samlSubjectToken(nameId = 'alice@idp.test', attributes: Record<string, 
   return Buffer.from(signed).toString('base64url');
 }
 
-async function realmFile(): Promise<object> {
+/** Three instances of the issuer https://sts.test, each with clients: `primary` gives the issuer's endpoints. */
+async function realmFile(primary: string): Promise<object> {
   const hash = await testPasswordHash(SECRET);
   const transforms = ['JWT', 'OPENIDCONNECT', 'SAML2', 'TOY'].flatMap((to) => [{ from: 'TOY', to }]).concat([
     { from: 'SAML2', to: 'JWT' },
@@ -104,7 +107,7 @@ async function realmFile(): Promise<object> {
       { client_id: 'outsider', client_secret_hash: hash },
     ],
     token_exchange: { allowed_clients: ['exchanger'], allowed_actors: ['trusted-service'] },
-    access_token: { issuer: 'https://sts.test', audience: ['api', 'api-2'], signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'] },
+    access_token: { issuer: 'https://sts.test', audience: ['api', 'api-2'], client_id: 'translate-app', signature_algorithm: 'ES256', signing_key: 'ec-1', allowed_scopes: ['read', 'write'] },
     oidc: { issuer: 'https://sts.test', audience: ['rp', 'rp-2'], signature_algorithm: 'RS256', signing_key: 'rsa-1' },
     saml2: { issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', sign_assertion: false },
     saml2_validation: { trusted_idps: [{ entity_id: IDP, certificate_file: idp.cert }], audience: SAML_AUDIENCE, recipients: [SAML_RECIPIENT] },
@@ -119,8 +122,8 @@ async function realmFile(): Promise<object> {
       { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
     ],
     instances: {
-      exchange: instance(),
-      'no-exchange': instance({ token_exchange: undefined, persist_issued_tokens: false }),
+      exchange: instance({ issuer_primary: primary === 'exchange' }),
+      'no-exchange': instance({ token_exchange: undefined, persist_issued_tokens: false, issuer_primary: primary === 'no-exchange' }),
       widening: instance({ token_exchange: { allowed_clients: ['exchanger'], allow_scope_widening: true } }),
     },
   };
@@ -172,7 +175,7 @@ describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
       const res = await exchange({ subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2` });
       const token = answered(res, `${URI}access_token`, 'Bearer', 'read write');
       const claims = await verified(token);
-      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: ['api', 'api-2'], client_id: 'exchanger', scope: ['read', 'write'] });
+      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: ['api', 'api-2'], client_id: 'exchanger', scope: 'read write' });
       expect(claims.act).toBeUndefined();
       expect(Math.abs(res.body.expires_in - 7200)).toBeLessThanOrEqual(2);
     });
@@ -180,13 +183,14 @@ describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
     it('exchanges a SAML2 assertion for an ID token narrowed to one audience', async () => {
       const res = await exchange({ subject_token: samlSubjectToken(), subject_token_type: `${URI}saml2`, requested_token_type: `${URI}id_token`, audience: 'rp-2' });
       const claims = await verified(answered(res, `${URI}id_token`, 'N_A'));
-      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: 'rp-2', azp: 'rp-2' });
+      expect(claims).toMatchObject({ sub: 'alice@idp.test', aud: 'rp-2' });
+      expect(claims).not.toHaveProperty('azp'); // one audience: azp would say nothing more
     });
 
     it('narrows audience (audience and resource together) and scope for a plugin subject token', async () => {
       const res = await exchange({ ...toySubject(), audience: ['api-2', 'api'], scope: 'read', requested_token_type: `${URI}jwt` });
       const claims = await verified(answered(res, `${URI}jwt`, 'Bearer', 'read'));
-      expect(claims).toMatchObject({ sub: 'bob', aud: ['api-2', 'api'], scope: ['read'] });
+      expect(claims).toMatchObject({ sub: 'bob', aud: ['api-2', 'api'], scope: 'read' });
     });
 
     it('issues a plugin token type; the plugin sees the exchanging client in its exchange context', async () => {
@@ -264,7 +268,7 @@ describe('token exchange at /oauth2{P}/token (RFC 8693)', () => {
     it('bounds a SAML subject by its scope attribute too', async () => {
       const subject = { subject_token: samlSubjectToken('alice@idp.test', { scope: 'write' }), subject_token_type: `${URI}saml2` };
       const claims = await verified(answered(await exchange(subject), `${URI}access_token`, 'Bearer', 'write'));
-      expect(claims.scope).toEqual(['write']);
+      expect(claims.scope).toBe('write');
     });
 
     it('widens as before only where token_exchange.allow_scope_widening says so', async () => {
@@ -384,7 +388,7 @@ describe('token exchange with JWT subject and actor tokens (input types JWT and 
             oauth_clients: [{ client_id: 'exchanger', client_secret_hash: hash }],
             token_exchange: {},
             oidc_validation: { trusted_issuers: [{ issuer: ISSUER, jwks_file: jwksFile, algorithms: ['ES256'], audiences: ['sts'] }] },
-            access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
+            access_token: { issuer: 'https://sts.test', audience: ['api'], client_id: 'translate-app', signature_algorithm: 'ES256', signing_key: 'ec-1' },
             oidc: { issuer: 'https://sts.test', audience: ['rp'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
           },
         },
@@ -451,40 +455,52 @@ describe('authorization server metadata (RFC 8414)', () => {
   });
   afterAll(() => server?.close());
 
-  it('describes an instance with token exchange', async () => {
-    const res = await server.get('/.well-known/oauth-authorization-server/oauth2/exchange');
-    const issuer = `${server.baseUrl}/oauth2/exchange`;
-    const auth = ['client_secret_basic', 'client_secret_post'];
+  it("describes the issuer at the path RFC 8414 derives from it, with its primary instance's endpoints and token exchange", async () => {
+    const res = await server.get('/.well-known/oauth-authorization-server');
+    const base = 'https://sts.test/oauth2/exchange';
+    const settings = server.app.get(RealmRegistry).realmSet!.instance('/exchange')!.instance.settings;
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,
       body: {
-        issuer,
-        token_endpoint: `${issuer}/token`,
-        jwks_uri: `${issuer}/jwks`,
-        introspection_endpoint: `${issuer}/introspect`,
-        revocation_endpoint: `${issuer}/revoke`,
+        issuer: 'https://sts.test',
+        token_endpoint: `${base}/token`,
+        jwks_uri: 'https://sts.test/jwks',
+        introspection_endpoint: `${base}/introspect`,
+        revocation_endpoint: `${base}/revoke`,
         response_types_supported: [],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
         grant_types_supported: [GRANT],
-        token_endpoint_auth_methods_supported: auth,
-        introspection_endpoint_auth_methods_supported: auth,
-        revocation_endpoint_auth_methods_supported: auth,
+        ...clientAuthMetadata(settings),
         scopes_supported: ['read', 'write'],
         subject_token_types_supported: [`${URI}saml2`, TOY],
         requested_token_types_supported: [`${URI}access_token`, `${URI}id_token`, `${URI}jwt`, `${URI}saml2`, TOY],
       },
     });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    // The same document is the issuer's OpenID Connect discovery document.
+    expect((await server.get('/.well-known/openid-configuration')).body).toEqual(res.body);
   });
 
-  it('offers no grant where the instance has no token_exchange', async () => {
-    const res = await server.get('/.well-known/oauth-authorization-server/oauth2/no-exchange');
-    expect(res.status).toBe(200);
-    expect(res.body.grant_types_supported).toEqual([]);
-    expect(res.body.subject_token_types_supported).toBeUndefined();
+  it('offers no grant where the primary instance has no token_exchange', async () => {
+    const other = await startExchangeServer('no-exchange');
+    try {
+      const res = await other.get('/.well-known/oauth-authorization-server');
+      expect(res.status).toBe(200);
+      expect(res.body.token_endpoint).toBe('https://sts.test/oauth2/no-exchange/token');
+      expect(res.body.grant_types_supported).toEqual([]);
+      expect(res.body.subject_token_types_supported).toBeUndefined();
+    } finally {
+      await other.close();
+    }
   });
 
-  it('answers 404 for an unknown instance or a path outside /oauth2', async () => {
-    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/oauth2/nowhere'), 404, 'instance_not_found');
-    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/exchange'), 404, 'instance_not_found');
+  it('answers 404 not_found where no issuer is, the former per-instance URL included', async () => {
+    const former = await server.get('/.well-known/oauth-authorization-server/oauth2/exchange');
+    expectErrorBody(former, 404, 'not_found');
+    expect(former.body.message).toMatch(/Instance \/exchange issues tokens as https:\/\/sts\.test, whose metadata is at \/\.well-known\/oauth-authorization-server\.$/);
+    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/oauth2/nowhere'), 404, 'not_found');
+    expectErrorBody(await server.get('/.well-known/oauth-authorization-server/exchange'), 404, 'not_found');
   });
 });
+

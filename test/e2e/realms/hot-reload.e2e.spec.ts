@@ -49,13 +49,13 @@ describe('hot reload of realm files (watchConfig: true)', () => {
 
   it('serves a newly added instance once the file is rewritten, and keeps the old ones', async () => {
     expect((await translate('added')).status).toBe(404);
-    await writeRealm({ ...instances(), added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://added.sts.test') });
+    await writeRealm({ ...instances(), added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://sts.test/added') });
 
     const res = await eventually('the added instance', async () => {
       const r = await translate('added');
       return r.status === 200 ? r : undefined;
     });
-    expect(decodeJwt(res.body.issued_token).iss).toBe('https://added.sts.test');
+    expect(decodeJwt(res.body.issued_token).iss).toBe('https://sts.test/added');
     expect(reloads).toHaveBeenCalled();
 
     const old = await translate('default');
@@ -67,9 +67,9 @@ describe('hot reload of realm files (watchConfig: true)', () => {
     reloads.mockClear();
     await writeRealm({
       ...instances(),
-      added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://added.sts.test'),
+      added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://sts.test/added'),
       // The valid part of this change (a new issuer for default) must not be applied either.
-      default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://changed.sts.test'),
+      default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://sts.test/changed'),
       broken: oidcInstance('RS256', 'no-such-kid'),
     });
 
@@ -93,7 +93,7 @@ describe('hot reload of realm files (watchConfig: true)', () => {
     expect((await translate('broken')).status).toBe(404);
     for (const [name, issuer] of [
       ['default', 'https://sts.test'],
-      ['added', 'https://added.sts.test'],
+      ['added', 'https://sts.test/added'],
       ['es256', 'https://sts.test'],
     ]) {
       const res = await translate(name);
@@ -105,19 +105,19 @@ describe('hot reload of realm files (watchConfig: true)', () => {
   it('applies the file again once it is fixed', async () => {
     await writeRealm({
       ...instances(),
-      added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://added.sts.test'),
-      default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://changed.sts.test'),
-      broken: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://fixed.sts.test'),
+      added: withIssuer(oidcInstance('ES256', 'ec-1'), 'https://sts.test/added'),
+      default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://sts.test/changed'),
+      broken: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://sts.test/fixed'),
     });
 
     const fixed = await eventually('the fixed instance', async () => {
       const r = await translate('broken');
       return r.status === 200 ? r : undefined;
     });
-    expect(decodeJwt(fixed.body.issued_token).iss).toBe('https://fixed.sts.test');
+    expect(decodeJwt(fixed.body.issued_token).iss).toBe('https://sts.test/fixed');
     const changed = await translate('default');
     expect(changed.status).toBe(200);
-    expect(decodeJwt(changed.body.issued_token).iss).toBe('https://changed.sts.test');
+    expect(decodeJwt(changed.body.issued_token).iss).toBe('https://sts.test/changed');
   });
 
   it('survives an unreadable entry in the realm directory and keeps watching', async () => {
@@ -167,14 +167,14 @@ describe('hot reload after the admin API rewrote a realm file (watchConfig: true
   it('serves instances added by hand to a realm file that an admin API write replaced', async () => {
     // The admin API replaces the file by rename: a new file, which must be watched like the old.
     const { realm: _realm, name: _name, ...es256 } = (await admin('GET', '/sts-publish/rest/es256')).body;
-    const put = await admin('PUT', '/sts-publish/rest/es256', { instance_state: withIssuer(es256, 'https://published.sts.test') });
+    const put = await admin('PUT', '/sts-publish/rest/es256', { instance_state: withIssuer(es256, 'https://sts.test/published') });
     expect(put.status).toBe(200);
     // Past the reload the rename itself triggers, so the hand edits below must be seen on their own.
     await sleep(1000);
 
     for (const [name, issuer] of [
-      ['by-hand', 'https://by-hand.sts.test'],
-      ['by-hand-again', 'https://by-hand-again.sts.test'],
+      ['by-hand', 'https://sts.test/by-hand'],
+      ['by-hand-again', 'https://sts.test/by-hand-again'],
     ]) {
       expect((await translate(name)).status).toBe(404);
       await addByHand(name, issuer);
@@ -187,7 +187,7 @@ describe('hot reload after the admin API rewrote a realm file (watchConfig: true
 
     const published = await translate('es256');
     expect(published.status).toBe(200);
-    expect(decodeJwt(published.body.issued_token).iss).toBe('https://published.sts.test');
+    expect(decodeJwt(published.body.issued_token).iss).toBe('https://sts.test/published');
   });
 });
 
@@ -226,7 +226,7 @@ describe('RealmRegistry.reload() under load (watchConfig: false)', () => {
       const instances = realm.instances as Record<string, unknown>;
       await writeFile(
         join(server.configDir, 'realms', 'root.yaml'),
-        stringify({ ...realm, instances: { ...instances, default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://new.sts.test') } }),
+        stringify({ ...realm, instances: { ...instances, default: withIssuer(oidcInstance('RS256', 'rsa-1'), 'https://sts.test/new') } }),
       );
       await expect(registry.reload()).resolves.toEqual({ applied: true });
       expect(registry.instance('/default')).not.toBe(before);
@@ -242,7 +242,7 @@ describe('RealmRegistry.reload() under load (watchConfig: false)', () => {
 
     const fresh = await server.post('/rest-sts/default?_action=translate', usernameToOidc('alice', DEMO_PASSWORD));
     expect(fresh.status).toBe(200);
-    expect(decodeJwt(fresh.body.issued_token).iss).toBe('https://new.sts.test');
+    expect(decodeJwt(fresh.body.issued_token).iss).toBe('https://sts.test/new');
     expect(held).toHaveBeenCalledTimes(1); // the new configuration has its own identity store
   });
 

@@ -27,7 +27,7 @@ async function euFrRealm(): Promise<Json> {
     realm: '/eu/fr',
     identity_store: { type: 'file', users: [{ username: 'alice', password_hash: await testPasswordHash(EU_PASSWORD), attributes: { mail: 'alice@example.fr' } }] },
     keys: [{ kid: 'fr-ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } }],
-    instances: { partners: withIssuer(oidcInstance('ES256', 'fr-ec-1'), 'https://partners.eu.sts.test') },
+    instances: { partners: withIssuer(oidcInstance('ES256', 'fr-ec-1'), 'https://sts.test/partners.eu') },
   };
 }
 
@@ -146,7 +146,7 @@ describe('admin publish API /sts-publish/rest', () => {
 
   describe('create', () => {
     it('creates an instance that translates at once, and writes it into the realm file', async () => {
-      const state = { realm: '/', name: 'created', ...withIssuer(oidcInstance('ES256', 'ec-1'), 'https://created.sts.test') };
+      const state = { realm: '/', name: 'created', ...withIssuer(oidcInstance('ES256', 'ec-1'), 'https://sts.test/created') };
       expect((await translate('/created')).status).toBe(404);
 
       const res = await admin('POST', CREATE, { instance_state: state });
@@ -154,7 +154,7 @@ describe('admin publish API /sts-publish/rest', () => {
       expect(res.body).toEqual({ _id: '/created', url_element: '/created', result: 'success' });
       expect(res.headers.get('location')).toBe(`${PUBLISH}/created`);
 
-      expect(await issuerAt('/created')).toBe('https://created.sts.test');
+      expect(await issuerAt('/created')).toBe('https://sts.test/created');
       const { realm: _realm, name: _name, ...settings } = state;
       expect((await instancesOnDisk(rootFile)).created).toEqual(settings);
       expect((await admin('GET', `${PUBLISH}/created`)).body).toEqual(state);
@@ -162,24 +162,24 @@ describe('admin publish API /sts-publish/rest', () => {
     });
 
     it('creates an instance in a nested realm, in that realm\'s file', async () => {
-      const state = { realm: '/eu/fr', name: 'suppliers', ...withIssuer(oidcInstance('ES256', 'fr-ec-1'), 'https://suppliers.eu.sts.test') };
+      const state = { realm: '/eu/fr', name: 'suppliers', ...withIssuer(oidcInstance('ES256', 'fr-ec-1'), 'https://sts.test/suppliers.eu') };
       const res = await admin('POST', CREATE, { instance_state: state });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ _id: '/eu/fr/suppliers', url_element: '/eu/fr/suppliers', result: 'success' });
-      expect(await issuerAt('/eu/fr/suppliers', EU_PASSWORD)).toBe('https://suppliers.eu.sts.test');
+      expect(await issuerAt('/eu/fr/suppliers', EU_PASSWORD)).toBe('https://sts.test/suppliers.eu');
       expect(Object.keys(await instancesOnDisk(euFile))).toEqual(['partners', 'suppliers']);
       expect(await instancesOnDisk(rootFile)).not.toHaveProperty('suppliers');
     });
 
     it('lands both of two concurrent creates', async () => {
       const create = (realm: string, name: string, kid: string) =>
-        admin('POST', CREATE, { instance_state: { realm, name, ...withIssuer(oidcInstance('ES256', kid), `https://${name}.sts.test`) } });
+        admin('POST', CREATE, { instance_state: { realm, name, ...withIssuer(oidcInstance('ES256', kid), `https://sts.test/${name}`) } });
       const results = await Promise.all([create('/', 'parallel-1', 'ec-1'), create('/', 'parallel-2', 'ec-1'), create('/eu/fr', 'parallel-3', 'fr-ec-1')]);
       expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
 
-      expect(await issuerAt('/parallel-1')).toBe('https://parallel-1.sts.test');
-      expect(await issuerAt('/parallel-2')).toBe('https://parallel-2.sts.test');
-      expect(await issuerAt('/eu/fr/parallel-3', EU_PASSWORD)).toBe('https://parallel-3.sts.test');
+      expect(await issuerAt('/parallel-1')).toBe('https://sts.test/parallel-1');
+      expect(await issuerAt('/parallel-2')).toBe('https://sts.test/parallel-2');
+      expect(await issuerAt('/eu/fr/parallel-3', EU_PASSWORD)).toBe('https://sts.test/parallel-3');
       expect(await instancesOnDisk(rootFile)).toMatchObject({ 'parallel-1': expect.any(Object), 'parallel-2': expect.any(Object) });
       expect(Object.keys((await admin('GET', PUBLISH)).body)).toEqual(expect.arrayContaining(['/parallel-1', '/parallel-2', '/eu/fr/parallel-3']));
     });
@@ -188,18 +188,18 @@ describe('admin publish API /sts-publish/rest', () => {
   describe('update', () => {
     it('changes how the instance behaves as soon as it answers', async () => {
       const current = (await admin('GET', `${PUBLISH}/es256`)).body;
-      const res = await admin('PUT', `${PUBLISH}/es256`, { instance_state: withIssuer(current, 'https://updated.sts.test') });
+      const res = await admin('PUT', `${PUBLISH}/es256`, { instance_state: withIssuer(current, 'https://sts.test/updated') });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ _id: '/es256', url_element: '/es256', result: 'success' });
-      expect(await issuerAt('/es256')).toBe('https://updated.sts.test');
-      expect((await admin('GET', `${PUBLISH}/es256`)).body.oidc.issuer).toBe('https://updated.sts.test');
+      expect(await issuerAt('/es256')).toBe('https://sts.test/updated');
+      expect((await admin('GET', `${PUBLISH}/es256`)).body.oidc.issuer).toBe('https://sts.test/updated');
     });
 
     it('keeps the comments and the rest of the realm file', async () => {
       const before = parse(await readFile(rootFile, 'utf8'));
       const { realm: _realm, name: _name, ...settings } = (await admin('GET', `${PUBLISH}/default`)).body;
       // Realm and name may be left out on PUT: the URL names the instance.
-      const res = await admin('PUT', `${PUBLISH}/default`, { instance_state: withIssuer(settings, 'https://commented.sts.test') });
+      const res = await admin('PUT', `${PUBLISH}/default`, { instance_state: withIssuer(settings, 'https://sts.test/commented') });
       expect(res.status).toBe(200);
 
       const text = await readFile(rootFile, 'utf8');
@@ -208,8 +208,8 @@ describe('admin publish API /sts-publish/rest', () => {
       expect(text).toContain('token_lifetime_seconds: 300 # five minutes, per the security review');
       const after = parse(text);
       expect({ ...after, instances: undefined }).toEqual({ ...before, instances: undefined });
-      expect(after.instances.default.oidc.issuer).toBe('https://commented.sts.test');
-      expect(await issuerAt('/default')).toBe('https://commented.sts.test');
+      expect(after.instances.default.oidc.issuer).toBe('https://sts.test/commented');
+      expect(await issuerAt('/default')).toBe('https://sts.test/commented');
     });
 
     it('accepts what GET answers, PUT back unchanged, and leaves the file as it was', async () => {
@@ -238,7 +238,7 @@ describe('admin publish API /sts-publish/rest', () => {
       expectErrorBody(await admin('GET', `${PUBLISH}/eu/fr/short-lived`), 404, 'instance_not_found');
       expect(await instancesOnDisk(euFile)).not.toHaveProperty('short-lived');
       expect((await admin('GET', PUBLISH)).body).not.toHaveProperty('/eu/fr/short-lived');
-      expect(await issuerAt('/eu/fr/partners', EU_PASSWORD)).toBe('https://partners.eu.sts.test');
+      expect(await issuerAt('/eu/fr/partners', EU_PASSWORD)).toBe('https://sts.test/partners.eu');
     });
   });
 
@@ -365,12 +365,12 @@ describe('admin publish API with the config watcher on', () => {
   afterAll(() => server.close());
 
   it('serves a change when the call returns, and still after the watcher has reloaded the file', async () => {
-    const state = { realm: '/', name: 'watched', ...withIssuer(oidcInstance('ES256', 'ec-1'), 'https://watched.sts.test') };
+    const state = { realm: '/', name: 'watched', ...withIssuer(oidcInstance('ES256', 'ec-1'), 'https://sts.test/watched') };
     expect((await call(server, 'POST', CREATE, { instance_state: state })).status).toBe(201);
     const translate = () => server.post('/rest-sts/watched?_action=translate', usernameToOidc('alice', DEMO_PASSWORD));
     expect((await translate()).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 600)); // past the watcher's debounce
-    expect(decodeJwt((await translate()).body.issued_token).iss).toBe('https://watched.sts.test');
+    expect(decodeJwt((await translate()).body.issued_token).iss).toBe('https://sts.test/watched');
 
     expect((await call(server, 'DELETE', `${PUBLISH}/watched`)).status).toBe(200);
     expect((await translate()).status).toBe(404);

@@ -96,7 +96,7 @@ describe('NODE_ENV=production', () => {
     });
     expect(custom.status).toBe(200);
     const claims = decodeJwt(custom.body.issued_token);
-    expect(claims).toMatchObject({ iss: 'https://demo-custom.sts.example.com', aud: 'demo-custom-rp', sub: 'custom:anyone' });
+    expect(claims).toMatchObject({ iss: 'https://sts.example.com/demo-custom', aud: 'demo-custom-rp', sub: 'custom:anyone' });
     expect(server.output.stdout).not.toContain('NODE_ENV=production');
     await server.stop();
   });

@@ -1,10 +1,13 @@
 /**
  * Output type JWT: RFC 9068 access tokens with PingFederate's JSON token management options
  * (README "Access tokens", SPEC 3 `access_token:`), over HTTP, and the load-time refusals of a
- * configuration that would issue something weaker than asked.
+ * configuration that would issue something weaker than asked. The example configuration's access
+ * tokens pass a strict RFC 9068 validator (jose with every claim section 2.2 requires).
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { ConfigError } from '../../../src/realms/config-problem';
 import { configErrorOf, expectConfigProblem } from '../../support/config-errors';
@@ -19,11 +22,18 @@ import { startTestServer, writeConfigDir, type TestResponse, type TestServer } f
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML and JSON under test
 
 const ISSUER = 'https://sts.test';
+/** What RFC 9068 section 2.2 requires of every access token, checked by jose. */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
 
+/**
+ * What every JWT output needs (an issuer, an audience, a default client), then `accessToken`; a
+ * key given as undefined is left out.
+ */
 function jwtInstance(accessToken: Json): Json {
+  const merged = { issuer: ISSUER, audience: 'api', client_id: 'default-app', signature_algorithm: 'ES256', signing_key: 'ec-1', ...accessToken };
   return {
     supported_token_transforms: [{ from: 'USERNAME', to: 'JWT' }],
-    access_token: { signature_algorithm: 'ES256', signing_key: 'ec-1', ...accessToken },
+    access_token: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
   };
 }
 
@@ -103,7 +113,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
           typ: 'JWT',
           client_id_claim_name: 'cid',
           scope_claim_name: 'scp',
-          space_delimit_scope: true,
+          space_delimit_scope: false,
           jti_length: 24,
           allowed_client_ids: ['my-app'],
           allowed_scopes: ['read', 'write'],
@@ -116,7 +126,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
           allowed_client_ids: ['my-app'],
           allowed_scopes: ['read'],
         }),
-        x5t: jwtInstance({ issuer: ISSUER, signing_key: 'ec-cert', include_x5t: true, jti_length: 7 }),
+        x5t: jwtInstance({ issuer: ISSUER, signing_key: 'ec-cert', include_x5t: true, jti_length: 16 }),
         mapped: jwtInstance({
           issuer: ISSUER,
           audience: ['api'],
@@ -129,10 +139,26 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
         'long-default': jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, claim_map: { exp: 'ten_years' } }),
         capped: jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, max_token_lifetime_minutes: 60, claim_map: { exp: 'extra_seconds' } }),
         absurd: jwtInstance({ issuer: ISSUER, token_lifetime_minutes: 10, claim_map: { exp: 'absurd' } }),
+        // No default client: a translate request must name one of allowed_client_ids.
+        'no-default': jwtInstance({ client_id: undefined, allowed_client_ids: ['my-app'] }),
+        // No configured audience: aud comes from the principal's tenant_aud (alice has one, bob not).
+        'mapped-aud': jwtInstance({ audience: undefined, claim_map: { aud: 'tenant_aud' } }),
+        // The client id mapped from an attribute that is not a string for alice.
+        'mapped-client': jwtInstance({ claim_map: { client_id: 'groups' } }),
+        // iss from the instance's oidc.issuer.
+        'oidc-issuer': {
+          ...jwtInstance({ issuer: undefined }),
+          oidc: { issuer: 'https://sts.test/id', audience: ['rp'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
+        },
       },
     };
     server = await startTestServer({ root: realm });
-    jwks = (await server.get('/oauth2/defaults/jwks')).body;
+    // Every instance's published keys (an instance may publish only the keys it signs with).
+    const keys = new Map<string, JWK>();
+    for (const name of Object.keys(realm.instances)) {
+      for (const key of (await server.get(`/oauth2/${name}/jwks`)).body.keys as JWK[]) keys.set(key.kid!, key);
+    }
+    jwks = { keys: [...keys.values()] };
   });
   afterAll(() => server.close());
 
@@ -171,15 +197,15 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
       expect(claims.iat).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     });
 
-    it('carries iss, sub, a single aud as a string, auth_time, client_id and scope as a JSON array', () => {
-      expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', aud: 'api', client_id: 'my-app', scope: ['read', 'write'] });
+    it('carries iss, sub, a single aud as a string, auth_time, client_id and scope as a space-delimited string', () => {
+      expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', aud: 'api', client_id: 'my-app', scope: 'read write' });
       expect(typeof claims.auth_time).toBe('number');
       expect(claims.auth_time).toBeLessThanOrEqual(claims.iat!);
       expect(claims.auth_time).toBeGreaterThanOrEqual(before);
     });
 
-    it('has no jti (jti_length 0)', () => {
-      expect(claims).not.toHaveProperty('jti');
+    it('has a jti of 22 base64url characters (the default jti_length)', () => {
+      expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
     });
 
     it('maps identity attributes (claim_map) and adds allowed custom claims', () => {
@@ -188,19 +214,19 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
 
     it('has exactly the expected claims', () => {
       expect(Object.keys(claims).sort()).toEqual(
-        ['aud', 'auth_time', 'client_id', 'email', 'exp', 'groups', 'iat', 'iss', 'scope', 'sub', 'tenant'].sort(),
+        ['aud', 'auth_time', 'client_id', 'email', 'exp', 'groups', 'iat', 'iss', 'jti', 'scope', 'sub', 'tenant'].sort(),
       );
     });
   });
 
   describe('scope', () => {
-    it('takes a JSON array as well as a space-delimited string, and drops duplicates', async () => {
-      expect((await claimsOf(await issue('defaults', { scope: ['write', 'read'] }))).scope).toEqual(['write', 'read']);
-      expect((await claimsOf(await issue('defaults', { scope: '  read  read admin ' }))).scope).toEqual(['read', 'admin']);
+    it('takes a JSON array as well as a space-delimited string, drops duplicates, and writes a space-delimited string', async () => {
+      expect((await claimsOf(await issue('defaults', { scope: ['write', 'read'] }))).scope).toBe('write read');
+      expect((await claimsOf(await issue('defaults', { scope: '  read  read admin ' }))).scope).toBe('read admin');
     });
 
-    it('is written space-delimited with space_delimit_scope', async () => {
-      expect((await claimsOf(await issue('named', { scope: ['read', 'write'] }))).scp).toBe('read write');
+    it('is written as a JSON array with space_delimit_scope: false', async () => {
+      expect((await claimsOf(await issue('named', { scope: 'read write' }))).scp).toEqual(['read', 'write']);
     });
 
     it('is left out when none is asked for (string, array or empty string)', async () => {
@@ -219,7 +245,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
     });
 
     it('uses client_id_claim_name and scope_claim_name', () => {
-      expect(claims).toMatchObject({ cid: 'my-app', scp: 'read' });
+      expect(claims).toMatchObject({ cid: 'my-app', scp: ['read'] });
       expect(claims).not.toHaveProperty('client_id');
       expect(claims).not.toHaveProperty('scope');
     });
@@ -234,7 +260,7 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
       expect(other.jti).toMatch(/^[A-Za-z0-9_-]{24}$/);
       expect(other.jti).not.toBe(claims.jti);
       const short = await claimsOf(await issue('x5t'));
-      expect(short.jti).toMatch(/^[A-Za-z0-9_-]{7}$/);
+      expect(short.jti).toMatch(/^[A-Za-z0-9_-]{16}$/);
     });
 
     it('uses token_lifetime_minutes and writes several audiences as an array', () => {
@@ -257,8 +283,8 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
       expect(decodeProtectedHeader(token)).toEqual({ alg: 'ES256' });
     });
 
-    it('has neither the client id nor the scope claim, and no iss or aud when not configured', () => {
-      expect(Object.keys(claims).sort()).toEqual(['auth_time', 'exp', 'iat', 'sub']);
+    it('has neither the client id nor the scope claim (empty claim names)', () => {
+      expect(Object.keys(claims).sort()).toEqual(['aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'sub']);
     });
   });
 
@@ -298,7 +324,46 @@ describe('USERNAME -> JWT access tokens over HTTP', () => {
     it('keeps the configured values when the user has none of the mapped attributes', async () => {
       const claims = await claimsOf(await issue('mapped', { scope: 'read', client_id: 'requested-app' }, 'bob'));
       expect(claims.exp! - claims.iat!).toBe(10 * 60);
-      expect(claims).toMatchObject({ iss: ISSUER, aud: 'api', client_id: 'requested-app', scope: ['read'], email: 'bob@example.com', sub: 'bob' });
+      expect(claims).toMatchObject({ iss: ISSUER, aud: 'api', client_id: 'requested-app', scope: 'read', email: 'bob@example.com', sub: 'bob' });
+    });
+  });
+
+  describe('RFC 9068 section 2.2: iss, exp, aud, sub, client_id, iat and jti in every token', () => {
+    /** A strict RFC 9068 validation: typ at+jwt and every required claim. */
+    const strictlyValid = async (token: string, audience = 'api') =>
+      (await jwtVerify(token, createLocalJWKSet(jwks), { typ: 'at+jwt', issuer: ISSUER, audience, requiredClaims: RFC9068_CLAIMS })).payload;
+
+    it('passes a strict validator, with the client the request names or else the instance client_id', async () => {
+      expect((await strictlyValid(await issue('defaults', { client_id: 'my-app' }))).client_id).toBe('my-app');
+      expect((await strictlyValid(await issue('defaults'))).client_id).toBe('default-app');
+      expect((await strictlyValid(await issue('x5t'))).client_id).toBe('default-app');
+      expect((await strictlyValid(await issue('capped'))).client_id).toBe('default-app');
+    });
+
+    it('needs a client where the instance has no default: the request names one of allowed_client_ids, or 400 client_id_required', async () => {
+      expect((await strictlyValid(await issue('no-default', { client_id: 'my-app' }))).client_id).toBe('my-app');
+      const res = await translate('no-default', {});
+      expectErrorBody(res, 400, 'client_id_required');
+      expect(res.body.message).toContain('allowed_client_ids');
+    });
+
+    it('takes a mapped aud, and refuses a principal without it with 400 access_token_claim_missing', async () => {
+      expect((await strictlyValid(await issue('mapped-aud'), 'tenant-api')).aud).toBe('tenant-api');
+      const res = await server.post('/rest-sts/mapped-aud?_action=translate', usernameToJwt({}, 'bob'));
+      expectErrorBody(res, 400, 'access_token_claim_missing');
+      expect(res.body.message).toContain('tenant_aud');
+    });
+
+    it('refuses a mapped client id that is not a string with 400 access_token_claim_missing', async () => {
+      const res = await translate('mapped-client', {});
+      expectErrorBody(res, 400, 'access_token_claim_missing');
+      expect(res.body.message).toContain('"groups"');
+    });
+
+    it('takes iss from oidc.issuer when access_token.issuer is not set', async () => {
+      const token = await issue('oidc-issuer');
+      const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { typ: 'at+jwt', issuer: 'https://sts.test/id', audience: 'api', requiredClaims: RFC9068_CLAIMS });
+      expect(payload.iss).toBe('https://sts.test/id');
     });
   });
 
@@ -408,7 +473,65 @@ describe('access_token configurations refused at load', () => {
     });
     roots.push(dir.root);
     const set = await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
-    expect(set.instance('/at')?.instance.settings.access_token).toMatchObject({ token_lifetime_minutes: 120, typ: 'at+jwt' });
+    expect(set.instance('/at')?.instance.settings.access_token).toMatchObject({
+      token_lifetime_minutes: 120,
+      typ: 'at+jwt',
+      jti_length: 22,
+      space_delimit_scope: true,
+      client_id_claim_name: 'client_id',
+      scope_claim_name: 'scope',
+    });
+  });
+
+  it('no issuer: neither access_token.issuer nor oidc.issuer', async () => {
+    expectProblem(await loadError(jwtInstance({ issuer: undefined })), 'instances.at.access_token.issuer', /missing; access tokens always carry iss \(RFC 9068\)/);
+  });
+
+  it('an empty issuer', async () => {
+    expectProblem(await loadError(jwtInstance({ issuer: '' })), 'instances.at.access_token.issuer', /must not be empty.*leave the key out to use oidc\.issuer/);
+  });
+
+  it('no audience (and no claim_map entry for aud)', async () => {
+    for (const audience of [undefined, []]) {
+      expectProblem(await loadError(jwtInstance({ audience })), 'instances.at.access_token.audience', /missing; access tokens always carry aud/);
+    }
+  });
+
+  it('no client for the client_id claim: no client_id, allowed_client_ids or translate_client_authentication: required', async () => {
+    const error = await loadError(jwtInstance({ client_id: undefined }));
+    expectProblem(error, 'instances.at.access_token.client_id', /missing; access tokens always carry client_id \(RFC 9068\): set access_token\.client_id/);
+    // Each source of a client is enough; an empty client_id_claim_name (no claim) needs none.
+    const loads = async (instance: Json) => {
+      const dir = await writeConfigDir({
+        root: { realm: '/', identity_store: { type: 'file', users: [{ username: 'alice', password_hash: passwordHash }] }, keys: baseKeys, instances: { at: instance } },
+      });
+      roots.push(dir.root);
+      await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
+    };
+    await loads(jwtInstance({ client_id: undefined, allowed_client_ids: ['my-app'] }));
+    await loads({
+      ...jwtInstance({ client_id: undefined }),
+      translate_client_authentication: 'required',
+      oauth_clients: [{ client_id: 'rs', client_secret_hash: passwordHash }],
+    });
+    // Clients that merely may authenticate at translate are not enough: not every request has one.
+    const optional = await loadError({
+      ...jwtInstance({ client_id: undefined }),
+      translate_client_authentication: 'optional',
+      oauth_clients: [{ client_id: 'rs', client_secret_hash: passwordHash }],
+    });
+    expectProblem(optional, 'instances.at.access_token.client_id', /translate_client_authentication: required/);
+    await loads(jwtInstance({ client_id: undefined, client_id_claim_name: '' }));
+  });
+
+  it('a jti_length below 16, 0 included', async () => {
+    for (const jti_length of [0, 15]) {
+      expectProblem(await loadError(jwtInstance({ jti_length })), 'instances.at.access_token.jti_length', /at least 16: access tokens always carry a jti/);
+    }
+  });
+
+  it('a client_id with a space in it', async () => {
+    expectProblem(await loadError(jwtInstance({ client_id: 'my app' })), 'instances.at.access_token.client_id', /visible ASCII/);
   });
 
   it('a JWT transform without access_token', async () => {
@@ -461,8 +584,9 @@ describe('access_token configurations refused at load', () => {
   });
 
   it('claim_map of sub (and of the other claims only the STS sets)', async () => {
-    const error = await loadError(jwtInstance({ claim_map: { sub: 'mail', jti: 'mail', iat: 'mail', email: 'mail' } }));
+    const error = await loadError(jwtInstance({ claim_map: { sub: 'mail', jti: 'mail', iat: 'mail', cnf: 'mail', email: 'mail' } }));
     expectProblem(error, 'instances.at.access_token.claim_map.sub', /"sub" is set by the STS/);
+    expectProblem(error, 'instances.at.access_token.claim_map.cnf', /"cnf" is set by the STS/);
     expectProblem(error, 'instances.at.access_token.claim_map.jti', /"jti" is set by the STS/);
     expectProblem(error, 'instances.at.access_token.claim_map.iat', /"iat" is set by the STS/);
     expect(error.problems.map((p) => p.path)).not.toContain('instances.at.access_token.claim_map.email');
@@ -494,5 +618,38 @@ describe('access_token configurations refused at load', () => {
       'instances.at.access_token.signing_key',
       /"ec-retired" is retired/,
     );
+  });
+});
+
+describe('the example configuration (config/realms/root.yaml)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // As shipped; its CUSTOM plugin is not installed here, which only that instance notices.
+    server = await startTestServer({ root: readFileSync(join(__dirname, '../../../config/realms/root.yaml'), 'utf8') });
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ['nothing', {}],
+    ['the client it allows', { client_id: 'my-app' }],
+    ['scopes as a string, and a custom claim', { scope: 'read write', claims: { tenant: 'acme' } }],
+    ['scopes as an array', { scope: ['write'] }],
+  ])('issues /es256 access tokens that pass a strict RFC 9068 validator, when the request names %s', async (_what, output) => {
+    const res = await server.post('/rest-sts/es256?_action=translate', {
+      input_token_state: { token_type: 'USERNAME', username: 'demo', password: 'demo-password' },
+      output_token_state: { token_type: 'JWT', ...output },
+    });
+    expect(res.status).toBe(200);
+    const jwks = createLocalJWKSet((await server.get('/oauth2/es256/jwks')).body);
+    const { payload, protectedHeader } = await jwtVerify(res.body.issued_token, jwks, {
+      typ: 'at+jwt',
+      issuer: 'https://sts.example.com',
+      audience: 'api',
+      requiredClaims: RFC9068_CLAIMS,
+    });
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload.client_id).toBe('my-app');
+    expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    if ('scope' in output) expect(typeof payload.scope).toBe('string');
   });
 });

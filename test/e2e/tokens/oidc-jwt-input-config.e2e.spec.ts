@@ -36,7 +36,7 @@ describe('oidc_validation at load', () => {
         instances: {
           x: {
             supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }],
-            access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1' },
+            access_token: { issuer: 'https://sts.test', audience: ['api'], client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-1' },
             ...(validation === undefined ? {} : { oidc_validation: validation }),
           },
         },

@@ -99,7 +99,7 @@ function inputInstance(validation: Json = {}): Json {
       ...validation,
     },
     oidc: { issuer: 'https://sts.test', audience: ['rp-client'], signature_algorithm: 'RS256', signing_key: 'rsa-1', claim_map: { department: 'department' } },
-    access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { department: 'department' } },
+    access_token: { issuer: 'https://sts.test', audience: ['api'], client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { department: 'department' } },
     saml2: { issuer: 'https://sts.test/saml', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', attribute_map: { department: 'department' }, signing_key: 'rsa-1', sign_assertion: false },
   };
 }
@@ -139,9 +139,13 @@ describe('OPENIDCONNECT and JWT input over HTTP', () => {
   const refused = expectRefused;
 
   describe('accepted', () => {
-    it('OPENIDCONNECT -> OPENIDCONNECT: sub, auth_time and amr carried, department mapped by claim_map', async () => {
-      const out = issued(await translate('OPENIDCONNECT', idToken({ auth_time: 1_900_000_000, amr: ['pwd', 'otp'] })));
-      expect(out).toMatchObject({ iss: 'https://sts.test', sub: 'alice', aud: 'rp-client', auth_time: 1_900_000_000, amr: ['pwd', 'otp'], department: 'R&D' });
+    it('OPENIDCONNECT -> OPENIDCONNECT: sub, auth_time, acr and amr carried, department mapped by claim_map', async () => {
+      const out = issued(await translate('OPENIDCONNECT', idToken({ auth_time: 1_900_000_000, acr: 'urn:example:loa:2', amr: ['pwd', 'otp'] })));
+      expect(out).toMatchObject({
+        iss: 'https://sts.test', sub: 'alice', aud: 'rp-client', auth_time: 1_900_000_000, acr: 'urn:example:loa:2', amr: ['pwd', 'otp'], department: 'R&D',
+      });
+      // No acr in, none out; nor from an acr that is not a string.
+      for (const extra of [{}, { acr: 2 }, { acr: '' }]) expect(issued(await translate('OPENIDCONNECT', idToken(extra)))).not.toHaveProperty('acr');
     });
     it('OPENIDCONNECT -> JWT and JWT -> JWT: department copied into the access token', async () => {
       expect(issued(await translate('OPENIDCONNECT', idToken(), 'JWT'))).toMatchObject({ sub: 'alice', aud: 'api', department: 'R&D' });
@@ -333,7 +337,7 @@ describe('an ID token of one STS accepted by another', () => {
           chain: {
             supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }],
             oidc_validation: { trusted_issuers: [{ issuer: 'https://sts.test', jwks_file: join(work, 'sts-jwks.json'), algorithms: ['RS256', 'ES256'], audiences: ['rp-client'] }] },
-            access_token: { issuer: 'https://sts2.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-2', claim_map: { email: 'email' } },
+            access_token: { issuer: 'https://sts2.test', audience: ['api'], client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-2', claim_map: { email: 'email' } },
           },
         },
       },

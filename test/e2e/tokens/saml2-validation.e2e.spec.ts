@@ -160,7 +160,7 @@ function samlInstance(validation: Json = {}): Json {
       signing_key: 'rsa-1',
       claim_map: { email: 'mail', groups: 'groups', idp: 'saml_issuer' },
     },
-    access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { email: 'mail' } },
+    access_token: { issuer: 'https://sts.test', audience: ['api'], client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { email: 'mail' } },
   };
 }
 
@@ -217,13 +217,14 @@ describe('SAML2 input over HTTP', () => {
   }
 
   describe('accepted', () => {
-    it('turns an xmlsec1-signed assertion into an ID token: sub = NameID, auth_time = AuthnInstant, attributes mapped', async () => {
+    it('turns an xmlsec1-signed assertion into an ID token: sub = NameID, auth_time = AuthnInstant, acr = AuthnContextClassRef, attributes mapped', async () => {
       const claims = issued(await translate(signedAssertion({ authnInstant: '2030-01-02T03:04:05Z' })));
       expect(claims).toMatchObject({
         iss: 'https://sts.test',
         sub: 'alice@idp.test',
         aud: 'rp-client',
         auth_time: Date.UTC(2030, 0, 2, 3, 4, 5) / 1000,
+        acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
         amr: ['pwd'],
         email: 'alice@idp.test',
         groups: ['staff', 'admins'],

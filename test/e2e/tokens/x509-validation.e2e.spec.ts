@@ -44,7 +44,7 @@ function x509Instance(validation: Json): Json {
       signing_key: 'rsa-1',
       claim_map: { email: 'san_email', dn: 'subject_dn', issuer_dn: 'issuer_dn', serial: 'serial_number', cert_sha256: 'fingerprint_sha256' },
     },
-    access_token: { issuer: 'https://sts.test', audience: ['api'], signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { email: 'san_email', cn: 'subject_cn' } },
+    access_token: { issuer: 'https://sts.test', audience: ['api'], client_id: 'app', signature_algorithm: 'ES256', signing_key: 'ec-1', claim_map: { email: 'san_email', cn: 'subject_cn' } },
   };
 }
 

@@ -10,8 +10,8 @@ import { startTestServer, TestServer } from '../../support/test-server';
 
 const EU_PASSWORD = 'a different password for the eu/fr realm';
 const ROOT_ISSUER = 'https://sts.test';
-const EU_ISSUER = 'https://eu-fr.sts.test';
-const ROOT_PARTNERS_ISSUER = 'https://root-partners.sts.test';
+const EU_ISSUER = 'https://sts.test/eu/fr';
+const ROOT_PARTNERS_ISSUER = 'https://sts.test/root-partners';
 
 function withIssuer(instance: Record<string, unknown>, issuer: string): Record<string, unknown> {
   return { ...instance, oidc: { ...(instance.oidc as object), issuer } };

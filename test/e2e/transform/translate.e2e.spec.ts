@@ -19,7 +19,6 @@ describe('POST /rest-sts{P}?_action=translate USERNAME -> OPENIDCONNECT', () => 
       iss: 'https://sts.test',
       sub: 'alice',
       aud: 'rp-client',
-      azp: 'rp-client',
       nonce: '1234',
       email: 'alice@example.com',
       name: 'Alice Example',
@@ -30,6 +29,7 @@ describe('POST /rest-sts{P}?_action=translate USERNAME -> OPENIDCONNECT', () => 
     expect(claims.exp).toBe(claims.iat! + 300);
     expect(claims.auth_time).toBe(claims.iat);
     expect(typeof claims.jti).toBe('string');
+    expect(claims).not.toHaveProperty('azp'); // one audience, no authorized_party configured
     expect(decodeProtectedHeader(res.body.issued_token)).toEqual({ alg: 'RS256', kid: 'rsa-1', typ: 'JWT' });
   });
 });
