@@ -8,9 +8,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../errors/sts-errors';
 import { postOnlyRefusal } from '../http/post-only-routes';
-import { instanceFromWildcard } from '../realms/instance-route';
+import { instanceFromWildcard, servedRealmSet } from '../realms/instance-route';
 import { RealmRegistry } from '../realms/realm-registry.service';
-import type { RealmSet } from '../realms/realm-set';
 
 const JWKS_CACHE = 'public, max-age=300';
 
@@ -27,7 +26,7 @@ export class JwksController {
     const refused = postOnlyRefusal(request.method, request.url);
     if (refused) throw refused;
     const loaded = instanceFromWildcard(this.realms, request, '/jwks');
-    return realmSetOf(this.realms).publication.jwksOf([loaded]);
+    return servedRealmSet(this.realms).publication.jwksOf([loaded]);
   }
 }
 
@@ -41,15 +40,9 @@ export class IssuerJwksController {
   @Header('Cache-Control', JWKS_CACHE)
   jwks(@Req() request: FastifyRequest): object {
     const wildcard = ((request.params as Record<string, string | undefined>)['*'] ?? '').replace(/\/+$/, '');
-    const set = realmSetOf(this.realms);
+    const set = servedRealmSet(this.realms);
     const issuer = set.issuers.at(`/${wildcard}`);
     if (!issuer) throw new NotFoundError(`No issuer has its JWKS at /jwks${wildcard ? `/${wildcard}` : ''}.`);
     return set.publication.jwksOf(issuer.instances);
   }
-}
-
-function realmSetOf(realms: RealmRegistry): RealmSet {
-  const set = realms.realmSet;
-  if (!set) throw new NotFoundError('No configuration is loaded yet.');
-  return set;
 }

@@ -12,6 +12,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../errors/sts-errors';
 import { authorizationServerMetadataRoute, openidConfigurationRoute, type Issuer } from '../realms/issuers';
+import { servedRealmSet } from '../realms/instance-route';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import type { RealmSet } from '../realms/realm-set';
 import { issuerMetadata } from './authorization-server-metadata';
@@ -41,7 +42,7 @@ export class AuthorizationServerMetadataController {
   authorizationServerMetadata(@Req() request: FastifyRequest): object {
     const wildcard = ((request.params as Record<string, string | undefined>)['*'] ?? '').replace(/\/+$/, '');
     const path = `/${wildcard}`;
-    const set = this.set();
+    const set = servedRealmSet(this.realms);
     const issuer = set.issuers.at(path);
     if (!issuer) throw new NotFoundError(`No issuer has its metadata at ${authorizationServerMetadataRoute(path)}.${whereInstead(set, path)}`);
     return issuerMetadata(issuer, this.realms.publicBaseUrl);
@@ -55,7 +56,7 @@ export class AuthorizationServerMetadataController {
     const sent = request.originalUrl.split('?')[0];
     if (!sent.endsWith(OPENID_CONFIGURATION)) throw new NotFoundError('No such endpoint.');
     const path = sent.slice(0, -OPENID_CONFIGURATION.length) || '/';
-    const issuer = this.set().issuers.at(path);
+    const issuer = servedRealmSet(this.realms).issuers.at(path);
     if (!issuer) throw new NotFoundError(`No issuer has its discovery document at ${openidConfigurationRoute(path)}.`);
     if (issuer.idTokenAlgorithms.length === 0) {
       throw new NotFoundError(
@@ -63,12 +64,6 @@ export class AuthorizationServerMetadataController {
       );
     }
     return issuerMetadata(issuer, this.realms.publicBaseUrl);
-  }
-
-  private set(): RealmSet {
-    const set = this.realms.realmSet;
-    if (!set) throw new NotFoundError('No configuration is loaded yet.');
-    return set;
   }
 }
 

@@ -7,6 +7,7 @@
  * `aud` naming this server, `exp` required and at most five minutes ahead, `jti` required, and
  * last the `jti` spent in the deployment's replay cache (so an unsigned assertion spends nothing).
  */
+import { isWritableTime } from '../common/writable-time';
 import { isStsError } from '../errors/sts-errors';
 import type { ReplayGuard } from '../plugin-api/token-contract';
 import { decodeCompactJwt, parseJsonObject, type JsonRecord } from '../token-types/jwt-input/compact-jwt';
@@ -118,6 +119,6 @@ async function checkClaims(claims: JsonRecord, { clientId, audiences, replayGuar
 function seconds(claims: JsonRecord, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 253402300799) throw refused(`its ${name} claim is not a time in seconds since 1970`);
+  if (typeof value !== 'number' || !isWritableTime(value * 1000)) throw refused(`its ${name} claim is not a time in seconds since 1970`);
   return value * 1000;
 }

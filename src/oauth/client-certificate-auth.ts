@@ -18,11 +18,9 @@ import type { StsRequestContext } from '../plugin-api/token-contract';
 import type { InstanceSettings } from '../plugin-api/settings';
 import type { OAuthClientConfig } from '../realms/schema/oauth-client-config';
 import type { X509ValidationConfig } from '../realms/schema/x509-config';
-import { buildChain, checkClientUsage } from '../token-types/x509/certificate-chain';
-import { checkRevocation } from '../token-types/x509/certificate-revocation';
+import { checkCaIssuedCertificate } from '../token-types/x509/ca-issued-certificate';
 import { presentedCertificate } from '../token-types/x509/client-certificate-source';
 import type { ParsedCertificate } from '../token-types/x509/parsed-certificate';
-import { trustMaterialFor } from '../token-types/x509/trust-material';
 import { normalisedEmail, type ClientKeyMaterial, type RegisteredName } from './client-key-material';
 import { InvalidClientError } from './oauth-errors';
 
@@ -48,14 +46,9 @@ export async function authenticateByCertificate(
 ): Promise<string> {
   const config = settings.x509_validation ?? MUTUAL_TLS_ONLY;
   const leaf = certificateChecks(() => {
-    const { leaf, chain } = presentedCertificate(request, config);
-    if (client.token_endpoint_auth_method === 'tls_client_auth') {
-      const trust = trustMaterialFor(config);
-      const path = buildChain(leaf, [...chain, ...trust.intermediates], trust.anchors, now);
-      checkClientUsage(leaf);
-      if (trust.crls) checkRevocation(path, trust.crls, now);
-    }
-    return leaf;
+    const presented = presentedCertificate(request, config);
+    if (client.token_endpoint_auth_method === 'tls_client_auth') checkCaIssuedCertificate(presented, config, now);
+    return presented.leaf;
   });
   if (material.name) {
     if (!nameMatches(leaf, material.name)) throw refused(`it does not carry the ${describe(material.name)} registered for this client.`);

@@ -11,7 +11,6 @@
  * - tls_client_auth: the subject DN in the form certificates are compared in, or the SAN; and the
  *   instance's `x509_validation` trust material, which the certificate must chain to.
  */
-import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ConfigFileError, readConfigFile } from '../common/config-file';
 import { normaliseIp } from '../http/ip-address';
@@ -189,14 +188,12 @@ function thumbprintsOfJwks(text: string, file: string): Set<string> | string {
 function certificateOfJwk(key: unknown): string | undefined {
   const x5c = (key as { x5c?: unknown } | null)?.x5c;
   if (!Array.isArray(x5c) || typeof x5c[0] !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(x5c[0])) return undefined;
-  const der = Buffer.from(x5c[0], 'base64');
   try {
-    parseCertificate(der);
+    return parseCertificate(Buffer.from(x5c[0], 'base64')).fingerprint;
   } catch (error) {
     if (error instanceof CertificateParseError) return undefined;
     throw error;
   }
-  return createHash('sha256').update(der).digest('hex');
 }
 
 function registeredName(client: OAuthClientConfig, path: string, problems: ConfigurationProblem[]): RegisteredName | undefined {

@@ -1,8 +1,16 @@
-/** Maps the wildcard part of `/rest-sts/*` and `/oauth2/*` URLs to an STS instance. */
+/** Maps the wildcard part of `/rest-sts/*` and `/oauth2/*` URLs to an STS instance (or the whole configuration). */
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../errors/sts-errors';
 import type { LoadedInstance } from './loaded-instance';
 import type { RealmRegistry } from './realm-registry.service';
+import type { RealmSet } from './realm-set';
+
+/** The configuration being served, for routes that look across instances (issuers, key sets). */
+export function servedRealmSet(realms: RealmRegistry): RealmSet {
+  const set = realms.realmSet;
+  if (!set) throw new NotFoundError('No configuration is loaded yet.');
+  return set;
+}
 
 /** `eu/fr/partners` (with an optional `suffix` such as `/jwks` removed) -> the instance `/eu/fr/partners`. */
 export function instanceFromWildcard(realms: RealmRegistry, request: FastifyRequest, suffix = ''): LoadedInstance {

@@ -12,23 +12,20 @@ import type {
   TokenValidator,
   TokenValidatorParams,
 } from '../../plugin-api/token-contract';
-import { buildChain, checkClientUsage } from './certificate-chain';
+import { checkCaIssuedCertificate } from './ca-issued-certificate';
 import { certificateAttributes, principalOf } from './certificate-principal';
-import { checkRevocation } from './certificate-revocation';
 import { presentedCertificate } from './client-certificate-source';
-import { prepareTrustMaterial, trustMaterialFor } from './trust-material';
+import { prepareTrustMaterial } from './trust-material';
 
 export class X509TokenValidator implements TokenValidator {
   /** `input_token_state` is `{"token_type": "X509"}`; the certificate comes with the request, not in the body. */
   validateToken({ instance, request }: TokenValidatorParams): TokenValidationResult {
     // checkConfiguration guarantees the block and its prepared material for instances that accept X509.
     const config = instance.settings.x509_validation!;
-    const material = trustMaterialFor(config);
-    const { leaf, chain } = presentedCertificate(request, config);
+    const presented = presentedCertificate(request, config);
+    const { leaf } = presented;
     const now = new Date();
-    const path = buildChain(leaf, [...chain, ...material.intermediates], material.anchors, now);
-    checkClientUsage(leaf);
-    if (material.crls) checkRevocation(path, material.crls, now);
+    checkCaIssuedCertificate(presented, config, now);
     return {
       principal: principalOf(leaf, config.principal_from),
       session: { authenticatedAt: now, authenticationMethods: ['x509'], attributes: certificateAttributes(leaf) },
