@@ -7,6 +7,7 @@
 import type { JsonObject, JsonValue } from '../plugin-api/json';
 import type { InstanceSettings } from '../plugin-api/settings';
 import type { TokenValidationResult } from '../plugin-api/token-contract';
+import { spEntityIdOf } from '../token-types/saml2/service-provider';
 import { TokenExchangeError } from './token-exchange-error';
 
 /** The audiences the instance issues this output type for; a request may only pick among them. */
@@ -17,7 +18,7 @@ export function configuredAudiencesOf(outputType: string, settings: InstanceSett
     case 'OPENIDCONNECT':
       return settings.oidc?.audience ?? [];
     case 'SAML2':
-      return settings.saml2 ? [settings.saml2.sp_entity_id] : [];
+      return settings.saml2 ? [spEntityIdOf(settings.saml2)].filter((id): id is string => id !== undefined) : [];
     default:
       return []; // a plugin's audience is its own business: no narrowing to offer
   }

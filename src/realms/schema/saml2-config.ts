@@ -1,7 +1,5 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayNotEmpty,
-  IsArray,
   IsBoolean,
   IsInt,
   IsOptional,
@@ -11,13 +9,16 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { Saml2IdpMetadataConfig } from './saml2-idp-metadata-config';
+import { Saml2SpMetadataConfig } from './saml2-sp-metadata-config';
 import { IsStringRecord } from './schema-decorators';
 
 /** Optional XML encryption of what the STS issues, to the SP's certificate (AES-GCM content, RSA-OAEP key transport). */
 export class Saml2EncryptionConfig {
-  /** The SP's certificate (PEM), relative to the config dir. */
+  /** The SP's certificate (PEM), relative to the config dir; required unless sp_metadata gives one. */
   @IsString()
-  sp_certificate_file!: string;
+  @IsOptional()
+  sp_certificate_file?: string;
 
   /** Wrap the whole assertion in EncryptedAssertion. */
   @IsBoolean()
@@ -40,13 +41,24 @@ export class Saml2Config {
   @IsString()
   issuer!: string;
 
-  /** The SP the assertion is for: AudienceRestriction. */
-  @IsString()
-  sp_entity_id!: string;
+  /**
+   * The SP named by its metadata: entity ID, ACS URLs, encryption certificate, NameID formats and
+   * requested attributes come from it; typed settings below, when present, take precedence.
+   */
+  @Type(() => Saml2SpMetadataConfig)
+  @ValidateNested()
+  @IsOptional()
+  sp_metadata?: Saml2SpMetadataConfig;
 
-  /** Recipient of BEARER subject confirmations. */
+  /** The SP the assertion is for: AudienceRestriction. Required unless sp_metadata gives it. */
+  @IsString()
+  @IsOptional()
+  sp_entity_id?: string;
+
+  /** Recipient of BEARER subject confirmations (and a Response's Destination). Required unless sp_metadata gives it. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'sp_acs_url must be an http(s) URL' })
-  sp_acs_url!: string;
+  @IsOptional()
+  sp_acs_url?: string;
 
   @IsString()
   @IsOptional()
@@ -79,63 +91,10 @@ export class Saml2Config {
   @ValidateNested()
   @IsOptional()
   encryption?: Saml2EncryptionConfig;
-}
 
-export class TrustedIdpConfig {
-  @IsString()
-  entity_id!: string;
-
-  /** The IdP's signing certificate (PEM); only these keys count, KeyInfo in a document never does. */
-  @IsString()
-  certificate_file!: string;
-}
-
-const RECIPIENTS_REQUIRED =
-  'required for SAML2 input: list the URL(s) your IdP writes as Recipient in the bearer SubjectConfirmationData, ' +
-  'e.g. https://<host>/rest-sts/<realm>/<instance> and/or https://<host>/oauth2/<realm>/<instance>/token';
-
-/** Input type SAML2: which assertions are accepted (SPEC `saml2_validation:`). */
-export class Saml2ValidationConfig {
-  @Type(() => TrustedIdpConfig)
-  @ValidateNested({ each: true })
-  @ArrayNotEmpty()
-  @IsArray()
-  trusted_idps!: TrustedIdpConfig[];
-
-  /** This STS's entity id: the assertion's AudienceRestriction must name it. */
-  @IsString()
-  audience!: string;
-
-  /**
-   * This instance's endpoint URLs as the IdP names them: some bearer SubjectConfirmationData must
-   * carry one as Recipient, and a Response's Destination, when present, must be one (SAML 2.0
-   * profiles 4.1.4.2, RFC 7522 section 3). Compared as exact strings, so write them as the IdP does.
-   */
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['https', 'http'] },
-    { each: true, message: 'each entry must be an absolute http(s) URL, exactly as your IdP writes it in Recipient' },
-  )
-  @ArrayNotEmpty({ message: RECIPIENTS_REQUIRED })
-  @IsArray({ message: RECIPIENTS_REQUIRED })
-  recipients!: string[];
-
-  @Max(600)
-  @Min(0)
-  @IsInt()
+  /** The IdP metadata published for this instance. */
+  @Type(() => Saml2IdpMetadataConfig)
+  @ValidateNested()
   @IsOptional()
-  clock_skew_seconds: number = 60;
-
-  /** Documents larger than this are refused before any parsing. */
-  @Max(1048576)
-  @Min(1024)
-  @IsInt()
-  @IsOptional()
-  max_document_bytes: number = 65536;
-
-  /** Assertions with more Attribute elements are refused before the signature is checked. */
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
-  @IsOptional()
-  max_attributes: number = 200;
+  metadata: Saml2IdpMetadataConfig = new Saml2IdpMetadataConfig();
 }

@@ -21,13 +21,11 @@ import { buildAssertion, isXmlText } from './assertion-builder';
 import { readSaml2OutputState } from './assertion-output-state';
 import { authnContextClassRef } from './authn-context';
 import { verifyIssuedAssertion } from './issued-assertion-check';
-import { encryptXml, readSpCertificate, SpCertificateError, type SpEncryptionCertificate } from './xml-encryption';
+import { prepareServiceProvider, serviceProviderFor } from './service-provider';
+import { encryptXml, type SpEncryptionCertificate } from './xml-encryption';
 import { signAssertionXml, xmlSigningKeyProblem } from './xml-signing';
 
 const MAX_ATTRIBUTE_NAME_LENGTH = 1024;
-
-/** SP certificates read at load, by the (immutable) encryption block they belong to. */
-const spCertificates = new WeakMap<Saml2EncryptionConfig, SpEncryptionCertificate>();
 
 export class Saml2TokenProvider implements TokenProvider {
   /** PingAM's name for an assertion in validated_token_state / cancelled_token_state. */
@@ -39,11 +37,12 @@ export class Saml2TokenProvider implements TokenProvider {
 
   async createToken({ principal, session, outputTokenState, realm, instance }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.saml2!;
+    const sp = serviceProviderFor(config);
     const { subjectConfirmation, proofCertificate } = readSaml2OutputState(outputTokenState);
     const doc = buildAssertion({
       issuer: config.issuer,
-      audience: config.sp_entity_id,
-      recipient: config.sp_acs_url,
+      audience: sp.entityId,
+      recipient: sp.assertionConsumerServices[0].url,
       nameId: principal,
       nameIdFormat: config.name_id_format,
       lifetimeSeconds: config.token_lifetime_seconds,
@@ -53,9 +52,9 @@ export class Saml2TokenProvider implements TokenProvider {
       authnContextClassRef: authnContextClassRef(session?.authenticationMethods),
       attributes: mapAttributes(config.attribute_map, session?.attributes),
     });
-    const facts = issuedFacts(doc, config);
+    const facts = issuedFacts(doc, config.issuer, sp.entityId);
     const encryption = config.encryption;
-    const spCertificate = encryption && spCertificateFor(encryption);
+    const spCertificate = sp.encryptionCertificate;
     if (encryption && !encryption.encrypt_assertion) await encryptParts(doc, encryption, spCertificate!);
 
     let xml = new XMLSerializer().serializeToString(doc);
@@ -95,24 +94,19 @@ export class Saml2TokenProvider implements TokenProvider {
       if (!encryption.encrypt_assertion && !encryption.encrypt_name_id && !encryption.encrypt_attributes) {
         problems.push({ path: 'saml2.encryption', message: 'encrypts nothing: set encrypt_assertion, encrypt_name_id or encrypt_attributes' });
       }
-      try {
-        spCertificates.set(encryption, await readSpCertificate(encryption.sp_certificate_file, realm.configDir));
-      } catch (error) {
-        if (!(error instanceof SpCertificateError)) throw error;
-        problems.push({ path: 'saml2.encryption.sp_certificate_file', message: error.message });
-      }
     }
+    problems.push(...(await prepareServiceProvider(saml2, realm.configDir)));
     return problems;
   }
 }
 
 /** Expiry and introspection claims, read from the assertion as built (before any encryption hides them). */
-function issuedFacts(doc: Document, config: Saml2Config): Omit<IssuedToken, 'token'> {
+function issuedFacts(doc: Document, issuer: string, audience: string): Omit<IssuedToken, 'token'> {
   const assertion = doc.documentElement!;
   const conditions = doc.getElementsByTagNameNS(SAML_NS, 'Conditions')[0]!;
   return {
     expiresAt: new Date(conditions.getAttribute('NotOnOrAfter')!),
-    introspectionClaims: { iss: config.issuer, aud: config.sp_entity_id, jti: assertion.getAttribute('ID')! },
+    introspectionClaims: { iss: issuer, aud: audience, jti: assertion.getAttribute('ID')! },
   };
 }
 
@@ -120,14 +114,8 @@ function issuedFacts(doc: Document, config: Saml2Config): Omit<IssuedToken, 'tok
 function textProblems(saml2: Saml2Config): ConfigurationProblem[] {
   const fields = ['issuer', 'sp_entity_id', 'sp_acs_url', 'name_id_format'] as const;
   return fields
-    .filter((field) => saml2[field].length === 0 || !isXmlText(saml2[field]))
+    .filter((field) => saml2[field] !== undefined && (saml2[field].length === 0 || !isXmlText(saml2[field])))
     .map((field) => ({ path: `saml2.${field}`, message: 'must be a non-empty string of XML characters' }));
-}
-
-function spCertificateFor(encryption: Saml2EncryptionConfig): SpEncryptionCertificate {
-  const certificate = spCertificates.get(encryption);
-  if (!certificate) throw new Error('SAML encryption used before its configuration was checked');
-  return certificate;
 }
 
 function newSamlDocument(rootName: string): Document {

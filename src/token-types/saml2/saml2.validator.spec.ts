@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { DOMParser } from '@xmldom/xmldom';
 import { isStsError, TokenStoreUnavailableError } from '../../errors/sts-errors';
 import type { ReplayGuard, StsInstanceContext, StsRealmContext, TokenValidatorParams } from '../../plugin-api/token-contract';
-import { Saml2Config, Saml2ValidationConfig, TrustedIdpConfig } from '../../realms/schema/saml2-config';
+import { Saml2Config } from '../../realms/schema/saml2-config';
+import { Saml2ValidationConfig, TrustedIdpConfig } from '../../realms/schema/saml2-validation-config';
 import { InMemoryReplayGuard } from '../../../test/support/in-memory-replay-guard';
 import { certifiedTestKey, instanceWith, makeKeyDir, providerParams, realmWith } from '../../../test/support/token-provider-fixtures';
 import { SAML_NS } from './assertion-namespaces';
@@ -46,6 +47,7 @@ beforeAll(async () => {
   idpInstance = instanceWith({
     saml2: Object.assign(new Saml2Config(), { issuer: IDP, sp_entity_id: STS, sp_acs_url: `${STS}/acs`, signing_key: 'idp', token_lifetime_seconds: 300 }),
   });
+  expect(await new Saml2TokenProvider().checkConfiguration({ realm: idpRealm, instance: idpInstance })).toEqual([]);
   instance = instanceWith({
     saml2_validation: Object.assign(new Saml2ValidationConfig(), {
       trusted_idps: [Object.assign(new TrustedIdpConfig(), { entity_id: IDP, certificate_file: 'idp.crt.pem' })],

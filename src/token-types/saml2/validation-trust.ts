@@ -8,7 +8,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { ConfigurationProblem } from '../../plugin-api/token-contract';
-import type { Saml2ValidationConfig } from '../../realms/schema/saml2-config';
+import type { Saml2ValidationConfig } from '../../realms/schema/saml2-validation-config';
 import { XML_EC_CURVES } from './xml-ecdsa';
 
 /** entity_id -> the public keys of its certificates (several entries for key rollover). */
