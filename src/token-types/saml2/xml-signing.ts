@@ -47,13 +47,27 @@ export function xmlSignatureAlgorithmFor(key: RealmKey): string {
   return algorithm;
 }
 
-/** Signs the Assertion document `xml` (whose root carries an `ID`) and returns the signed document. */
-export function signAssertionXml(xml: string, key: RealmKey): string {
+/** Where the ds:Signature goes in the signed element: after its Issuer (Assertion, Response), or first (EntityDescriptor). */
+export type SignaturePlacement = 'after-issuer' | 'first-child';
+
+export interface EnvelopedSignatureOptions {
+  readonly placement: SignaturePlacement;
+  /** Defaults to {@link xmlSignatureAlgorithmFor} the key. */
+  readonly signatureAlgorithm?: string;
+  /** Defaults to SHA-256. */
+  readonly digestAlgorithm?: string;
+}
+
+/**
+ * Signs the root element of the document `xml` (which carries an `ID`) with an enveloped
+ * signature and returns the signed document.
+ */
+export function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedSignatureOptions): string {
   const base64 = key.certificate!.raw.toString('base64');
   const signer = withEcdsa(
     new SignedXml({
       privateKey: key.privateKey,
-      signatureAlgorithm: xmlSignatureAlgorithmFor(key),
+      signatureAlgorithm: options.signatureAlgorithm ?? xmlSignatureAlgorithmFor(key),
       canonicalizationAlgorithm: EXC_C14N,
       // KeyInfo written from the certificate loaded (and checked) with the key: given a PEM as
       // publicCert, xml-crypto would parse the certificate twice per signature to publish it.
@@ -64,13 +78,19 @@ export function signAssertionXml(xml: string, key: RealmKey): string {
     }),
   );
   signer.addReference({
-    xpath: "/*[local-name()='Assertion' and namespace-uri()='urn:oasis:names:tc:SAML:2.0:assertion']",
+    xpath: '/*',
     transforms: [ENVELOPED, EXC_C14N],
-    digestAlgorithm: SHA256,
+    digestAlgorithm: options.digestAlgorithm ?? SHA256,
   });
-  signer.computeSignature(xml, {
-    prefix: 'ds',
-    location: { reference: "/*/*[local-name()='Issuer']", action: 'after' },
-  });
+  const location =
+    options.placement === 'after-issuer'
+      ? { reference: "/*/*[local-name()='Issuer']", action: 'after' as const }
+      : { reference: '/*', action: 'prepend' as const };
+  signer.computeSignature(xml, { prefix: 'ds', location });
   return signer.getSignedXml();
+}
+
+/** Signs the Assertion document `xml` (whose root carries an `ID`) and returns the signed document. */
+export function signAssertionXml(xml: string, key: RealmKey): string {
+  return signEnvelopedXml(xml, key, { placement: 'after-issuer' });
 }
