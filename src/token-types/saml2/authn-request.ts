@@ -14,9 +14,17 @@ export interface AuthnRequestFacts {
   readonly nameIdFormat?: string;
 }
 
+/**
+ * How the SP sent it: HTTP-POST binding (`message`: the SAMLRequest form value, base64 of the XML,
+ * or the XML itself; a signature is enveloped) or HTTP-Redirect binding (`query`: the query string
+ * exactly as received, `SAMLRequest=...&RelayState=...&SigAlg=...&Signature=...`; a signature
+ * covers the query string).
+ */
+export type AuthnRequestInput = { readonly binding: 'post'; readonly message: string } | { readonly binding: 'redirect'; readonly query: string };
+
 /** Placeholder until AuthnRequest reading lands: refuses every request with a clear error. */
-export function readAuthnRequest(encoded: string, sp: ServiceProvider): AuthnRequestFacts {
-  void encoded;
+export function readAuthnRequest(request: AuthnRequestInput, sp: ServiceProvider): AuthnRequestFacts {
+  void request;
   void sp;
   throw new InvalidRequestError('output_token_state.authn_request is not supported yet.', { code: 'invalid_authn_request' });
 }
