@@ -11,6 +11,7 @@ import { InstanceRateLimits } from './ratelimit/instance-rate-limits';
 import { LIMIT_STATE, type LimitState } from './ratelimit/limit-state';
 import { PublishModule } from './realms/publish/publish.module';
 import { RealmsModule } from './realms/realms.module';
+import { Saml2MetadataModule } from './saml2-metadata/saml2-metadata.module';
 import { PUBLIC_BASE_URL, type ServerConfig } from './server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from './server-settings';
 import { TokensModule } from './tokens/tokens.module';
@@ -29,7 +30,7 @@ export class AppModule {
   static forRoot(settings: ServerSettings, serverConfig: ServerConfig, { metrics, audit, limits }: AppParts): DynamicModule {
     return {
       module: AppModule,
-      imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
+      imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, Saml2MetadataModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
       providers: [
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },

@@ -2,13 +2,12 @@
  * `rest-sts self-signed-certificate`: a certificate for a signing key (`certificate_file`, which
  * adds x5c / x5t#S256 to the JWKS), built and signed by @peculiar/x509, never hand-made ASN.1.
  */
-import { createPrivateKey, createPublicKey, KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describeAsymmetricKey } from '../keys/key-object-facts';
-import { x509, x509Crypto } from '../token-types/x509/x509-library';
+import { certificateAlgorithmsFor, selfSignedCertificatePem } from '../keys/self-signed-certificate';
+import { x509 } from '../token-types/x509/x509-library';
 import { Command, EXIT_OK, integerOption, parseCommandLine, required, writeNewFile } from './cli-support';
-
-const EC_HASHES: Record<string, string> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
 
 export const selfSignedCertificateCommand: Command = {
   name: 'self-signed-certificate',
@@ -34,31 +33,15 @@ Exit codes: 0 written, 1 bad option, unreadable or unsuitable key, FILE exists.`
     const subject = required(values.subject, '--subject');
     const days = integerOption(values.days, '--days', 365, 1, 36500);
     const privateKey = await readPrivateKey(keyFile);
-    const { importAlgorithm, signingAlgorithm } = algorithmsFor(privateKey, keyFile);
+    checkCertifiable(privateKey, keyFile);
     const name = distinguishedName(subject);
-    const keys = {
-      privateKey: await x509Crypto.subtle.importKey('pkcs8', privateKey.export({ type: 'pkcs8', format: 'der' }), importAlgorithm, false, ['sign']),
-      publicKey: await x509Crypto.subtle.importKey('spki', createPublicKey(privateKey).export({ type: 'spki', format: 'der' }), importAlgorithm, true, ['verify']),
-    };
     const notBefore = new Date(Date.now() - 60_000); // a minute back, for verifiers whose clocks lag
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serialNumber(),
-      name,
-      notBefore,
-      notAfter: new Date(notBefore.getTime() + days * 86_400_000),
-      signingAlgorithm,
-      keys,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, x509Crypto),
-      ],
-    }, x509Crypto);
-    const pem = `${certificate.toString('pem')}\n`;
+    const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
+    const pem = await selfSignedCertificatePem({ privateKey, name, notBefore, notAfter, keyUsage: x509.KeyUsageFlags.digitalSignature });
     if (values.out === undefined) process.stdout.write(pem);
     else {
       await writeNewFile(values.out, pem);
-      process.stderr.write(`wrote a certificate for ${certificate.subject} to ${values.out}, valid until ${certificate.notAfter.toISOString()}\n`);
+      process.stderr.write(`wrote a certificate for ${name.toString()} to ${values.out}, valid until ${notAfter.toISOString()}\n`);
     }
     return EXIT_OK;
   },
@@ -79,19 +62,11 @@ async function readPrivateKey(file: string): Promise<KeyObject> {
   }
 }
 
-type WebCryptoAlgorithm = { name: string; hash?: string; namedCurve?: string };
-
-function algorithmsFor(key: KeyObject, file: string): { importAlgorithm: WebCryptoAlgorithm; signingAlgorithm: WebCryptoAlgorithm } {
+/** The key can sign its own certificate, or an error naming what it is. */
+function checkCertifiable(key: KeyObject, file: string): void {
+  if (certificateAlgorithmsFor(key)) return;
   const facts = describeAsymmetricKey(key);
-  if (facts?.family === 'RSA') {
-    if ((facts.modulusBits ?? 0) < 2048) throw new Error(`${file} is RSA of ${facts.modulusBits} bits; use at least 2048`);
-    const rsa = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-    return { importAlgorithm: rsa, signingAlgorithm: rsa };
-  }
-  if (facts?.family === 'EC' && facts.curve && EC_HASHES[facts.curve]) {
-    return { importAlgorithm: { name: 'ECDSA', namedCurve: facts.curve }, signingAlgorithm: { name: 'ECDSA', hash: EC_HASHES[facts.curve] } };
-  }
-  if (facts?.curve === 'Ed25519') return { importAlgorithm: { name: 'Ed25519' }, signingAlgorithm: { name: 'Ed25519' } };
+  if (facts?.family === 'RSA') throw new Error(`${file} is RSA of ${facts.modulusBits} bits; use at least 2048`);
   throw new Error(`${file} holds a ${facts?.curve ?? key.asymmetricKeyType} key, which cannot sign a certificate; use RSA, EC P-256/384/521 or Ed25519`);
 }
 
@@ -105,11 +80,4 @@ function distinguishedName(subject: string): x509.Name {
   }
   if (name.toJSON().length === 0) throw new Error(`--subject "${subject}" is not a distinguished name; use e.g. "CN=sts.example.com,O=Example"`);
   return name;
-}
-
-/** 16 random bytes, first bit clear: a positive serial of at most 20 octets (RFC 5280 4.1.2.2). */
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] &= 0x7f;
-  return bytes.toString('hex');
 }

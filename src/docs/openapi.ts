@@ -50,9 +50,10 @@ const RENAMED: Record<string, string> = {
   '/.well-known/openid-configuration/{path}': '/{issuer_path}/.well-known/openid-configuration',
   '/jwks/{path}': '/jwks/{issuer_path}',
   '/ext/{path}': '/ext/{jwks_endpoint_path}',
+  '/saml2/{path}': '/saml2/{instance}/metadata',
 };
 
-const PATH_PARAMETERS: Record<string, ParameterObject> = { '/ext/{path}': EXT_PATH, '/rest-sts/{path}': INSTANCE, '/sts-publish/rest/{path}': INSTANCE };
+const PATH_PARAMETERS: Record<string, ParameterObject> = { '/ext/{path}': EXT_PATH, '/rest-sts/{path}': INSTANCE, '/sts-publish/rest/{path}': INSTANCE, '/saml2/{path}': INSTANCE };
 
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()

@@ -2,7 +2,7 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { x5tOf } from './certificate-thumbprint';
 import type { JwsAlgorithmName } from './jws-algorithms';
-import type { LoadedKey } from './loaded-key';
+import { configuredCertificate, type LoadedKey } from './loaded-key';
 
 export interface JwtHeaderOptions {
   /** Omitted when empty. */
@@ -18,12 +18,13 @@ export function signJwt(
   key: LoadedKey,
   { typ, includeKid = true, includeX5t = false }: JwtHeaderOptions = {},
 ): Promise<string> {
+  const certificate = includeX5t ? configuredCertificate(key) : undefined;
   return new SignJWT(payload)
     .setProtectedHeader({
       alg,
       ...(typ && { typ }),
       ...(includeKid && { kid: key.kid }),
-      ...(includeX5t && key.certificate && { x5t: x5tOf(key.certificate) }),
+      ...(certificate && { x5t: x5tOf(certificate) }),
     })
     .sign(key.privateKey);
 }

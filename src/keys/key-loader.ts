@@ -1,6 +1,7 @@
 /**
  * Turns a realm's `keys:` entry into a LoadedKey: from a PEM file, from an environment
- * variable (HMAC secret) or generated on first start under STS_DATA_DIR/keys and reused after.
+ * variable (HMAC secret) or generated on first start under STS_DATA_DIR/keys and reused after
+ * (an RSA or EC one with its self-signed certificate, see generated-certificate.ts).
  */
 import {
   createPrivateKey,
@@ -11,13 +12,15 @@ import {
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigFileError, readConfigFile } from '../common/config-file';
 import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
+import { generatedCertificate, generatedCertificateFile } from './generated-certificate';
 import { describeAsymmetricKey } from './key-object-facts';
 import type { LoadedKey } from './loaded-key';
+import { readStoredFile, storeNewFile } from './stored-key-file';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -65,9 +68,14 @@ async function loadKeyMaterial(config: KeyConfig, context: KeyLoadContext): Prom
       ? await privateKeyFromFile(config.private_key_file, context.configDir)
       : await generatedKey(config.kid, config.generate!, context.dataDir);
   if (privateKey.type === 'secret') return describeSecret(config, privateKey);
-  const certificate =
-    config.certificate_file === undefined ? undefined : await certificateMatching(config.certificate_file, privateKey, context);
-  return describeAsymmetric(config, privateKey, certificate);
+  if (config.certificate_file !== undefined) {
+    return describeAsymmetric(config, privateKey, await certificateMatching(config.certificate_file, privateKey, context));
+  }
+  const key = describeAsymmetric(config, privateKey);
+  if (config.generate === undefined) return key;
+  // Only now, so that no certificate is made for a key that describeAsymmetric refuses.
+  const certificate = await certificateOfGenerated(config, privateKey, context);
+  return certificate ? { ...key, certificate, certificateGenerated: true } : key;
 }
 
 function secretFromEnv(config: KeyConfig, env: NodeJS.ProcessEnv): LoadedKey {
@@ -131,8 +139,7 @@ async function readKeyFile(file: string, configDir: string, field: string): Prom
 async function generatedKey(kid: string, spec: GenerateKeyConfig, dataDir: string): Promise<KeyObject> {
   const dir = join(dataDir, 'keys');
   const file = join(dir, spec.type === 'oct' ? `${kid}.secret` : `${kid}.key.pem`);
-  const stored = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
+  const stored = await readStoredFile(file).catch((error: Error) => {
     throw new KeyLoadError('generate', `${file}: ${error.message}`);
   });
   if (stored !== undefined) return parseStoredKey(kid, spec, file, stored);
@@ -140,33 +147,25 @@ async function generatedKey(kid: string, spec: GenerateKeyConfig, dataDir: strin
   const key = await createKey(kid, spec);
   const serialized =
     key.type === 'secret' ? key.export().toString('base64url') : (key.export({ type: 'pkcs8', format: 'pem' }) as string);
-  let won: boolean;
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Write a temporary file, then link it into place: a crash never leaves a half-written key
-    // behind, and unlike rename, link fails (EEXIST) when another process (a cluster worker)
-    // stored the same key first, so every process ends up with the one key on disk.
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temporary, serialized, { mode: 0o600, flag: 'wx' });
-    try {
-      won = await link(temporary, file).then(
-        () => true,
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === 'EEXIST') return false;
-          throw error;
-        },
-      );
-    } finally {
-      await unlink(temporary).catch(() => undefined);
-    }
-  } catch (error) {
-    throw new KeyLoadError('generate', `cannot store the generated key in ${dir}: ${(error as Error).message}`);
-  }
+  const won = await storeNewFile(file, serialized).catch((error: Error) => {
+    throw new KeyLoadError('generate', `cannot store the generated key in ${dir}: ${error.message}`);
+  });
   if (won) return key;
+  // Another process (a cluster worker) stored its key first: every process uses that one.
   const winner = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new KeyLoadError('generate', `${file}: ${error.message}`);
   });
   return parseStoredKey(kid, spec, file, winner);
+}
+
+/** The self-signed certificate stored beside a generated RSA or EC key (generated-certificate.ts). */
+async function certificateOfGenerated(config: KeyConfig, privateKey: KeyObject, context: KeyLoadContext): Promise<X509Certificate | undefined> {
+  try {
+    return await generatedCertificate(config.kid, config.use, privateKey, context.dataDir, (context.clock ?? Date.now)());
+  } catch (error) {
+    const file = generatedCertificateFile(context.dataDir, config.kid);
+    throw new KeyLoadError('generate', `cannot read or store the certificate of "${config.kid}", ${file}: ${(error as Error).message}`);
+  }
 }
 
 function parseStoredKey(kid: string, spec: GenerateKeyConfig, file: string, stored: string): KeyObject {

@@ -109,8 +109,9 @@ function referencesOf(loaded: LoadedInstance): { name: string; reference: KeyRef
     if (config) found.push({ name: config.signing_key, reference: { purpose: 'jwt', path: at(section, 'signing_key'), algorithm: config.signature_algorithm } });
   }
   if (settings.x509_issuance) found.push({ name: settings.x509_issuance.ca_key, reference: { purpose: 'ca', path: at('x509_issuance', 'ca_key') } });
-  // A SAML signing_key counts while it signs: with sign_assertion: false it is not used.
-  if (settings.saml2?.signing_key !== undefined && settings.saml2.sign_assertion) found.push({ name: settings.saml2.signing_key, reference: { purpose: 'saml', path: at('saml2', 'signing_key') } });
+  // A SAML signing_key counts while it signs assertions, responses or the IdP metadata.
+  const saml2 = settings.saml2;
+  if (saml2?.signing_key !== undefined && (saml2.sign_assertion || saml2.sign_response || saml2.metadata.sign)) found.push({ name: saml2.signing_key, reference: { purpose: 'saml', path: at('saml2', 'signing_key') } });
   return found;
 }
 

@@ -15,9 +15,21 @@ export interface RealmKey {
   readonly curve?: string;
   readonly modulusBits?: number;
   readonly secretBytes?: number;
+  /** The key's certificate_file, or for a generated RSA or EC key the self-signed one the server made. */
   readonly certificate?: X509Certificate;
+  /**
+   * True when `certificate` is the one the server made for a generated key. It carries the key in
+   * SAML (KeyInfo, metadata) but is not published in a JWKS (x5c), named in an x5t header or
+   * used as a CA: see {@link configuredCertificate}.
+   */
+  readonly certificateGenerated?: boolean;
   /** Key rollover: signs nothing from this instant; published until its tokens have expired. */
   readonly retiredAt?: Date;
 }
 
 export type LoadedKey = RealmKey;
+
+/** The certificate from the key's certificate_file: what JWKS x5c, x5t headers and CAs use. */
+export function configuredCertificate(key: RealmKey): X509Certificate | undefined {
+  return key.certificateGenerated ? undefined : key.certificate;
+}

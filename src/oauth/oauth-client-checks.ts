@@ -6,7 +6,7 @@
  * asks for one. Files and URLs are read afterwards (client-key-material.ts).
  */
 import { PasswordHashFormatError, parseScryptHash } from '../identity/scrypt-password';
-import { checkJwksUrl } from '../keys/encryption/jwks-url';
+import { checkJwksUrl } from '../keys/encryption/remote-jwks';
 import type { ConfigurationProblem } from '../plugin-api/token-contract';
 import type { InstanceSettings } from '../plugin-api/settings';
 import { joinPath } from '../realms/config-problem';

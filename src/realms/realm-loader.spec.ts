@@ -155,7 +155,8 @@ describe('loadRealms: a valid configuration', () => {
     expect(settings.oidc).toMatchObject({ token_lifetime_seconds: 600, claim_map: {} });
     expect(settings.custom_token_validators).toEqual({});
     expect(settings.persist_issued_tokens).toBe(false);
-    expect(set.instance('/default')!.realm.keys.get('ec-1')?.certificate).toBeUndefined();
+    // No certificate_file: the key's certificate is the one the server made for the generated key.
+    expect(set.instance('/default')!.realm.keys.get('ec-1')?.certificateGenerated).toBe(true);
   });
 
   it('treats an empty keys: list as no keys', async () => {

@@ -14,6 +14,7 @@ import { loadKeyRing } from '../keys/rotation/key-ring-store';
 import type { KeyRing } from '../keys/rotation/key-ring';
 import { longestTokenLifetimeSeconds } from '../keys/token-lifetimes';
 import { planKeyPublication } from '../keys/key-publication';
+import { idpMetadataProblems } from '../saml2-metadata/idp-metadata-checks';
 import type { TokenTypeRegistry } from '../transform/token-type-registry';
 import { demoMaterialProblems } from '../production/demo-material';
 import { isProductionMode } from '../production/production-mode';
@@ -65,6 +66,7 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
   );
   for (const instance of instances) problems.push(...(await instanceProblems(instance, options.registry)));
   problems.push(...publicationProblems(instances));
+  problems.push(...idpMetadataProblems(instances));
   const { publication, problems: keyProblems } = planKeyPublication(instances, (options.clock ?? Date.now)());
   problems.push(...keyProblems);
   const { index: issuers, problems: issuerProblems } = buildIssuers(instances, options.publicBaseUrl ?? DEFAULT_PUBLIC_BASE_URL);

@@ -105,7 +105,7 @@ const FIXTURE_FILES = [
   'keys/rsa-1.key.pem', 'keys/rsa-1.crt.pem', 'keys/ec-1.key.pem', 'keys/enc-1.key.pem', 'keys/old.key.pem',
   'keys/saml.key.pem', 'keys/saml.crt.pem', 'keys/ca.key.pem', 'keys/ca.crt.pem',
   'idp-jwks.json', 'idp.pem', 'idp.crt.pem', 'sp.crt.pem', 'partner.crt.pem', 'gateway-jwks.json',
-  'ca.crt.pem', 'intermediates.pem', 'ca.crl.pem', 'ldap-ca.pem',
+  'ca.crt.pem', 'intermediates.pem', 'ca.crl.pem', 'ldap-ca.pem', 'sp-metadata.xml',
 ] as const;
 
 function makeFixtures(dir: string): void {
@@ -148,6 +148,12 @@ function makeFixtures(dir: string): void {
     selfSigned(keyFile, file(name), subject);
   }
   rmSync(work, { recursive: true, force: true });
+  // An SP's SAML metadata, with sp.crt.pem as its encryption certificate.
+  const spCertificate = readFileSync(join(dir, 'sp.crt.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, '');
+  writeFileSync(
+    file('sp-metadata.xml'),
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://sp.example.com"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${spCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/saml/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>`,
+  );
 
   // Client certificate trust: a root, its issuing CA and that CA's CRL.
   const pki = makeTestPki();

@@ -1,7 +1,8 @@
 /**
  * openssl as an independent verifier of the JOSE objects we issue: JWS signatures checked with
- * `openssl dgst` / `pkeyutl`, never with jose, which made them. Files live in one temporary
- * directory per test file (jest gives each file its own module registry).
+ * `openssl dgst` / `pkeyutl`, never with jose, which made them; and as the maker of test keys and
+ * self-signed certificates. Files live in one temporary directory per test file (jest gives each
+ * file its own module registry).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
@@ -122,6 +123,44 @@ export function opensslVerifyJws(jwt: string, key: { pemFile: string } | { secre
     default:
       throw new Error(`unknown algorithm ${alg}`);
   }
+}
+
+export const RSA_2048_KEY = ['-newkey', 'rsa:2048'];
+export const EC_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+
+/** A self-signed certificate and its unencrypted key, written by `openssl req -x509` to these paths (`newkey` as `-newkey` takes it). */
+export function writeSelfSigned(keyFile: string, certFile: string, subject: string, newkey: string[] = RSA_2048_KEY): void {
+  opensslOk(['req', '-x509', ...newkey, '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', subject, '-days', '2']);
+}
+
+export interface PemPair {
+  readonly keyFile: string;
+  readonly certFile: string;
+  /** The certificate's DER in base64, as XML-DSig's ds:X509Certificate carries it. */
+  readonly certBase64: string;
+  /** The PEM texts of the files, as libraries that take keys in memory want them. */
+  readonly keyPem: string;
+  readonly certPem: string;
+}
+
+/** A self-signed certificate and its key, made by openssl in the work directory. */
+export function pemPair(subject: string, newkey: string[] = RSA_2048_KEY): PemPair {
+  const keyFile = tempPath('.key.pem');
+  const certFile = tempPath('.crt.pem');
+  writeSelfSigned(keyFile, certFile, subject, newkey);
+  const certPem = readFileSync(certFile, 'utf8');
+  return {
+    keyFile,
+    certFile,
+    certBase64: certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''),
+    keyPem: readFileSync(keyFile, 'utf8'),
+    certPem,
+  };
+}
+
+/** A certificate's base64 DER (as XML carries it) in PEM armour, 64 characters a line. */
+export function certificatePem(base64Der: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${base64Der.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 /** base64url SHA-1 of a PEM certificate's DER, as openssl computes it (the JOSE x5t). */

@@ -1,6 +1,8 @@
 /** Realm configurations for tests; keys are generated into the test's own data directory. */
 import { hashPassword } from '../../src/identity/scrypt-password';
 
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML and JSON under test
+
 export const DEMO_PASSWORD = 'correct horse battery staple';
 
 /** Cheapest cost the loader accepts, to keep the suite fast. */
@@ -11,16 +13,9 @@ export function testPasswordHash(password = DEMO_PASSWORD): Promise<string> {
 export async function rootRealm(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   return {
     realm: '/',
-    identity_store: {
-      type: 'file',
-      users: [
-        {
-          username: 'alice',
-          password_hash: await testPasswordHash(),
-          attributes: { mail: 'alice@example.com', cn: 'Alice Example', groups: ['staff', 'admins'] },
-        },
-      ],
-    },
+    identity_store: fileIdentityStore(await testPasswordHash(), {
+      alice: { mail: 'alice@example.com', cn: 'Alice Example', groups: ['staff', 'admins'] },
+    }),
     keys: [
       { kid: 'rsa-1', use: 'sig', generate: { type: 'rsa', size: 2048 } },
       { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
@@ -32,6 +27,14 @@ export async function rootRealm(overrides: Record<string, unknown> = {}): Promis
       hs256: oidcInstance('HS256', 'hs-1'),
     },
     ...overrides,
+  };
+}
+
+/** A file identity store of these users (username -> attributes), all with this password hash. */
+export function fileIdentityStore(passwordHash: string, users: Record<string, Json>): Json {
+  return {
+    type: 'file',
+    users: Object.entries(users).map(([username, attributes]) => ({ username, password_hash: passwordHash, attributes })),
   };
 }
 
@@ -50,9 +53,19 @@ export function oidcInstance(signature_algorithm: string, signing_key: string, e
   };
 }
 
-export function usernameToOidc(username: string, password: string, output: Record<string, unknown> = {}): object {
+/** An instance that turns USERNAME into SAML2 with this saml2 section (none when undefined). */
+export function saml2Instance(saml2: Json | undefined, extra: Json = {}): Json {
+  return { supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }], ...(saml2 && { saml2 }), ...extra };
+}
+
+/** A translate request body: USERNAME credentials in, `tokenType` (with `output`) out. */
+export function usernameTo(tokenType: string, output: Json = {}, username = 'alice', password = DEMO_PASSWORD): Json {
   return {
     input_token_state: { token_type: 'USERNAME', username, password },
-    output_token_state: { token_type: 'OPENIDCONNECT', ...output },
+    output_token_state: { token_type: tokenType, ...output },
   };
+}
+
+export function usernameToOidc(username: string, password: string, output: Record<string, unknown> = {}): object {
+  return usernameTo('OPENIDCONNECT', output, username, password);
 }

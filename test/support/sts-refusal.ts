@@ -10,3 +10,13 @@ export function refusal(work: () => unknown): { status: number; code: string; me
   }
   throw new Error('not refused');
 }
+
+/** What an asynchronous call rejected with: its StsError's status, code and message. */
+export async function refusalOf(work: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
+  const error = await work.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!isStsError(error)) throw new Error(`expected an StsError, got ${String(error)}`);
+  return { status: error.status, code: error.code, message: error.message };
+}

@@ -18,7 +18,9 @@ import type {
   TokenProviderParams,
 } from '../../src/plugin-api/token-contract';
 import type { KeyConfig } from '../../src/realms/schema/key-config';
-import { opensslOk } from './openssl';
+import { EC_P256_KEY, opensslOk } from './openssl';
+
+export { EC_P256_KEY };
 
 /** A directory that is both config dir (PEM files) and data dir (generated keys) of the test. */
 export function makeKeyDir(): { dir: string; remove: () => void } {
@@ -29,8 +31,6 @@ export function makeKeyDir(): { dir: string; remove: () => void } {
 export function loadTestKey(config: Pick<KeyConfig, 'kid' | 'use'> & Partial<KeyConfig>, dir: string): Promise<LoadedKey> {
   return loadKey(config as KeyConfig, { configDir: dir, dataDir: dir, env: {} });
 }
-
-export const EC_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
 
 /**
  * A realm signing key with a self-signed certificate, both made by openssl as `<name>.key.pem`

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeSelfSigned } from './openssl';
 
 export interface SamlTestIdp {
   readonly key: string;
@@ -27,7 +28,7 @@ let counter = 0;
 /** A self-signed RSA 2048 certificate and its key, as PEM files in `work`. */
 export function makeSamlTestIdp(work: string, name = 'idp'): SamlTestIdp {
   const idp = { key: join(work, `${name}.key.pem`), cert: join(work, `${name}.crt.pem`) };
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', idp.key, '-out', idp.cert, '-days', '2', '-subj', `/CN=${name}`], { stdio: 'ignore' });
+  writeSelfSigned(idp.key, idp.cert, `/CN=${name}`);
   return idp;
 }
 

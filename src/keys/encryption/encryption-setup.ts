@@ -8,6 +8,7 @@ import type { ConfigurationProblem, StsRealmContext } from '../../plugin-api/tok
 import type { EncryptionConfig } from '../../realms/schema/encryption-config';
 import { x5tOf } from '../certificate-thumbprint';
 import { encryptionKeyProblem, isSymmetricKeyManagement } from '../jwe-algorithms';
+import { configuredCertificate } from '../loaded-key';
 import { EncryptionKey, factsOf, selectJwk } from './encryption-key';
 import { EncryptionKeySource, JweEncrypter } from './jwe-encrypter';
 import { PartnerKeyFileError, readPartnerKeyFile } from './partner-key-file';
@@ -63,7 +64,8 @@ function realmKeySource(config: EncryptionConfig, realm: StsRealmContext): Encry
   if (!key) throw new EncryptionSetupError(`no key "${kid}" in realm ${realm.path}`);
   if (key.use !== 'enc') throw new EncryptionSetupError(`key "${kid}" has use "${key.use}"; encryption needs a key with use "enc"`);
   const material = key.family === 'oct' ? key.privateKey : key.publicKey!;
-  return checked(config, { key: material, kid, x5t: key.certificate && x5tOf(key.certificate) });
+  const certificate = configuredCertificate(key);
+  return checked(config, { key: material, kid, x5t: certificate && x5tOf(certificate) });
 }
 
 async function fileKeySource(config: EncryptionConfig, realm: StsRealmContext): Promise<EncryptionKeySource> {

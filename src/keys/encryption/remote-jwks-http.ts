@@ -1,8 +1,6 @@
-/** HTTP details of fetching a JWKS: body parsing, Cache-Control, and error reasons safe to show. */
+/** HTTP details of a fetched JWKS: its body parsed, its Cache-Control read. */
 import type { JWK } from 'jose';
-
-/** A fetch failure whose message is safe to show (no stack, no body). */
-export class FetchProblem extends Error {}
+import { FetchProblem } from '../../common/bounded-fetch';
 
 /** Directive name (lower case) -> value ('' when it has none); the first occurrence wins. */
 export function parseCacheControl(header: string): Map<string, string> {
@@ -39,26 +37,4 @@ export function parseJwks(body: Uint8Array): readonly JWK[] {
       )
       .map((key) => Object.freeze(key)),
   );
-}
-
-/** Releases the connection of a response whose body we do not want. */
-export async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
-}
-
-/**
- * fetch reports most network failures as "fetch failed" with the useful part in its cause. Duck-typed:
- * fetch's errors can come from another realm (e.g. under jest), where instanceof Error is false.
- */
-export function networkReason(err: unknown): string {
-  const { cause, message } = (typeof err === 'object' && err !== null ? err : {}) as {
-    cause?: unknown;
-    message?: unknown;
-  };
-  if (typeof cause === 'object' && cause !== null) {
-    const inner = cause as { code?: unknown; message?: unknown };
-    if (typeof inner.code === 'string' && inner.code) return inner.code;
-    if (typeof inner.message === 'string' && inner.message) return inner.message;
-  }
-  return typeof message === 'string' && message ? message : 'unknown error';
 }

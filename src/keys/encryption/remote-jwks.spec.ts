@@ -1,33 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpServer } from '../../../test/support/local-http-server';
 import { isStsError, ServiceUnavailableError } from '../../errors/sts-errors';
 import { checkJwksUrl, RemoteJwks, type RemoteJwksOptions } from './remote-jwks';
 
-/** A real local HTTP server whose every response the test decides, counting requests. */
-class TestServer {
-  requests: IncomingMessage[] = [];
-  handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('{"keys":[]}');
-  private readonly server: Server;
+/** The local HTTP server, answering an empty key set unless told otherwise, optionally after a delay. */
+class TestServer extends LocalHttpServer {
+  override handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('{"keys":[]}');
   private readonly timers = new Set<NodeJS.Timeout>();
-
-  constructor() {
-    this.server = createServer((req, res) => {
-      this.requests.push(req);
-      this.handler(req, res);
-    });
-  }
-
-  get count(): number {
-    return this.requests.length;
-  }
-
-  /** Kept after close, so a test can aim at the port once nothing listens there. */
-  origin = '';
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
   /** Answers every request with this status, headers and body, optionally after a delay. */
   reply(body: unknown, options: { status?: number; headers?: Record<string, string>; delayMs?: number } = {}): void {
@@ -49,11 +28,9 @@ class TestServer {
     this.timers.add(timer);
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
-    if (!this.server.listening) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await super.close();
   }
 }
 

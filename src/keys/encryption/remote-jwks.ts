@@ -6,12 +6,14 @@
  * partner outage does not immediately break token issuance.
  */
 import type { JWK } from 'jose';
+import { boundedFetch, checkFetchUrl, FetchProblem } from '../../common/bounded-fetch';
 import { ServiceUnavailableError } from '../../errors/sts-errors';
-import { checkJwksUrl } from './jwks-url';
-import { discard, FetchProblem, networkReason, parseCacheControl, parseJwks } from './remote-jwks-http';
+import { parseCacheControl, parseJwks } from './remote-jwks-http';
 
-// Existing importers take the URL check from here.
-export { checkJwksUrl };
+/** Returns a person-readable problem with a JWKS URL, or undefined when the STS may fetch from it. */
+export function checkJwksUrl(url: string): string | undefined {
+  return checkFetchUrl(url, 'jwks_url');
+}
 
 export interface RemoteJwksOptions {
   /** Partner JWKS URL. */
@@ -30,14 +32,11 @@ export interface RemoteJwksOptions {
   unavailableCode?: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_BYTES = 512 * 1024;
 /** A partner cannot make us hold keys longer than this, whatever its headers say. */
 const MAX_CACHE_MS = 7 * 24 * 60 * 60 * 1000;
 /** After a failed refresh with a stale copy on hand, do not hammer the partner. */
 const RETRY_AFTER_FAILURE_MS = 60 * 1000;
-/** Same-origin redirects followed before giving up (a loop would otherwise run until the timeout). */
-const MAX_REDIRECTS = 5;
 
 interface CachedKeys {
   keys: readonly JWK[];
@@ -48,9 +47,9 @@ interface CachedKeys {
 export class RemoteJwks {
   private readonly url: URL;
   private readonly defaultCacheMs: number;
-  private readonly timeoutMs: number;
+  private readonly timeoutMs: number | undefined;
   private readonly maxBytes: number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: typeof fetch | undefined;
   private readonly now: () => number;
   private readonly unavailableCode: string;
 
@@ -71,9 +70,9 @@ export class RemoteJwks {
     }
     this.url = new URL(options.url);
     this.defaultCacheMs = Math.min(options.defaultCacheMinutes * 60_000, MAX_CACHE_MS);
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.fetchImpl = options.fetchImpl;
     this.now = options.now ?? Date.now;
     this.unavailableCode = options.unavailableCode ?? 'encryption_keys_unavailable';
   }
@@ -138,89 +137,13 @@ export class RemoteJwks {
   }
 
   private async fetchOnce(): Promise<{ keys: readonly JWK[]; lifetimeMs: number }> {
-    const controller = new AbortController();
-    // One deadline covers redirects and reading the body, so a slow trickle cannot hold us either.
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    try {
-      const response = await this.fetchFollowingSameOrigin(controller.signal);
-      const body = await this.readBody(response);
-      const keys = parseJwks(body);
-      return { keys, lifetimeMs: this.lifetimeMs(response.headers) };
-    } catch (err) {
-      if (controller.signal.aborted) throw new FetchProblem(`no response within ${this.timeoutMs} ms`, { cause: err });
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Redirects are handled by hand: following one to another origin would let it pick our keys. */
-  private async fetchFollowingSameOrigin(signal: AbortSignal): Promise<Response> {
-    let target = this.url;
-    for (let hops = 0; ; hops++) {
-      let response: Response;
-      try {
-        response = await this.fetchImpl(target, {
-          redirect: 'manual',
-          signal,
-          headers: { accept: 'application/jwk-set+json, application/json' },
-        });
-      } catch (err) {
-        throw new FetchProblem(`request failed (${networkReason(err)})`, { cause: err });
-      }
-      if (response.status >= 300 && response.status < 400) {
-        await discard(response);
-        const location = response.headers.get('location');
-        if (!location) throw new FetchProblem(`HTTP ${response.status} without a Location header`);
-        let next: URL;
-        try {
-          next = new URL(location, target);
-        } catch {
-          throw new FetchProblem(`HTTP ${response.status} with an invalid Location header`);
-        }
-        if (next.origin !== this.url.origin) {
-          throw new FetchProblem(`HTTP ${response.status} redirect to another origin (${next.origin}) not followed`);
-        }
-        if (hops >= MAX_REDIRECTS) throw new FetchProblem('too many redirects');
-        target = next;
-        continue;
-      }
-      if (response.status < 200 || response.status > 299) {
-        await discard(response);
-        throw new FetchProblem(`HTTP ${response.status}`);
-      }
-      return response;
-    }
-  }
-
-  /** Reads at most maxBytes; Content-Length can be absent or wrong, so bytes are also counted. */
-  private async readBody(response: Response): Promise<Uint8Array> {
-    const tooLarge = `response larger than ${this.maxBytes} bytes`;
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > this.maxBytes) {
-      await discard(response);
-      throw new FetchProblem(tooLarge);
-    }
-    if (!response.body) return new Uint8Array(0);
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > this.maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new FetchProblem(tooLarge);
-        }
-        chunks.push(value);
-      }
-    } catch (err) {
-      if (err instanceof FetchProblem) throw err;
-      throw new FetchProblem(`reading the response failed (${networkReason(err)})`, { cause: err });
-    }
-    return Buffer.concat(chunks);
+    const { body, headers } = await boundedFetch(this.url, {
+      accept: 'application/jwk-set+json, application/json',
+      maxBytes: this.maxBytes,
+      timeoutMs: this.timeoutMs,
+      fetchImpl: this.fetchImpl,
+    });
+    return { keys: parseJwks(body), lifetimeMs: this.lifetimeMs(headers) };
   }
 
   /** Freshness per RFC 9111, simplified for a private client: Cache-Control, then Expires, then the default. */

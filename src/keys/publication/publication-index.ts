@@ -10,6 +10,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { LoadedInstance } from '../../realms/loaded-instance';
 import type { RealmSet } from '../../realms/realm-set';
 import { x5tOf } from '../certificate-thumbprint';
+import { configuredCertificate } from '../loaded-key';
 
 /** `/ext/oauth/x509/kid?v=` and `/ext/oauth/x509/x5t?v=`; no jwks_endpoint_path may live here. */
 export const X509_PUBLICATION_PREFIX = '/oauth/x509';
@@ -66,7 +67,8 @@ export class PublicationIndex {
     return instances.flatMap((loaded) =>
       this.set.publication.jwksOf([loaded], now).keys.flatMap((jwk) => {
         const key = jwk.kid === undefined ? undefined : loaded.realm.keys.get(jwk.kid);
-        return key?.certificate ? [{ kid: key.kid, certificate: key.certificate }] : [];
+        const certificate = key && configuredCertificate(key);
+        return certificate ? [{ kid: key.kid, certificate }] : [];
       }),
     );
   }

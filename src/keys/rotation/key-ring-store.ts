@@ -1,7 +1,8 @@
 /**
  * Loads a rotating key's ring from `<dataDir>/keys/<kid>.ring.json`, moves it forward to `now`
  * (creates the next version when it is due for pre-publication, drops versions whose tokens have
- * all expired) and writes it back atomically. Key material lives beside it as `<kid>.v<n>.*`.
+ * all expired) and writes it back atomically. Key material lives beside it as `<kid>.v<n>.*`
+ * (each RSA or EC version with its own self-signed certificate, `<kid>.v<n>.crt.pem`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -101,5 +102,5 @@ async function writeRing(file: string, versions: readonly { n: number; activates
 }
 
 async function removeMaterial(dataDir: string, kid: string): Promise<void> {
-  await Promise.all(['key.pem', 'secret'].map((ext) => rm(join(dataDir, 'keys', `${kid}.${ext}`), { force: true })));
+  await Promise.all(['key.pem', 'crt.pem', 'secret'].map((ext) => rm(join(dataDir, 'keys', `${kid}.${ext}`), { force: true })));
 }

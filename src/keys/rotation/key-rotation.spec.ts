@@ -64,6 +64,27 @@ describe('automatic rotation of generated keys', () => {
     expect(existsSync(join(dir.dataDir, 'keys', 'ring.v2.key.pem'))).toBe(true);
   });
 
+  it('gives each version its own self-signed certificate, reused while the version lives and deleted with it', async () => {
+    const dir = await rotatingRealm();
+    const certificateOf = async (time: number, kid: string) => (await loadRealms({ ...dir, env: {}, registry, clock: () => time })).realms[0].keys.get(kid)!.certificate!;
+    const v1 = await certificateOf(START, 'ring.v1');
+    expect(v1.subject).toBe('CN=ring.v1');
+    expect(Date.parse(v1.validFrom)).toBe(START - 5 * 60_000);
+
+    const prepublished = START + 25 * DAY;
+    const v2 = await certificateOf(prepublished, 'ring.v2');
+    expect(v2.subject).toBe('CN=ring.v2');
+    expect(Date.parse(v2.validFrom)).toBe(prepublished - 5 * 60_000);
+    expect(v2.fingerprint256).not.toBe(v1.fingerprint256);
+    const set = await loadRealms({ ...dir, env: {}, registry, clock: () => prepublished });
+    expect(v2.checkPrivateKey(set.realms[0].keys.get('ring.v2')!.privateKey)).toBe(true);
+    expect((await certificateOf(START + 30 * DAY, 'ring.v1')).raw).toEqual(v1.raw);
+
+    await at(dir, START + 30 * DAY + LIFETIME_MS);
+    expect(existsSync(join(dir.dataDir, 'keys', 'ring.v1.crt.pem'))).toBe(false);
+    expect((await readFile(join(dir.dataDir, 'keys', 'ring.v2.crt.pem'), 'utf8'))).toBe(v2.toString());
+  });
+
   it('after downtime past the rotation date, the next version still gets its pre-publication time', async () => {
     const dir = await rotatingRealm();
     await at(dir, START);

@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
 
 /** The IdP metadata this instance publishes at /saml2{instance path}/metadata. */
 export class Saml2IdpMetadataConfig {
@@ -21,8 +21,11 @@ export class Saml2IdpMetadataConfig {
   @IsOptional()
   cache_duration_seconds: number = 86_400;
 
-  /** SingleSignOnService Location; defaults to this instance's translate URL under server.yaml public_base_url. */
-  @IsString()
+  /**
+   * SingleSignOnService Location: where SPs send AuthnRequests (the login front end that calls the
+   * STS); defaults to this instance's translate URL under server.yaml public_base_url.
+   */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'single_sign_on_url must be an http(s) URL' })
   @IsOptional()
   single_sign_on_url?: string;
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateNested } from 'class-validator';
 
 export class TrustedIdpConfig {
   @IsString()
@@ -40,12 +40,21 @@ export class Saml2ValidationConfig {
   recipients!: string[];
 
   /**
-   * kid of a realm RSA key with use enc: EncryptedAssertion elements sent to this instance are
-   * decrypted with it (and its certificate is published as the encryption key in metadata).
+   * kid of a realm RSA key (2048 bits or more) with use enc: EncryptedAssertion, EncryptedID and
+   * EncryptedAttribute elements sent to this instance are decrypted with it (and its certificate is
+   * published as the encryption key in metadata). Without it, encrypted input is refused.
    */
   @IsString()
   @IsOptional()
   decryption_key?: string;
+
+  /**
+   * Accept only answers to a request the caller names (`input_token_state.in_response_to`), so
+   * unsolicited (IdP-initiated) assertions are refused.
+   */
+  @IsBoolean()
+  @IsOptional()
+  require_in_response_to: boolean = false;
 
   @Max(600)
   @Min(0)

@@ -7,7 +7,7 @@
  */
 import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { JWK } from 'jose';
-import { checkJwksUrl } from '../../keys/encryption/jwks-url';
+import { checkJwksUrl } from '../../keys/encryption/remote-jwks';
 import { RemoteJwks } from '../../keys/encryption/remote-jwks';
 import type { ConfigurationProblem } from '../../plugin-api/token-contract';
 import type { OidcValidationConfig, TrustedIssuerConfig } from '../../realms/schema/oidc-validation-config';

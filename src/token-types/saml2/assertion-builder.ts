@@ -6,16 +6,12 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import { DOMImplementation, type Document, type Element } from '@xmldom/xmldom';
 import { InvalidRequestError } from '../../errors/sts-errors';
-import type { JsonValue } from '../../plugin-api/json';
-import {
-  ATTRNAME_FORMAT_BASIC,
-  DS_NS,
-  SAML_NS,
-  SUBJECT_CONFIRMATION_METHODS,
-  XMLNS_NS,
-  XSI_NS,
-  type SubjectConfirmation,
-} from './assertion-namespaces';
+import { DS_NS, SAML_NS, SUBJECT_CONFIRMATION_METHODS, XMLNS_NS, XS_NS, XSI_NS, type SubjectConfirmation } from './assertion-namespaces';
+import type { OutputAttribute } from './attribute-release';
+import type { NameId } from './name-id';
+import { isXmlText } from './xml-names';
+
+export { isXmlText };
 
 /** NotBefore is backdated this much, for relying parties whose clocks run behind. */
 export const CLOCK_SKEW_MS = 60_000;
@@ -23,16 +19,20 @@ export const CLOCK_SKEW_MS = 60_000;
 export interface AssertionInput {
   readonly issuer: string;
   readonly audience: string;
+  /** Where the assertion is delivered (the ACS URL): the bearer confirmation's Recipient. */
   readonly recipient: string;
-  readonly nameId: string;
-  readonly nameIdFormat: string;
+  readonly nameId: NameId;
   readonly lifetimeSeconds: number;
   readonly subjectConfirmation: SubjectConfirmation;
   readonly proofCertificate?: X509Certificate;
+  /** The SP's AuthnRequest ID, written into the SubjectConfirmationData. */
+  readonly inResponseTo?: string;
   readonly authnInstant: Date;
   readonly authnContextClassRef: string;
-  /** SAML attribute name -> value(s); empty -> no AttributeStatement. */
-  readonly attributes: Readonly<Record<string, JsonValue>>;
+  /** AuthnStatement@SessionNotOnOrAfter, when the session has an end. */
+  readonly sessionNotOnOrAfter?: Date;
+  /** Empty -> no AttributeStatement. */
+  readonly attributes: readonly OutputAttribute[];
   /** Defaults to the current time. */
   readonly now?: Date;
 }
@@ -45,14 +45,6 @@ export function randomSamlId(): string {
 /** xs:dateTime in UTC with whole seconds, as SAML deployments conventionally write it. */
 export function samlTime(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-// Characters XML 1.0 cannot carry at all (not even escaped).
-// eslint-disable-next-line no-control-regex
-const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-export function isXmlText(value: string): boolean {
-  return !NOT_XML_CHAR.test(value);
 }
 
 export function buildAssertion(input: AssertionInput): Document {
@@ -74,20 +66,25 @@ export function buildAssertion(input: AssertionInput): Document {
 
   el(assertion, 'Issuer', input.issuer);
 
-  if (!isXmlText(input.nameId)) throw new InvalidRequestError('The principal cannot be written into a SAML assertion.', { code: 'unrepresentable_principal' });
+  if (!isXmlText(input.nameId.value)) throw new InvalidRequestError('The principal cannot be written into a SAML assertion.', { code: 'unrepresentable_principal' });
   const subject = el(assertion, 'Subject');
-  el(subject, 'NameID', input.nameId).setAttribute('Format', input.nameIdFormat);
+  const nameId = el(subject, 'NameID', input.nameId.value);
+  if (input.nameId.nameQualifier !== undefined) nameId.setAttribute('NameQualifier', input.nameId.nameQualifier);
+  if (input.nameId.spNameQualifier !== undefined) nameId.setAttribute('SPNameQualifier', input.nameId.spNameQualifier);
+  nameId.setAttribute('Format', input.nameId.format);
   const confirmation = el(subject, 'SubjectConfirmation');
   confirmation.setAttribute('Method', SUBJECT_CONFIRMATION_METHODS[input.subjectConfirmation]);
   if (input.subjectConfirmation === 'BEARER') {
     const data = el(confirmation, 'SubjectConfirmationData');
     data.setAttribute('NotOnOrAfter', notOnOrAfter);
     data.setAttribute('Recipient', input.recipient);
+    if (input.inResponseTo !== undefined) data.setAttribute('InResponseTo', input.inResponseTo);
   } else if (input.subjectConfirmation === 'HOLDER_OF_KEY') {
     if (!input.proofCertificate) throw new Error('HOLDER_OF_KEY without a proof certificate');
     const data = el(confirmation, 'SubjectConfirmationData');
     data.setAttributeNS(XMLNS_NS, 'xmlns:xsi', XSI_NS);
     data.setAttributeNS(XSI_NS, 'xsi:type', 'saml:KeyInfoConfirmationDataType');
+    if (input.inResponseTo !== undefined) data.setAttribute('InResponseTo', input.inResponseTo);
     const keyInfo = data.appendChild(doc.createElementNS(DS_NS, 'ds:KeyInfo')) as Element;
     keyInfo.setAttributeNS(XMLNS_NS, 'xmlns:ds', DS_NS);
     const x509Data = keyInfo.appendChild(doc.createElementNS(DS_NS, 'ds:X509Data'));
@@ -103,28 +100,26 @@ export function buildAssertion(input: AssertionInput): Document {
   const authn = el(assertion, 'AuthnStatement');
   authn.setAttribute('AuthnInstant', samlTime(input.authnInstant));
   authn.setAttribute('SessionIndex', randomSamlId());
+  if (input.sessionNotOnOrAfter) authn.setAttribute('SessionNotOnOrAfter', samlTime(input.sessionNotOnOrAfter));
   el(el(authn, 'AuthnContext'), 'AuthnContextClassRef', input.authnContextClassRef);
 
-  const attributes = Object.entries(input.attributes)
-    .map(([name, value]) => [name, attributeValues(value)] as const)
-    .filter(([, values]) => values.length > 0);
+  const attributes = input.attributes.filter((attribute) => attribute.values.length > 0);
   if (attributes.length > 0) {
     const statement = el(assertion, 'AttributeStatement');
-    for (const [name, values] of attributes) {
+    for (const { name, nameFormat, friendlyName, values } of attributes) {
       const attribute = el(statement, 'Attribute');
       attribute.setAttribute('Name', name);
-      attribute.setAttribute('NameFormat', ATTRNAME_FORMAT_BASIC);
-      for (const value of values) el(attribute, 'AttributeValue', value);
+      attribute.setAttribute('NameFormat', nameFormat);
+      if (friendlyName !== undefined) attribute.setAttribute('FriendlyName', friendlyName);
+      for (const { text, xsiType } of values) {
+        const value = el(attribute, 'AttributeValue', text);
+        // Declared on each value, so that the value means the same wherever it is copied to
+        // (an EncryptedAttribute, an SP's store): xsi:type names its type by a prefix.
+        value.setAttributeNS(XMLNS_NS, 'xmlns:xs', XS_NS);
+        value.setAttributeNS(XMLNS_NS, 'xmlns:xsi', XSI_NS);
+        value.setAttributeNS(XSI_NS, 'xsi:type', xsiType);
+      }
     }
   }
   return doc;
-}
-
-/** An identity attribute as AttributeValue texts: arrays give one each; null and what XML cannot carry give none. */
-function attributeValues(value: JsonValue): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  return list
-    .filter((item) => item !== null)
-    .map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item)))
-    .filter(isXmlText);
 }

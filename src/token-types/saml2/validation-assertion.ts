@@ -6,7 +6,8 @@ import type { Element } from '@xmldom/xmldom';
 import { InvalidTokenError } from '../../errors/sts-errors';
 import type { JsonValue } from '../../plugin-api/json';
 import { checkRecipient } from './validation-recipient';
-import { childElements, NS, textOnly } from './validation-signature';
+import { NS, textOnly } from './validation-signature';
+import { childElements } from './xml-elements';
 
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -28,6 +29,8 @@ export interface ReadAssertion {
   /** The AuthnStatement's AuthnContextClassRef, when it has one. */
   readonly authnContextClassRef: string | undefined;
   readonly attributes: Record<string, JsonValue>;
+  /** Each bearer SubjectConfirmationData's InResponseTo, undefined where there is none. */
+  readonly bearerInResponseTo: readonly (string | undefined)[];
 }
 
 export interface AssertionChecks {
@@ -129,6 +132,7 @@ export function readAssertion(assertion: Element, checks: AssertionChecks): Read
     authenticationMethods: [method],
     authnContextClassRef: classValue || undefined,
     attributes: readAttributes(assertion),
+    bearerInResponseTo: confirmationData.map((data) => data?.getAttribute('InResponseTo') ?? undefined),
   };
 }
 

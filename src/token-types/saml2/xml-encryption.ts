@@ -1,13 +1,13 @@
 /**
  * XML encryption (xmlenc-core1) of an assertion, NameID or attribute to the SP's certificate with
- * the xml-encryption library: AES-256-GCM content encryption, RSA-OAEP (rsa-oaep-mgf1p) key
- * transport, the SP certificate in the EncryptedKey's KeyInfo.
+ * the xml-encryption library: AES-GCM (default AES-256-GCM) or AES-CBC content encryption, RSA-OAEP
+ * key transport (rsa-oaep-mgf1p by default, or xmlenc11 rsa-oaep with SHA-256 and MGF1-SHA-256),
+ * the SP certificate in the EncryptedKey's KeyInfo.
  */
 import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import { X509Certificate } from 'node:crypto';
+import { DATA_ENCRYPTION_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS, type DataEncryptionName, type KeyTransportName } from './xml-algorithms';
 
-const AES256_GCM = 'http://www.w3.org/2009/xmlenc11#aes256-gcm';
-const RSA_OAEP_MGF1P = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
 const MIN_RSA_BITS = 2048;
 
 interface XmlEncOptions {
@@ -16,6 +16,11 @@ interface XmlEncOptions {
   encryptionAlgorithm: string;
   keyEncryptionAlgorithm: string;
   keyEncryptionDigest?: 'sha1' | 'sha256' | 'sha512';
+  /** xmlenc11 rsa-oaep only: the MGF1 digest, written as an xenc11:MGF element. */
+  keyEncryptionMgf?: 'sha1' | 'sha256' | 'sha512';
+  /** xml-encryption refuses CBC unless told otherwise, and warns on the console when it is. */
+  disallowEncryptionWithInsecureAlgorithm?: boolean;
+  warnInsecureAlgorithm?: boolean;
 }
 interface XmlEncLibrary {
   encrypt(content: string, options: XmlEncOptions, callback: (error: Error | null, result?: string) => void): void;
@@ -56,19 +61,32 @@ export async function readSpCertificate(file: string, configDir: string): Promis
   return { certificatePem: certificate.toString(), publicKeyPem: key.export({ type: 'spki', format: 'pem' }) as string };
 }
 
+export interface XmlEncryptionAlgorithms {
+  readonly data: DataEncryptionName;
+  readonly keyTransport: KeyTransportName;
+}
+
+export const DEFAULT_XML_ENCRYPTION: XmlEncryptionAlgorithms = { data: 'aes256-gcm', keyTransport: 'rsa-oaep-mgf1p' };
+
 /** `xml` (one element, with its namespace declarations) as an xenc:EncryptedData element's XML. */
-export function encryptXml(xml: string, to: SpEncryptionCertificate): Promise<string> {
+export function encryptXml(xml: string, to: SpEncryptionCertificate, algorithms: XmlEncryptionAlgorithms = DEFAULT_XML_ENCRYPTION): Promise<string> {
+  const transport = KEY_TRANSPORT_ALGORITHMS[algorithms.keyTransport];
   return new Promise((done, fail) => {
     xmlenc.encrypt(
       xml,
       {
         rsa_pub: to.publicKeyPem,
         pem: to.certificatePem,
-        encryptionAlgorithm: AES256_GCM,
-        keyEncryptionAlgorithm: RSA_OAEP_MGF1P,
-        // rsa-oaep-mgf1p fixes MGF1 to SHA-1; the OAEP digest stays SHA-1 too, which every XML
-        // encryption implementation (xmlsec1, Shibboleth, OpenSAML) reads by default.
-        keyEncryptionDigest: 'sha1',
+        encryptionAlgorithm: DATA_ENCRYPTION_ALGORITHMS[algorithms.data],
+        keyEncryptionAlgorithm: transport.uri,
+        // rsa-oaep-mgf1p fixes MGF1 to SHA-1; its OAEP digest stays SHA-1 too, which every XML
+        // encryption implementation (xmlsec1, Shibboleth, OpenSAML) reads by default. xmlenc11
+        // rsa-oaep writes both digests (SHA-256) into the EncryptedKey.
+        keyEncryptionDigest: transport.digest,
+        ...(transport.mgf1 !== undefined && { keyEncryptionMgf: transport.mgf1 }),
+        // CBC is the SP's choice when it cannot decrypt GCM (configured per instance, documented).
+        disallowEncryptionWithInsecureAlgorithm: false,
+        warnInsecureAlgorithm: false,
       },
       (error, result) => (error || !result ? fail(error ?? new Error('xml-encryption returned nothing')) : done(result)),
     );

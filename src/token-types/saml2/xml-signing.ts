@@ -1,15 +1,19 @@
 /**
- * Enveloped XML signature of an assertion (saml-core-2.0-os 5.4) with xml-crypto: RSA-SHA256 for
- * RSA keys, ECDSA with the hash matched to the curve for EC keys (P-256 -> ecdsa-sha256, P-384 ->
- * ecdsa-sha384, P-521 -> ecdsa-sha512, see xml-ecdsa.ts), SHA-256 digest, exclusive canonicalisation, KeyInfo with the signing certificate, the
- * ds:Signature placed right after saml:Issuer as the schema requires.
+ * Enveloped XML signature of an assertion or a Response (saml-core-2.0-os 5.4) with xml-crypto:
+ * by default RSA-SHA256 for RSA keys, ECDSA with the hash matched to the curve for EC keys (P-256
+ * -> ecdsa-sha256, P-384 -> ecdsa-sha384, P-521 -> ecdsa-sha512, see xml-ecdsa.ts), SHA-256
+ * digest; `signature_algorithm` and `digest_algorithm` choose others. Exclusive
+ * canonicalisation, KeyInfo with the signing certificate, the ds:Signature placed right after
+ * saml:Issuer as the schema requires.
  */
 import { SignedXml } from 'xml-crypto';
 import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract';
+import type { Saml2Config } from '../../realms/schema/saml2-config';
+import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './xml-algorithms';
 import { ECDSA_FOR_CURVE, withEcdsa } from './xml-ecdsa';
 
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
+const RSA_SHA256 = SIGNATURE_ALGORITHMS['rsa-sha256'].uri;
+const SHA256 = DIGEST_ALGORITHMS.sha256;
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const MIN_RSA_BITS = 2048;
@@ -37,6 +41,21 @@ export function xmlSigningKeyProblem(kid: string, realm: { readonly path: string
   // The key loader has already checked that the certificate certifies the key.
   if (!key.certificate) return `key "${kid}" has no certificate_file, which the signature's KeyInfo needs`;
   return undefined;
+}
+
+/** Why `algorithm` cannot sign with `key` (another key family), or undefined when it can. */
+export function signatureAlgorithmProblem(algorithm: SignatureAlgorithmName, key: RealmKey): string | undefined {
+  const { family } = SIGNATURE_ALGORITHMS[algorithm];
+  if (key.family === family) return undefined;
+  return `${algorithm} signs with an ${family} key, and key "${key.kid}" is ${key.family}; choose ${family === 'RSA' ? 'an ecdsa-* algorithm' : 'rsa-sha256 or rsa-sha512'} or another key`;
+}
+
+/** The signature and digest methods an instance's saml2 settings choose (signature method: by the key unless set). */
+export function signatureOptionsOf(config: Pick<Saml2Config, 'signature_algorithm' | 'digest_algorithm'>): Pick<EnvelopedSignatureOptions, 'signatureAlgorithm' | 'digestAlgorithm'> {
+  return {
+    ...(config.signature_algorithm !== undefined && { signatureAlgorithm: SIGNATURE_ALGORITHMS[config.signature_algorithm].uri }),
+    digestAlgorithm: DIGEST_ALGORITHMS[config.digest_algorithm],
+  };
 }
 
 /** The signature method for a key that {@link xmlSigningKeyProblem} accepted. */
@@ -90,7 +109,10 @@ export function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedS
   return signer.getSignedXml();
 }
 
-/** Signs the Assertion document `xml` (whose root carries an `ID`) and returns the signed document. */
-export function signAssertionXml(xml: string, key: RealmKey): string {
-  return signEnvelopedXml(xml, key, { placement: 'after-issuer' });
+/**
+ * Signs the Assertion or Response document `xml` (whose root carries an `ID`), the signature
+ * after its Issuer, and returns the signed document.
+ */
+export function signAfterIssuer(xml: string, key: RealmKey, algorithms: Pick<EnvelopedSignatureOptions, 'signatureAlgorithm' | 'digestAlgorithm'> = {}): string {
+  return signEnvelopedXml(xml, key, { placement: 'after-issuer', ...algorithms });
 }

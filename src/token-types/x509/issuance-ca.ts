@@ -74,7 +74,7 @@ export function caKeyProblem(
   if (key.retiredAt) return `key "${kid}" is retired (retired_at); sign with an active key`;
   const choice = signatureChoice(key);
   if (typeof choice === 'string') return choice;
-  if (!key.certificate) return `key "${kid}" has no certificate_file; x509_issuance needs the CA certificate of the key`;
+  if (!key.certificate || key.certificateGenerated) return `key "${kid}" has no certificate_file; x509_issuance needs the CA certificate of the key`;
   const facts = certificateFacts(key.certificate);
   const described = `the certificate of key "${kid}" (${key.certificate.subject.replace(/\n/g, ', ')})`;
   if (typeof facts === 'string') return `${described} cannot be read: ${facts}`;

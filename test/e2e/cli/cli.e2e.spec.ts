@@ -242,7 +242,7 @@ describe('check-config and list-instances', () => {
     const result = await run(['check-config', '--config-dir', dir.configDir, '--data-dir', dir.dataDir, '--plugins-dir', join(dir.root, 'plugins')]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      `configuration OK: 1 realm(s) (/), 3 instance(s) (/default, /es256, /hs256); on first start the server generates ec-1.key.pem, hs-1.secret, rsa-1.key.pem in ${dir.dataDir}/keys\n`,
+      `configuration OK: 1 realm(s) (/), 3 instance(s) (/default, /es256, /hs256); on first start the server generates ec-1.crt.pem, ec-1.key.pem, hs-1.secret, rsa-1.crt.pem, rsa-1.key.pem in ${dir.dataDir}/keys\n`,
     );
     expect(existsSync(dir.dataDir)).toBe(false);
     expect(existsSync(join(dir.root, 'plugins'))).toBe(false);

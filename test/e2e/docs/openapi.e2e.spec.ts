@@ -55,6 +55,7 @@ test('every endpoint of SPEC section 4 is documented, instance paths as {instanc
       { method: 'GET', url: '/ext/{jwks_endpoint_path}' },
       { method: 'GET', url: '/ext/oauth/x509/kid' },
       { method: 'GET', url: '/ext/oauth/x509/x5t' },
+      { method: 'GET', url: '/saml2/{instance}/metadata' },
       { method: 'GET', url: '/sts-publish/rest' },
       { method: 'POST', url: '/sts-publish/rest' },
       { method: 'GET', url: '/sts-publish/rest/{instance}' },

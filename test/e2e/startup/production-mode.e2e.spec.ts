@@ -81,7 +81,7 @@ describe('NODE_ENV=production', () => {
     const log = server.output.stdout;
     expect(log).toContain('NODE_ENV=production: demo passwords, demo client secrets and demo-only plugins are refused');
     expect(log).toContain('config/server.yaml: rate_limits: no request limit is set');
-    expect(log).toContain('config/realms/root.yaml: instances.default, instances.es256: accept USERNAME input (passwords), but config/server.yaml has no login_backoff');
+    expect(log).toContain('config/realms/root.yaml: instances.default, instances.es256, instances.saml: accept USERNAME input (passwords), but config/server.yaml has no login_backoff');
     expect(log).toContain('config/realms/eu-fr.yaml: instances.partners: accepts USERNAME input');
     await server.stop();
   });

@@ -86,8 +86,8 @@ describe('STS_WORKERS=2', () => {
       expect(res.status).toBe(200);
       expect(res.body.issued_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     }
-    // Generated once, by the first worker: one file per key, no temporary left behind.
-    expect((await readdir(join(dataDir, 'keys'))).sort()).toEqual(['ec-1.key.pem', 'hs-1.secret', 'rsa-1.key.pem']);
+    // Generated once, by the first worker: one file per key (and per certificate), no temporary left behind.
+    expect((await readdir(join(dataDir, 'keys'))).sort()).toEqual(['ec-1.crt.pem', 'ec-1.key.pem', 'hs-1.secret', 'rsa-1.crt.pem', 'rsa-1.key.pem']);
 
     const [victim, survivor] = workers;
     process.kill(victim, 'SIGKILL');

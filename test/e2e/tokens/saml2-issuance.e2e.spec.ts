@@ -6,113 +6,31 @@
  * refusals of a saml2 section that could not issue.
  */
 import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
-import type { ConfigError } from '../../../src/realms/config-problem';
-import { loadRealms } from '../../../src/realms/realm-loader';
-import { builtinTokenTypes } from '../../../src/token-types/builtin-token-types';
-import { TokenTypeRegistry } from '../../../src/transform/token-type-registry';
-import { configErrorOf, expectConfigProblem } from '../../support/config-errors';
+import type { Element } from '@xmldom/xmldom';
+import { expectConfigProblem } from '../../support/config-errors';
 import { expectErrorBody } from '../../support/error-body';
-import { opensslOk, removeOpensslWorkDir, tempFile, tempPath } from '../../support/openssl';
-import { DEMO_PASSWORD, testPasswordHash } from '../../support/realm-fixtures';
-import { startTestServer, writeConfigDir, type TestResponse, type TestServer } from '../../support/test-server';
+import { EC_P256_KEY, pemPair, removeOpensslWorkDir, type PemPair } from '../../support/openssl';
+import { fileIdentityStore, saml2Instance, testPasswordHash, usernameTo, type Json } from '../../support/realm-fixtures';
+import { realmLoading } from '../../support/realm-loading';
+import { xmlsecDecrypt, xmlsecVerify } from '../../support/saml-output-checks';
+import { DS, NAMEID_EMAIL, SAML, XENC, XSI } from '../../support/saml-names';
+import { startTestServer, type TestResponse, type TestServer } from '../../support/test-server';
+import { all, child, childNames, one, parseXml } from '../../support/xml-dom';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- YAML and JSON under test
-
-const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const DS = 'http://www.w3.org/2000/09/xmldsig#';
-const XENC = 'http://www.w3.org/2001/04/xmlenc#';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const ISSUER = 'https://sts.test';
 const SP = 'https://sp.test';
 const ACS = 'https://sp.test/saml/acs';
-const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const LIFETIME = 600;
-const ID_ATTR = ['--id-attr:ID', `${SAML}:Assertion`];
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
-
-interface KeyPair {
-  readonly keyFile: string;
-  readonly certFile: string;
-}
-
-function makeKeyPair(newkey: string[], subject: string): KeyPair {
-  const keyFile = tempPath('.key.pem');
-  const certFile = tempPath('.crt.pem');
-  opensslOk(['req', '-x509', ...newkey, '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', subject, '-days', '2']);
-  return { keyFile, certFile };
-}
-const RSA_2048 = ['-newkey', 'rsa:2048'];
-const EC_P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-
-function xmlsec1(args: string[]): [number, string] {
-  const result = spawnSync('xmlsec1', args, { encoding: 'utf8' });
-  return [result.status ?? -1, `${result.stdout}${result.stderr}`];
-}
-
-/** xmlsec1's verdict on the assertion's signature against exactly this certificate. */
-function verify(xml: string, certFile: string): [number, string] {
-  return xmlsec1(['--verify', '--pubkey-cert-pem', certFile, ...ID_ATTR, tempFile(xml, '.xml')]);
-}
-
-/** The document with its first xenc:EncryptedData decrypted by xmlsec1 with the SP's key. */
-function decrypt(xml: string, spKeyFile: string): string {
-  const out = tempPath('.xml');
-  const [status, output] = xmlsec1(['--decrypt', '--privkey-pem', spKeyFile, '--output', out, tempFile(xml, '.xml')]);
-  if (status !== 0) throw new Error(`xmlsec1 --decrypt failed (${status}):\n${output}`);
-  return readFileSync(out, 'utf8');
-}
-
-function parse(xml: string): Document {
-  return new DOMParser().parseFromString(xml, 'text/xml');
-}
-
-function all(node: Document | Element, ns: string, name: string): Element[] {
-  return Array.from(node.getElementsByTagNameNS(ns, name));
-}
-
-function one(node: Document | Element, ns: string, name: string): Element {
-  const found = all(node, ns, name);
-  expect({ name, count: found.length }).toEqual({ name, count: 1 });
-  return found[0];
-}
-
-/** The one direct child element `ns`:`name` of `element`. */
-function child(element: Element, ns: string, name: string): Element {
-  const found = Array.from(element.childNodes).filter(
-    (node) => node.nodeType === 1 && (node as Element).namespaceURI === ns && (node as Element).localName === name,
-  );
-  expect({ name, count: found.length }).toEqual({ name, count: 1 });
-  return found[0] as Element;
-}
-
-function childNames(element: Element): string[] {
-  return Array.from(element.childNodes)
-    .filter((node) => node.nodeType === 1)
-    .map((node) => (node as Element).localName!);
-}
-
-function translateBody(output: Json, username = 'alice', password = DEMO_PASSWORD): Json {
-  return {
-    input_token_state: { token_type: 'USERNAME', username, password },
-    output_token_state: { token_type: 'SAML2', ...output },
-  };
-}
-
-function samlInstance(saml2: Json | undefined): Json {
-  return { supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }], ...(saml2 && { saml2 }) };
-}
 
 function saml2Config(extra: Json = {}): Json {
   return {
     issuer: ISSUER,
     sp_entity_id: SP,
     sp_acs_url: ACS,
-    name_id_format: NAME_ID_FORMAT,
+    name_id_format: NAMEID_EMAIL,
     token_lifetime_seconds: LIFETIME,
     attribute_map: { email: 'mail', memberOf: 'groups', missing: 'no-such-attribute' },
     signing_key: 'rsa-saml',
@@ -128,31 +46,26 @@ function timeOf(element: Element, attribute: string): number {
 }
 
 let passwordHash: string;
-let rsaSigner: KeyPair;
-let ecSigner: KeyPair;
-let sp: KeyPair;
-let holder: KeyPair;
+let rsaSigner: PemPair;
+let ecSigner: PemPair;
+let sp: PemPair;
+let holder: PemPair;
 let holderDerBase64: string;
 
 beforeAll(async () => {
   passwordHash = await testPasswordHash();
-  rsaSigner = makeKeyPair(RSA_2048, '/CN=STS SAML signer');
-  ecSigner = makeKeyPair(EC_P256, '/CN=STS EC signer');
-  sp = makeKeyPair(RSA_2048, '/CN=SP encryption');
-  holder = makeKeyPair(EC_P256, '/CN=alice holder');
-  const der = tempPath('.der');
-  opensslOk(['x509', '-in', holder.certFile, '-outform', 'DER', '-out', der]);
-  holderDerBase64 = readFileSync(der).toString('base64');
+  rsaSigner = pemPair('/CN=STS SAML signer');
+  ecSigner = pemPair('/CN=STS EC signer', EC_P256_KEY);
+  sp = pemPair('/CN=SP encryption');
+  holder = pemPair('/CN=alice holder', EC_P256_KEY);
+  holderDerBase64 = holder.certBase64;
 });
 afterAll(() => removeOpensslWorkDir());
 
 function realm(instances: Json, extraKeys: Json[] = []): Json {
   return {
     realm: '/',
-    identity_store: {
-      type: 'file',
-      users: [{ username: 'alice', password_hash: passwordHash, attributes: { mail: 'alice@example.com', cn: 'Alice', groups: ['staff', 'admins'] } }],
-    },
+    identity_store: fileIdentityStore(passwordHash, { alice: { mail: 'alice@example.com', cn: 'Alice', groups: ['staff', 'admins'] } }),
     keys: [
       { kid: 'rsa-saml', use: 'sig', private_key_file: rsaSigner.keyFile, certificate_file: rsaSigner.certFile },
       ...extraKeys,
@@ -168,19 +81,19 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     server = await startTestServer({
       root: realm(
         {
-          saml: samlInstance(saml2Config()),
-          'saml-ec': samlInstance(saml2Config({ signing_key: 'ec-saml' })),
-          'enc-assertion': samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })),
-          'enc-name-id': samlInstance(
+          saml: saml2Instance(saml2Config()),
+          'saml-ec': saml2Instance(saml2Config({ signing_key: 'ec-saml' })),
+          'enc-assertion': saml2Instance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })),
+          'enc-name-id': saml2Instance(
             saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_name_id: true } }),
           ),
-          'enc-attributes': samlInstance(
+          'enc-attributes': saml2Instance(
             saml2Config({
               attribute_map: { email: 'mail' },
               encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false, encrypt_attributes: true },
             }),
           ),
-          'no-attributes': samlInstance(saml2Config({ attribute_map: {} })),
+          'no-attributes': saml2Instance(saml2Config({ attribute_map: {} })),
         },
         [{ kid: 'ec-saml', use: 'sig', private_key_file: ecSigner.keyFile, certificate_file: ecSigner.certFile }],
       ),
@@ -191,7 +104,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
   });
 
   const translate = (instance: string, output: Json): Promise<TestResponse> =>
-    server.post(`/rest-sts/${instance}?_action=translate`, translateBody(output));
+    server.post(`/rest-sts/${instance}?_action=translate`, usernameTo('SAML2', output));
 
   /** Issues an assertion and returns its XML, with the wall-clock window of the request. */
   async function issue(instance: string, output: Json): Promise<{ xml: string; before: number; after: number }> {
@@ -206,7 +119,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
 
   /** Everything every assertion carries, whatever its subject confirmation. */
   function expectAssertion(xml: string, before: number, after: number, signer = { method: RSA_SHA256, certFile: rsaSigner.certFile }): Element {
-    const doc = parse(xml);
+    const doc = parseXml(xml);
     const assertion = doc.documentElement!;
     expect([assertion.namespaceURI, assertion.localName]).toEqual([SAML, 'Assertion']);
     expect(assertion.getAttribute('ID')).toMatch(/^_[0-9a-f]{32}$/);
@@ -220,7 +133,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
 
     const nameId = one(doc, SAML, 'NameID');
     expect(nameId.textContent).toBe('alice');
-    expect(nameId.getAttribute('Format')).toBe(NAME_ID_FORMAT);
+    expect(nameId.getAttribute('Format')).toBe(NAMEID_EMAIL);
 
     const conditions = one(doc, SAML, 'Conditions');
     expect(issueInstant - timeOf(conditions, 'NotBefore')).toBe(60_000);
@@ -269,12 +182,12 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     expect(timeOf(data, 'NotOnOrAfter')).toBe(timeOf(one(assertion, SAML, 'Conditions'), 'NotOnOrAfter'));
     expectMappedAttributes(assertion);
 
-    expect(verify(xml, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
     // Another certificate, or one changed NameID, and the signature no longer holds.
-    expect(verify(xml, sp.certFile)[0]).not.toBe(0);
+    expect(xmlsecVerify(xml, sp.certFile)[0]).not.toBe(0);
     const tampered = xml.replace('>alice</saml:NameID>', '>mallory</saml:NameID>');
     expect(tampered).not.toBe(xml);
-    expect(verify(tampered, rsaSigner.certFile)[0]).not.toBe(0);
+    expect(xmlsecVerify(tampered, rsaSigner.certFile)[0]).not.toBe(0);
   });
 
   it('an EC P-256 signing key: ECDSA-SHA256 (r || s) that xmlsec1 verifies with its certificate', async () => {
@@ -282,13 +195,13 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     const assertion = expectAssertion(xml, before, after, { method: ECDSA_SHA256, certFile: ecSigner.certFile });
     expectMappedAttributes(assertion);
     // XML-DSig 1.1 ECDSA SignatureValue: r || s, 32 bytes each on P-256 (not DER).
-    expect(Buffer.from(one(parse(xml), DS, 'SignatureValue').textContent!.replace(/\s/g, ''), 'base64')).toHaveLength(64);
+    expect(Buffer.from(one(parseXml(xml), DS, 'SignatureValue').textContent!.replace(/\s/g, ''), 'base64')).toHaveLength(64);
 
-    expect(verify(xml, ecSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
-    expect(verify(xml, rsaSigner.certFile)[0]).not.toBe(0);
+    expect(xmlsecVerify(xml, ecSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).not.toBe(0);
     const tampered = xml.replace('>alice</saml:NameID>', '>mallory</saml:NameID>');
     expect(tampered).not.toBe(xml);
-    expect(verify(tampered, ecSigner.certFile)[0]).not.toBe(0);
+    expect(xmlsecVerify(tampered, ecSigner.certFile)[0]).not.toBe(0);
   });
 
   it('an explicit BEARER gives the same shape, with a fresh ID each time', async () => {
@@ -298,7 +211,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     const b = expectAssertion(second.xml, second.before, second.after);
     expect(a.getAttribute('ID')).not.toBe(b.getAttribute('ID'));
     expect(one(a, SAML, 'SubjectConfirmation').getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:bearer');
-    expect(verify(second.xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(second.xml, rsaSigner.certFile)[0]).toBe(0);
   });
 
   it('SENDER_VOUCHES: the method and no SubjectConfirmationData', async () => {
@@ -308,7 +221,7 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     expect(confirmation.getAttribute('Method')).toBe('urn:oasis:names:tc:SAML:2.0:cm:sender-vouches');
     expect(all(confirmation, SAML, 'SubjectConfirmationData')).toHaveLength(0);
     expectMappedAttributes(assertion);
-    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).toBe(0);
   });
 
   it('HOLDER_OF_KEY: the proof certificate in KeyInfoConfirmationDataType', async () => {
@@ -325,19 +238,19 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     expect(data.hasAttribute('Recipient')).toBe(false);
     const keyInfo = one(data, DS, 'KeyInfo');
     expect(one(one(keyInfo, DS, 'X509Data'), DS, 'X509Certificate').textContent).toBe(holderDerBase64);
-    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).toBe(0);
   });
 
   it('no AttributeStatement when attribute_map yields nothing', async () => {
     const { xml, before, after } = await issue('no-attributes', {});
     const assertion = expectAssertion(xml, before, after);
     expect(all(assertion, SAML, 'AttributeStatement')).toHaveLength(0);
-    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).toBe(0);
   });
 
   it('encrypt_assertion: EncryptedAssertion that the SP key decrypts to the signed assertion', async () => {
     const { xml, before, after } = await issue('enc-assertion', {});
-    const doc = parse(xml);
+    const doc = parseXml(xml);
     expect([doc.documentElement!.namespaceURI, doc.documentElement!.localName]).toEqual([SAML, 'EncryptedAssertion']);
     const data = one(doc, XENC, 'EncryptedData');
     expect(child(data, XENC, 'EncryptionMethod').getAttribute('Algorithm')).toBe('http://www.w3.org/2009/xmlenc11#aes256-gcm');
@@ -346,43 +259,43 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
     );
     expect(xml).not.toContain('alice');
 
-    const plain = decrypt(xml, sp.keyFile);
-    const assertion = one(parse(plain), SAML, 'Assertion');
+    const plain = xmlsecDecrypt(xml, sp.keyFile);
+    const assertion = one(parseXml(plain), SAML, 'Assertion');
     expect(assertion.parentNode).toMatchObject({ localName: 'EncryptedAssertion' });
     const standalone = plain.slice(plain.indexOf('<saml:Assertion'), plain.indexOf('</saml:EncryptedAssertion>'));
     expectAssertion(standalone, before, after);
     expectMappedAttributes(assertion);
-    expect(verify(plain, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
-    expect(verify(plain.replace('>alice</saml:NameID>', '>mallory</saml:NameID>'), rsaSigner.certFile)[0]).not.toBe(0);
+    expect(xmlsecVerify(plain, rsaSigner.certFile)).toEqual([0, expect.stringContaining('OK')]);
+    expect(xmlsecVerify(plain.replace('>alice</saml:NameID>', '>mallory</saml:NameID>'), rsaSigner.certFile)[0]).not.toBe(0);
   });
 
   it('encrypt_name_id: EncryptedID in the signed assertion, decrypted to the NameID', async () => {
     const { xml } = await issue('enc-name-id', {});
-    const doc = parse(xml);
+    const doc = parseXml(xml);
     expect(all(doc, SAML, 'NameID')).toHaveLength(0);
     const encryptedId = one(one(doc, SAML, 'Subject'), SAML, 'EncryptedID');
     one(encryptedId, XENC, 'EncryptedData');
     expect(all(doc, SAML, 'Attribute')).toHaveLength(2); // attributes stay in clear
-    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).toBe(0);
 
-    const plain = parse(decrypt(xml, sp.keyFile));
+    const plain = parseXml(xmlsecDecrypt(xml, sp.keyFile));
     const nameId = one(plain, SAML, 'NameID');
     expect(nameId.textContent).toBe('alice');
-    expect(nameId.getAttribute('Format')).toBe(NAME_ID_FORMAT);
+    expect(nameId.getAttribute('Format')).toBe(NAMEID_EMAIL);
     expect(nameId.parentNode).toMatchObject({ localName: 'EncryptedID' });
   });
 
   it('encrypt_attributes: EncryptedAttribute in the signed assertion, decrypted to the Attribute', async () => {
     const { xml } = await issue('enc-attributes', {});
-    const doc = parse(xml);
+    const doc = parseXml(xml);
     expect(all(doc, SAML, 'Attribute')).toHaveLength(0);
     expect(xml).not.toContain('alice@example.com');
     const statement = one(doc, SAML, 'AttributeStatement');
     expect(childNames(statement)).toEqual(['EncryptedAttribute']);
     expect(one(doc, SAML, 'NameID').textContent).toBe('alice');
-    expect(verify(xml, rsaSigner.certFile)[0]).toBe(0);
+    expect(xmlsecVerify(xml, rsaSigner.certFile)[0]).toBe(0);
 
-    const attribute = one(parse(decrypt(xml, sp.keyFile)), SAML, 'Attribute');
+    const attribute = one(parseXml(xmlsecDecrypt(xml, sp.keyFile)), SAML, 'Attribute');
     expect(attribute.getAttribute('Name')).toBe('email');
     expect(one(attribute, SAML, 'AttributeValue').textContent).toBe('alice@example.com');
   });
@@ -411,87 +324,72 @@ describe('USERNAME -> SAML2 assertions over HTTP', () => {
   });
 
   it('a wrong password is still 401 (the output state is fine)', async () => {
-    const res = await server.post('/rest-sts/saml?_action=translate', translateBody({}, 'alice', 'wrong'));
+    const res = await server.post('/rest-sts/saml?_action=translate', usernameTo('SAML2', {}, 'alice', 'wrong'));
     expectErrorBody(res, 401, 'invalid_credentials');
   });
 });
 
 describe('saml2 configuration refusals at load', () => {
-  const registry = new TokenTypeRegistry([builtinTokenTypes()]);
-  const roots: string[] = [];
-  let dataDir: string;
-
-  beforeAll(async () => {
-    const dir = await writeConfigDir({});
-    roots.push(dir.root);
-    dataDir = dir.dataDir;
-  });
-  afterAll(async () => {
-    await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-  });
+  const realms = realmLoading({ sharedDataDir: true });
 
   const extraKeys = (): Json[] => [
     { kid: 'ec-saml', use: 'sig', private_key_file: ecSigner.keyFile, certificate_file: ecSigner.certFile },
-    { kid: 'rsa-nocert', use: 'sig', generate: { type: 'rsa', size: 2048 } },
-    { kid: 'ec-nocert', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
+    { kid: 'rsa-nocert', use: 'sig', private_key_file: rsaSigner.keyFile },
+    { kid: 'ec-nocert', use: 'sig', private_key_file: ecSigner.keyFile },
+    { kid: 'ec-generated', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
     { kid: 'hs-1', use: 'sig', generate: { type: 'oct', size: 256 } },
   ];
 
-  async function write(instance: Json) {
-    const dir = await writeConfigDir({ root: realm({ s: instance }, extraKeys()) });
-    roots.push(dir.root);
-    return dir;
-  }
-
-  async function loadError(instance: Json): Promise<ConfigError> {
-    const dir = await write(instance);
-    return configErrorOf(loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry }));
-  }
+  const load = (instance: Json) => realms.load({ root: realm({ s: instance }, extraKeys()) });
+  const loadError = (instance: Json) => realms.loadError({ root: realm({ s: instance }, extraKeys()) });
 
   it('loads a valid instance (so the refusals below are about the one change each makes)', async () => {
-    const dir = await write(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })));
-    const set = await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
+    const set = await load(saml2Instance(saml2Config({ encryption: { sp_certificate_file: sp.certFile } })));
     expect(set.instance('/s')?.instance.settings.saml2).toMatchObject({ signing_key: 'rsa-saml', sign_assertion: true });
   });
 
   it('a SAML2 transform without saml2', async () => {
-    expectConfigProblem(await loadError(samlInstance(undefined)), 'instances.s.saml2', /missing; SAML2 output needs a saml2 section/);
+    expectConfigProblem(await loadError(saml2Instance(undefined)), 'instances.s.saml2', /missing; SAML2 output needs a saml2 section/);
   });
 
   it('sign_assertion without signing_key', async () => {
     const { signing_key: _omitted, ...config } = saml2Config();
-    expectConfigProblem(await loadError(samlInstance(config)), 'instances.s.saml2.signing_key', /required when sign_assertion is true/);
+    expectConfigProblem(await loadError(saml2Instance(config)), 'instances.s.saml2.signing_key', /required when sign_assertion is true/);
   });
 
   it('a signing key that does not exist', async () => {
-    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'nope' }))), 'instances.s.saml2.signing_key', /no key "nope" in realm \//);
+    expectConfigProblem(await loadError(saml2Instance(saml2Config({ signing_key: 'nope' }))), 'instances.s.saml2.signing_key', /no key "nope" in realm \//);
   });
 
   it('a signing key without certificate_file', async () => {
     expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ signing_key: 'rsa-nocert' }))),
+      await loadError(saml2Instance(saml2Config({ signing_key: 'rsa-nocert' }))),
       'instances.s.saml2.signing_key',
       /key "rsa-nocert" has no certificate_file/,
     );
   });
 
   it('an HMAC (oct) key', async () => {
-    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'hs-1' }))), 'instances.s.saml2.signing_key', /shared secret/);
+    expectConfigProblem(await loadError(saml2Instance(saml2Config({ signing_key: 'hs-1' }))), 'instances.s.saml2.signing_key', /shared secret/);
   });
 
   it('an EC P-256 key with its certificate loads (signed with ECDSA-SHA256)', async () => {
-    const dir = await write(samlInstance(saml2Config({ signing_key: 'ec-saml' })));
-    const set = await loadRealms({ configDir: dir.configDir, dataDir, env: {}, registry });
+    const set = await load(saml2Instance(saml2Config({ signing_key: 'ec-saml' })));
     expect(set.instance('/s')?.instance.settings.saml2).toMatchObject({ signing_key: 'ec-saml' });
   });
 
+  it('a generated key loads: the server made its certificate', async () => {
+    const set = await load(saml2Instance(saml2Config({ signing_key: 'ec-generated' })));
+    expect(set.instance('/s')?.realm.keys.get('ec-generated')?.certificate?.subject).toBe('CN=ec-generated');
+  });
+
   it('an EC key without certificate_file', async () => {
-    expectConfigProblem(await loadError(samlInstance(saml2Config({ signing_key: 'ec-nocert' }))), 'instances.s.saml2.signing_key', /key "ec-nocert" has no certificate_file/);
+    expectConfigProblem(await loadError(saml2Instance(saml2Config({ signing_key: 'ec-nocert' }))), 'instances.s.saml2.signing_key', /key "ec-nocert" has no certificate_file/);
   });
 
   it('an unreadable SP certificate', async () => {
     expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: 'missing-sp.crt.pem' } }))),
+      await loadError(saml2Instance(saml2Config({ encryption: { sp_certificate_file: 'missing-sp.crt.pem' } }))),
       'instances.s.saml2.encryption.sp_certificate_file',
       /^missing-sp\.crt\.pem: file not found \(relative to the configuration directory \/.+\)$/,
     );
@@ -499,12 +397,12 @@ describe('saml2 configuration refusals at load', () => {
 
   it('an SP "certificate" that is a private key, or has an EC key', async () => {
     expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.keyFile } }))),
+      await loadError(saml2Instance(saml2Config({ encryption: { sp_certificate_file: sp.keyFile } }))),
       'instances.s.saml2.encryption.sp_certificate_file',
       /is not a PEM X\.509 certificate/,
     );
     expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: ecSigner.certFile } }))),
+      await loadError(saml2Instance(saml2Config({ encryption: { sp_certificate_file: ecSigner.certFile } }))),
       'instances.s.saml2.encryption.sp_certificate_file',
       /needs an RSA certificate/,
     );
@@ -512,7 +410,7 @@ describe('saml2 configuration refusals at load', () => {
 
   it('an encryption block that encrypts nothing', async () => {
     expectConfigProblem(
-      await loadError(samlInstance(saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false } }))),
+      await loadError(saml2Instance(saml2Config({ encryption: { sp_certificate_file: sp.certFile, encrypt_assertion: false } }))),
       'instances.s.saml2.encryption',
       /encrypts nothing/,
     );
