@@ -28,6 +28,17 @@ export const TRANSLATE_EXAMPLES = {
     summary: 'A plugin token type (example plugin)',
     value: { input_token_state: { token_type: 'CUSTOM', extra_stuff: 'very_useful_state' }, output_token_state: { token_type: 'CUSTOM', extra_stuff_for_custom: 'some_useful_information' } },
   },
+  'several-outputs': {
+    summary: 'One password check, an ID token (with at_hash) and an access token out: {"issued_tokens": {...}}',
+    value: {
+      input_token_state: { token_type: 'USERNAME', username: 'demo', password: '...' },
+      output_token_states: { id_token: { token_type: 'OPENIDCONNECT', nonce: '1234' }, access_token: { token_type: 'JWT', scope: 'read' } },
+    },
+  },
+  token_details: {
+    summary: '_action=token_details: verify a token this instance issued and read its claims',
+    value: { token_type: 'OPENIDCONNECT', token: 'eyJ...', options: { errorOnExpiry: false } },
+  },
   validate: {
     summary: '_action=validate: is a token this instance issued still good?',
     value: { validated_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: 'eyJ...' } },

@@ -38,4 +38,8 @@ export class FileIdentityStore implements IdentityStore {
     const matches = await verifyPassword(password, user?.hash ?? this.dummy);
     return user && matches ? user.identity : null;
   }
+
+  async lookup(username: string): Promise<AuthenticatedIdentity | null> {
+    return this.users.get(username)?.identity ?? null;
+  }
 }

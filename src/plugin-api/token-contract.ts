@@ -40,6 +40,8 @@ export interface AuthenticatedIdentity {
 export interface IdentityStore {
   /** Resolves the identity, or null for a wrong password and an unknown user alike. */
   authenticate(username: string, password: string): Promise<AuthenticatedIdentity | null>;
+  /** The user's current attributes without a password (session details), or null when unknown; optional. */
+  lookup?(username: string): Promise<AuthenticatedIdentity | null>;
 }
 
 /** The realm's keys, imported once at load and never re-parsed per request. */
@@ -153,6 +155,11 @@ export interface TokenProviderParams {
    * instance authenticates clients); absent otherwise. Never taken from a token state.
    */
   readonly client?: AuthenticatedClient;
+  /**
+   * The access token issued beside this token in the same translate (several outputs at once);
+   * absent otherwise. An ID token provider binds it with `at_hash` (OpenID Connect Core 3.1.3.6).
+   */
+  readonly accessToken?: string;
 }
 
 /** An OAuth client the STS authenticated for this request. */

@@ -47,12 +47,13 @@ describe('unknown keys: a key that belongs elsewhere in the file', () => {
   });
 
   it('lists at most three places, then how many more', () => {
+    // issuer is also access_token.issuer and session.issuer: three places named, two counted.
     const [problem] = problemsOf({ realm: '/', instances: { default: { ...instance, issuer: 'https://sts.test' } } });
     expect(problem).toEqual({
       path: 'instances.default.issuer',
       message:
         'unknown key at this level; `issuer` belongs at instances.<name>.oidc.issuer, instances.<name>.saml2.issuer, ' +
-        'instances.<name>.oidc_validation.trusted_issuers[].issuer and 1 more place',
+        'instances.<name>.oidc_validation.trusted_issuers[].issuer and 2 more places',
     });
   });
 

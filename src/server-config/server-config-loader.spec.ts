@@ -269,6 +269,29 @@ describe('loadServerConfig', () => {
     expect(problemsOf(await refusal({ public_base_url: 443 }))).toEqual([{ path: 'public_base_url', message: expect.stringMatching(/string/) }]);
   });
 
+  it('reads admin_token_header lower-cased (Node names request headers so), absent by default', async () => {
+    expect((await load({ admin_token_header: 'iPlanetDirectoryPro' })).adminTokenHeader).toBe('iplanetdirectorypro');
+    expect((await load({ admin_token_header: 'X-Admin_Token' })).adminTokenHeader).toBe('x-admin_token');
+    expect((await load({})).adminTokenHeader).toBeUndefined();
+  });
+
+  it.each([
+    ['a space', 'iPlanet DirectoryPro', /must be an HTTP header name/],
+    ['a colon', 'iPlanet:DirectoryPro', /must be an HTTP header name/],
+    ['an empty name', '', /must be an HTTP header name/],
+    ['over 64 characters', 'x'.repeat(65), /must be an HTTP header name/],
+    ['Authorization', 'AUTHORIZATION', /already uses/],
+    ['Host', 'host', /already uses/],
+    ['X-Forwarded-For', 'X-Forwarded-For', /already uses/],
+  ])('refuses an admin_token_header with %s', async (_what, name, message) => {
+    const error = await refusal({ admin_token_header: name });
+    expect(error.problems).toEqual([expect.objectContaining({ path: 'admin_token_header', message: expect.stringMatching(message) })]);
+  });
+
+  it('refuses an admin_token_header that is not a string', async () => {
+    expect((await refusal({ admin_token_header: 42 })).problems[0].path).toBe('admin_token_header');
+  });
+
   it('refuses a server.yaml it cannot read', async () => {
     await mkdir(join(configDir, 'server.yaml'));
     expect(() => loadServerConfig(configDir, {})).toThrow('config/server.yaml: cannot read the file (EISDIR)');

@@ -34,6 +34,7 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
   const publicBaseUrl = value.public_base_url === undefined ? defaultPublicBaseUrl(env) : checkedPublicBaseUrl(value.public_base_url, file);
   return {
     file,
+    ...(value.admin_token_header !== undefined && { adminTokenHeader: checkedAdminTokenHeader(value.admin_token_header, file) }),
     publicBaseUrl,
     publicBaseUrlConfigured: value.public_base_url !== undefined,
     tokenStore: {
@@ -131,4 +132,18 @@ export function defaultPublicBaseUrl(env: NodeJS.ProcessEnv): string {
   const port = /^\d+$/.test(env.PORT ?? '') ? env.PORT : '8080';
   const scheme = env.STS_TLS_KEY_FILE && env.STS_TLS_CERT_FILE ? 'https' : 'http';
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** RFC 9110 field-name characters; underscores allowed (PingAM's own headers use them). */
+const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+/** Headers that mean something else to HTTP or to this server. */
+const RESERVED_HEADERS = new Set(['authorization', 'cookie', 'host', 'content-type', 'content-length', 'transfer-encoding', 'connection', 'x-forwarded-for']);
+
+/** `admin_token_header`, lower-cased as Node names headers. */
+function checkedAdminTokenHeader(name: string, file: string): string {
+  const problem = (message: string) => new ConfigError([{ file, path: 'admin_token_header', message }]);
+  if (!HEADER_NAME_PATTERN.test(name)) throw problem('must be an HTTP header name (1-64 letters, digits and !#$%&\'*+.^_`|~-)');
+  const lower = name.toLowerCase();
+  if (RESERVED_HEADERS.has(lower)) throw problem(`${name} is a header HTTP or this server already uses; the bearer token goes in Authorization anyway`);
+  return lower;
 }

@@ -185,6 +185,11 @@ export class ServerConfigSchema {
   @IsOptional()
   public_base_url?: string;
 
+  /** A header that may carry the admin token besides `Authorization: Bearer` (PingAM clients: iPlanetDirectoryPro); checked in the loader. */
+  @IsString()
+  @IsOptional()
+  admin_token_header?: string;
+
   /** Peers whose X-Forwarded-For names the client, for rate_limits and login_backoff (addresses or CIDR ranges). */
   @IsString({ each: true })
   @IsArray()

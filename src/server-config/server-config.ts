@@ -8,6 +8,8 @@ export interface ServerConfig {
   readonly rateLimits?: RateLimitSettings;
   /** Back-off after failed USERNAME logins; undefined (off) without `login_backoff`. */
   readonly loginBackoff?: LoginBackoffSettings;
+  /** Lower-case name of a header that may carry the admin token besides `Authorization: Bearer`. */
+  readonly adminTokenHeader?: string;
   /** Addresses or CIDR ranges whose X-Forwarded-For names the client (rate limits, login back-off). */
   readonly trustedProxies?: readonly string[];
   /**

@@ -7,6 +7,11 @@ import { OidcTokenProvider } from './oidc/oidc.provider';
 import { OidcTokenValidator } from './oidc/oidc.validator';
 import { Saml2TokenProvider } from './saml2/saml2.provider';
 import { Saml2TokenValidator } from './saml2/saml2.validator';
+import { SessionTokenProvider } from './session/session.provider';
+import { SessionTokenValidator } from './session/session.validator';
+import { Sessions } from './session/sessions';
+import { linkedToSessions } from './session/issued-from-session';
+import type { TokenStore } from '../tokens/token-store';
 import { UsernameTokenValidator } from './username/username.validator';
 import { X509IssuanceProvider } from './x509/x509-issuance.provider';
 import { X509TokenValidator } from './x509/x509.validator';
@@ -16,9 +21,13 @@ export interface BuiltinOptions {
   readonly loginBackoff?: LoginBackoffStore;
   /** server.yaml `trusted_proxies`: whose X-Forwarded-For names the client the back-off counts. */
   readonly trustedProxies?: readonly string[];
+  /** Where SESSION tokens live; without it (configuration checks) sessions cannot be used. */
+  readonly tokenStore?: TokenStore;
 }
 
 export function builtinTokenTypes(options: BuiltinOptions = {}): StsPluginManifest {
+  const sessions = new Sessions(options.tokenStore);
+  const sessionValidator = new SessionTokenValidator(sessions);
   return {
     name: 'builtin',
     contractVersion: STS_CONTRACT_VERSION,
@@ -28,7 +37,13 @@ export function builtinTokenTypes(options: BuiltinOptions = {}): StsPluginManife
       SAML2: new Saml2TokenValidator(),
       OPENIDCONNECT: new OidcTokenValidator(),
       JWT: new JwtTokenValidator(),
+      SESSION: sessionValidator,
+      OPENAM: sessionValidator,
     },
-    providers: { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider(), SAML2: new Saml2TokenProvider() },
+    providers: {
+      // Tokens issued from a session are linked to it, for a logout that cancels them.
+      ...linkedToSessions(sessions, { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider(), SAML2: new Saml2TokenProvider() }),
+      SESSION: new SessionTokenProvider(sessions),
+    },
   };
 }

@@ -56,7 +56,7 @@ async function verifySignedJwt(jws: string, realm: StsRealmContext, expected: Is
  * a version of it when it rotates, or a key retired by a rollover (still published until its
  * tokens expire). Without `kid`, the configured key.
  */
-function issuingKey(realm: StsRealmContext, configured: string, kid: unknown, use: RealmKey['use']): RealmKey | undefined {
+export function issuingKey(realm: StsRealmContext, configured: string, kid: unknown, use: RealmKey['use']): RealmKey | undefined {
   const current = realm.keys.get(configured);
   let key: RealmKey | undefined;
   if (kid === undefined || kid === current?.kid) key = current;

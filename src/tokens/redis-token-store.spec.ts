@@ -1,3 +1,4 @@
+import { describeSessionStoreContract } from '../../test/support/session-store-contract';
 import { startRedisServer, stopAllRedisServers, type RedisTestServer } from '../../test/support/redis-server';
 import {
   describeTokenStoreContract,
@@ -59,6 +60,7 @@ async function connected(store: RedisTokenStore): Promise<RedisTokenStore> {
 }
 
 describeTokenStoreContract('RedisTokenStore', () => connected(newStore()));
+describeSessionStoreContract('RedisTokenStore', () => connected(newStore()));
 
 describe('RedisTokenStore', () => {
   it('keeps stores with different key prefixes apart', async () => {

@@ -7,7 +7,34 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import Redis from 'ioredis';
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
-import type { IssuedTokenRecord, TokenStore } from './token-store';
+import { sessionFromRow, sessionToRow, type SessionRow } from './session-rows';
+import type { IssuedTokenRecord, SessionRecord, TokenStore } from './token-store';
+
+/**
+ * Session updates as Lua scripts, so each is atomic across nodes: only a live session (not ended,
+ * before its idle and maximum expiry) is touched or ended; the reply is the hash after the change.
+ * Numbers stay strings (Lua would print large ones in exponent form).
+ */
+const LIVE_SESSION_CHECK = `
+  local v = redis.call('HMGET', KEYS[1], 'idle_expires_at', 'max_expires_at', 'ended_at')
+  if not v[1] or v[3] then return false end
+  local now = tonumber(ARGV[1])
+  if tonumber(v[1]) <= now or tonumber(v[2]) <= now then return false end
+`;
+const TOUCH_SESSION_SCRIPT = `${LIVE_SESSION_CHECK}
+  local idle = ARGV[2]
+  if tonumber(idle) > tonumber(v[2]) then idle = v[2] end
+  redis.call('HSET', KEYS[1], 'idle_expires_at', idle)
+  return redis.call('HGETALL', KEYS[1])`;
+/** Adds a token to a session's set (a sorted set scored by expiry); the set lives as long as its longest-lived token. */
+const LINK_TOKEN_SCRIPT = `
+  redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 or tonumber(ARGV[3]) > ttl then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+  return 1`;
+const END_SESSION_SCRIPT = `${LIVE_SESSION_CHECK}
+  redis.call('HSET', KEYS[1], 'ended_at', ARGV[1])
+  return redis.call('HGETALL', KEYS[1])`;
 
 export interface RedisTokenStoreOptions {
   /** `redis://[user:password@]host:port/db` or `rediss://...`; may hold a password, never logged. */
@@ -85,6 +112,40 @@ export class RedisTokenStore implements TokenStore {
     return reply === 'OK';
   }
 
+  async saveSession(hash: string, record: SessionRecord): Promise<void> {
+    if (record.keepUntil <= Date.now()) return;
+    const key = this.sessionKey(hash);
+    const { ended_at, ...row } = sessionToRow(record);
+    const fields = { ...row, ...(ended_at !== null && { ended_at }) };
+    await this.command(() => this.client.multi().del(key).hset(key, fields).pexpireat(key, record.keepUntil).exec());
+  }
+
+  async findSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const fields = await this.command(() => this.client.hgetall(this.sessionKey(hash)));
+    const record = this.sessionOf(fields);
+    return record && record.keepUntil > now ? record : undefined;
+  }
+
+  async touchSession(hash: string, idleExpiresAt: number, now: number): Promise<SessionRecord | undefined> {
+    const reply = await this.command(() => this.client.eval(TOUCH_SESSION_SCRIPT, 1, this.sessionKey(hash), now, idleExpiresAt));
+    return this.sessionOf(pairs(reply));
+  }
+
+  async endSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const reply = await this.command(() => this.client.eval(END_SESSION_SCRIPT, 1, this.sessionKey(hash), now));
+    return this.sessionOf(pairs(reply));
+  }
+
+  async linkSessionToken(sessionHash: string, tokenHash: string, expiresAt: number): Promise<void> {
+    const ttl = expiresAt - Date.now();
+    if (ttl <= 0) return;
+    await this.command(() => this.client.eval(LINK_TOKEN_SCRIPT, 1, this.sessionTokensKey(sessionHash), tokenHash, expiresAt, ttl));
+  }
+
+  async sessionTokens(sessionHash: string, now: number): Promise<string[]> {
+    return this.command(() => this.client.zrangebyscore(this.sessionTokensKey(sessionHash), `(${now}`, '+inf'));
+  }
+
   async purgeExpired(_now: number): Promise<number> {
     return 0; // Redis deletes expired keys itself.
   }
@@ -109,6 +170,31 @@ export class RedisTokenStore implements TokenStore {
 
   private replayKey(key: string): string {
     return `${this.options.keyPrefix}once:${key}`;
+  }
+
+  private sessionTokensKey(hash: string): string {
+    return `${this.options.keyPrefix}session-tokens:${hash}`;
+  }
+
+  private sessionKey(hash: string): string {
+    return `${this.options.keyPrefix}session:${hash}`;
+  }
+
+  /** The record in a hash's fields; undefined for a missing key (no fields). */
+  private sessionOf(fields: Record<string, string> | undefined): SessionRecord | undefined {
+    if (!fields || fields.data === undefined) return undefined;
+    try {
+      const row: SessionRow = {
+        data: fields.data,
+        idle_expires_at: Number(fields.idle_expires_at),
+        max_expires_at: Number(fields.max_expires_at),
+        keep_until: Number(fields.keep_until),
+        ended_at: fields.ended_at === undefined ? null : Number(fields.ended_at),
+      };
+      return sessionFromRow(row);
+    } catch (error) {
+      throw new TokenStoreUnavailableError({ cause: error });
+    }
   }
 
   private parse(json: string): IssuedTokenRecord {
@@ -153,4 +239,12 @@ export class RedisTokenStore implements TokenStore {
       return 'the configured URL';
     }
   }
+}
+
+/** An HGETALL reply from a script (a flat [field, value, ...] list, or null) as an object. */
+function pairs(reply: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+  return fields;
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { describeSessionStoreContract } from '../../test/support/session-store-contract';
 import { describeTokenStoreContract, expectUnavailable, issuedRecord, uniqueKey } from '../../test/support/token-store-contract';
 import { SqliteTokenStore } from './sqlite-token-store';
 
@@ -18,6 +19,7 @@ afterAll(async () => {
 });
 
 describeTokenStoreContract('SqliteTokenStore', () => new SqliteTokenStore(file));
+describeSessionStoreContract('SqliteTokenStore', () => new SqliteTokenStore(file));
 
 describe('SqliteTokenStore', () => {
   it('creates a private directory and file, in WAL mode with synchronous NORMAL', async () => {

@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
 import type { JsonValue } from '../plugin-api/json';
-import type { IssuedTokenRecord, TokenStore } from './token-store';
+import { sessionFromRow, sessionToRow, type SessionRow } from './session-rows';
+import type { IssuedTokenRecord, SessionRecord, TokenStore } from './token-store';
 
 export interface SqliteTokenStoreOptions {
   /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
@@ -39,6 +40,22 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS replay_keys_expires_at ON replay_keys (expires_at);
+  CREATE TABLE IF NOT EXISTS sessions (
+    hash TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    idle_expires_at INTEGER NOT NULL,
+    max_expires_at INTEGER NOT NULL,
+    keep_until INTEGER NOT NULL,
+    ended_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS sessions_keep_until ON sessions (keep_until);
+  CREATE TABLE IF NOT EXISTS session_tokens (
+    session_hash TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (session_hash, token_hash)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS session_tokens_expires_at ON session_tokens (expires_at);
 `;
 
 export class SqliteTokenStore implements TokenStore {
@@ -91,6 +108,34 @@ export class SqliteTokenStore implements TokenStore {
     return guard(() => this.statements.firstUse.run({ key, expires_at: expiresAt, now }).changes) === 1;
   }
 
+  async saveSession(hash: string, record: SessionRecord): Promise<void> {
+    guard(() => this.statements.saveSession.run({ hash, ...sessionToRow(record) }));
+  }
+
+  async findSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = guard(() => this.statements.findSession.get(hash, now));
+    return row && sessionFromRow(row);
+  }
+
+  async touchSession(hash: string, idleExpiresAt: number, now: number): Promise<SessionRecord | undefined> {
+    // One statement: only a live session moves, and two nodes touching at once cannot revive an ended one.
+    const row = guard(() => this.statements.touchSession.get({ hash, idle: idleExpiresAt, now }));
+    return row && sessionFromRow(row);
+  }
+
+  async endSession(hash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = guard(() => this.statements.endSession.get({ hash, now }));
+    return row && sessionFromRow(row);
+  }
+
+  async linkSessionToken(sessionHash: string, tokenHash: string, expiresAt: number): Promise<void> {
+    guard(() => this.statements.linkToken.run({ session_hash: sessionHash, token_hash: tokenHash, expires_at: expiresAt }));
+  }
+
+  async sessionTokens(sessionHash: string, now: number): Promise<string[]> {
+    return guard(() => this.statements.sessionTokens.all(sessionHash, now)).map((row) => row.token_hash);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     return guard(() => this.statements.purge(now));
   }
@@ -131,6 +176,9 @@ function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
 function prepareStatements(db: Database.Database) {
   const purgeIssued = db.prepare<[number]>('DELETE FROM issued_tokens WHERE expires_at <= ?');
   const purgeReplay = db.prepare<[number]>('DELETE FROM replay_keys WHERE expires_at <= ?');
+  const purgeSessions = db.prepare<[number]>('DELETE FROM sessions WHERE keep_until <= ?');
+  const purgeSessionTokens = db.prepare<[number]>('DELETE FROM session_tokens WHERE expires_at <= ?');
+  const live = 'ended_at IS NULL AND idle_expires_at > @now AND max_expires_at > @now AND keep_until > @now';
   return {
     save: db.prepare<[IssuedRow & { hash: string }]>(
       `INSERT INTO issued_tokens (hash, instance, token_type, principal, issued_at, expires_at, claims)
@@ -148,7 +196,31 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO replay_keys (key, expires_at) VALUES (@key, @expires_at)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_keys.expires_at <= @now`,
     ),
-    purge: db.transaction((now: number) => purgeIssued.run(now).changes + purgeReplay.run(now).changes),
+    saveSession: db.prepare<[SessionRow & { hash: string }]>(
+      `INSERT INTO sessions (hash, data, idle_expires_at, max_expires_at, keep_until, ended_at)
+       VALUES (@hash, @data, @idle_expires_at, @max_expires_at, @keep_until, @ended_at)
+       ON CONFLICT (hash) DO UPDATE SET data = excluded.data, idle_expires_at = excluded.idle_expires_at,
+         max_expires_at = excluded.max_expires_at, keep_until = excluded.keep_until, ended_at = excluded.ended_at`,
+    ),
+    findSession: db.prepare<[string, number], SessionRow>(
+      'SELECT data, idle_expires_at, max_expires_at, keep_until, ended_at FROM sessions WHERE hash = ? AND keep_until > ?',
+    ),
+    touchSession: db.prepare<[{ hash: string; idle: number; now: number }], SessionRow>(
+      `UPDATE sessions SET idle_expires_at = MIN(@idle, max_expires_at) WHERE hash = @hash AND ${live}
+       RETURNING data, idle_expires_at, max_expires_at, keep_until, ended_at`,
+    ),
+    endSession: db.prepare<[{ hash: string; now: number }], SessionRow>(
+      `UPDATE sessions SET ended_at = @now WHERE hash = @hash AND ${live}
+       RETURNING data, idle_expires_at, max_expires_at, keep_until, ended_at`,
+    ),
+    linkToken: db.prepare<[{ session_hash: string; token_hash: string; expires_at: number }]>(
+      `INSERT INTO session_tokens (session_hash, token_hash, expires_at) VALUES (@session_hash, @token_hash, @expires_at)
+       ON CONFLICT (session_hash, token_hash) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`,
+    ),
+    sessionTokens: db.prepare<[string, number], { token_hash: string }>('SELECT token_hash FROM session_tokens WHERE session_hash = ? AND expires_at > ?'),
+    purge: db.transaction(
+      (now: number) => purgeIssued.run(now).changes + purgeReplay.run(now).changes + purgeSessions.run(now).changes + purgeSessionTokens.run(now).changes,
+    ),
     ping: db.prepare<[]>('SELECT 1 FROM replay_keys LIMIT 1'),
   };
 }

@@ -7,6 +7,9 @@
  * callers never see a driver error.
  */
 import type { JsonValue } from '../plugin-api/json';
+import type { SessionRecord } from './session-record';
+
+export type { SessionRecord };
 
 export interface IssuedTokenRecord {
   /** Instance path that issued the token (`/default`, `/eu/fr/partners`). */
@@ -33,7 +36,28 @@ export interface TokenStore {
    * not remembered (true every time): callers refuse expired inputs before asking.
    */
   firstUse(key: string, expiresAt: number, now: number): Promise<boolean>;
-  /** Deletes expired records and replay entries; returns how many went. */
+  /** Records a session under `hash` until `record.keepUntil`, replacing any record of that hash. */
+  saveSession(hash: string, record: SessionRecord): Promise<void>;
+  /** The session record (live, idle, expired or ended alike), or undefined when unknown or past its keepUntil at `now`. */
+  findSession(hash: string, now: number): Promise<SessionRecord | undefined>;
+  /**
+   * A use of a session: when it is live at `now`, atomically moves its idle expiry to
+   * `idleExpiresAt` (never past its maximum) and returns the updated record; otherwise undefined.
+   */
+  touchSession(hash: string, idleExpiresAt: number, now: number): Promise<SessionRecord | undefined>;
+  /**
+   * Logout: when the session is live at `now`, atomically marks it ended (for every node sharing
+   * the store) and returns the ended record; otherwise undefined.
+   */
+  endSession(hash: string, now: number): Promise<SessionRecord | undefined>;
+  /**
+   * Notes that the issued token `tokenHash` came from the session `sessionHash` (for a logout that
+   * cancels them), until `expiresAt`.
+   */
+  linkSessionToken(sessionHash: string, tokenHash: string, expiresAt: number): Promise<void>;
+  /** The hashes of the tokens linked to the session and not expired at `now`. */
+  sessionTokens(sessionHash: string, now: number): Promise<string[]>;
+  /** Deletes expired records, replay entries and sessions past keepUntil; returns how many went. */
   purgeExpired(now: number): Promise<number>;
   /** Resolves when the backend answers; throws TokenStoreUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -11,6 +11,7 @@ import type { IssuedTokens } from '../tokens/issued-tokens';
 import { tokenHash } from '../tokens/token-hash';
 import { requiredString } from '../token-types/token-state-fields';
 import type { TokenTypeRegistry } from './token-type-registry';
+import { TokenDetails, type TokenDetailsQuery } from './token-details/token-details';
 
 /** Issued tokens are bounded by the request body limit; this only bounds what is hashed. */
 const MAX_TOKEN_LENGTH = 16 * 1024 * 1024;
@@ -23,11 +24,22 @@ export interface ValidateAnswer {
 }
 
 export class IssuedTokenActions {
+  private readonly tokenDetails: TokenDetails;
+
   constructor(
     private readonly registry: TokenTypeRegistry,
     private readonly issuedTokens: IssuedTokens,
     private readonly audit?: AuditLog,
-  ) {}
+    /** How long a provider's verifyIssuedToken may take (token details). */
+    timeoutMs = 10_000,
+  ) {
+    this.tokenDetails = new TokenDetails(registry, issuedTokens, timeoutMs);
+  }
+
+  /** `_action=token_details`: verifies a token this instance issued and answers what it carries. */
+  details(target: LoadedInstance, query: TokenDetailsQuery): Promise<JsonObject> {
+    return this.tokenDetails.details(target, query);
+  }
 
   /** `caller`: the request's id and address for the audit line. */
   async validate(target: LoadedInstance, state: JsonObject, caller: Caller = {}): Promise<ValidateAnswer> {

@@ -1,6 +1,6 @@
 /** The JSON bodies of `/rest-sts{P}`, one class per `_action`, checked with class-validator. */
 import type { ClassConstructor } from 'class-transformer';
-import { IsObject, IsOptional, IsString, validateSync } from 'class-validator';
+import { IsEmpty, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateIf, validateSync } from 'class-validator';
 import { InvalidRequestError } from '../errors/sts-errors';
 import type { JsonObject } from '../plugin-api/json';
 
@@ -30,13 +30,35 @@ export class TranslateBody extends ClientAuthenticationMembers {
   @IsObject(objectField('input_token_state'))
   input_token_state!: JsonObject;
 
+  /** Required unless output_token_states asks for several outputs instead. */
+  @ValidateIf((body: TranslateBody) => body.output_token_states === undefined)
   @IsObject(objectField('output_token_state'))
-  output_token_state!: JsonObject;
+  output_token_state?: JsonObject;
+
+  /** Several outputs from one validation, by name; its entries are checked by output-token-set.ts. */
+  @ValidateIf((body: TranslateBody) => body.output_token_state !== undefined && body.output_token_states !== undefined)
+  @IsEmpty({ message: 'Give output_token_state (one token) or output_token_states (several), not both.' })
+  output_token_states?: unknown;
 }
 
 export class ValidateBody {
   @IsObject(objectField('validated_token_state'))
   validated_token_state!: JsonObject;
+}
+
+/** `_action=token_details`: a token this instance issued, its type, and `options` (token-details.ts checks them). */
+export class TokenDetailsBody {
+  @IsString({ message: 'token_type is required and must be a string.' })
+  @MaxLength(64, { message: 'token_type is at most 64 characters.' })
+  token_type!: string;
+
+  @IsString({ message: 'token is required and must be a string.' })
+  @IsNotEmpty({ message: 'token must not be empty.' })
+  token!: string;
+
+  @IsObject({ message: 'options must be a JSON object, e.g. {"errorOnExpiry": false}.' })
+  @IsOptional()
+  options?: JsonObject;
 }
 
 export class CancelBody extends ClientAuthenticationMembers {

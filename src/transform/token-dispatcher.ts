@@ -21,6 +21,7 @@ import type { LoadedInstance } from '../realms/loaded-instance';
 import type { IssuedTokens } from '../tokens/issued-tokens';
 import { tokenHash } from '../tokens/token-hash';
 import { guardedCall } from './guarded-call';
+import { boundAccessToken, ID_TOKEN_TYPE, issuanceOrder, namedOutputsOf, type NamedOutput } from './output-token-set';
 import type { Resolution, TokenTypeRegistry } from './token-type-registry';
 
 export interface TranslateRequest {
@@ -53,11 +54,20 @@ export interface TokenDispatcherOptions {
   readonly audit?: AuditLog;
 }
 
-/** What issue() produced, and for whom. */
+/** What issue() produced for one output, and for whom. */
 interface Issued {
+  readonly name: string;
   readonly issued: IssuedToken;
   readonly principal: string;
 }
+
+/** One translate asking for several outputs, validated once (`output_token_states`). */
+export interface MultiTranslateRequest extends Omit<TranslateRequest, 'outputTokenState'> {
+  /** The caller's names for the outputs, each with its output token state; checked by output-token-set.ts. */
+  readonly outputTokenStates: unknown;
+}
+
+type Transform = Omit<TranslateRequest, 'outputTokenState'> & Partial<Omit<ExchangeRequest, 'outputTokenState'>>;
 
 export class TokenDispatcher {
   constructor(
@@ -66,58 +76,80 @@ export class TokenDispatcher {
   ) {}
 
   async translate(request: TranslateRequest): Promise<string> {
-    return (await this.observed(request, 'issue')).token;
+    return (await this.observed(request, single(request.outputTokenState), 'issue'))[0]!.issued.token;
+  }
+
+  /**
+   * Several outputs from one validation of the input: every output is checked as a translate to
+   * its type would be, then all are created; all are issued (and recorded) or none is.
+   */
+  async translateMany(request: MultiTranslateRequest): Promise<Record<string, string>> {
+    const done = await this.observed(request, namedOutputsOf(request.outputTokenStates), 'issue');
+    return Object.fromEntries(done.map(({ name, issued }) => [name, issued.token]));
   }
 
   /** The token endpoint's path: the same checks, validation, provision and recording as translate. */
-  exchange(request: ExchangeRequest): Promise<IssuedToken> {
-    return this.observed(request, 'exchange');
+  async exchange(request: ExchangeRequest): Promise<IssuedToken> {
+    return (await this.observed(request, single(request.outputTokenState), 'exchange'))[0]!.issued;
   }
 
-  /** issue(), counted (metrics) and recorded (audit) by types and outcome: the one place every transform passes through. */
-  private async observed(request: TranslateRequest & Partial<ExchangeRequest>, action: 'issue' | 'exchange'): Promise<IssuedToken> {
+  /**
+   * issue(), counted (metrics) and recorded (audit) by types and outcome, one count and one audit
+   * line per output: the one place every transform passes through.
+   */
+  private async observed(request: Transform, outputs: readonly NamedOutput[], action: 'issue' | 'exchange'): Promise<Issued[]> {
     const { metrics } = this.options;
     const audit = this.options.audit?.enabled ? this.options.audit : undefined;
-    if (!metrics && !audit) return (await this.issue(request)).issued;
+    if (!metrics && !audit) return this.issue(request, outputs);
     const started = performance.now();
-    let done: Issued | undefined;
+    let done: Issued[] | undefined;
     let outcome = 'success';
     try {
-      done = await this.issue(request);
-      return done.issued;
+      done = await this.issue(request, outputs);
+      return done;
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;
     } finally {
       const settings = request.target.instance.settings;
       const input = typeLabel(request.inputTokenState, (type) => this.registry.resolveValidator(settings, type));
-      const output = typeLabel(request.outputTokenState, (type) => this.registry.resolveProvider(settings, type));
-      metrics?.observeTransform(input, output, outcome, (performance.now() - started) / 1000);
-      audit?.record({
-        action,
-        outcome: done ? 'success' : 'failure',
-        instance: request.target.instance.path,
-        input_type: input,
-        output_type: output,
-        ...(done ? { principal: done.principal, token_hash: tokenHash(done.issued.token) } : { error: outcome }),
-        request_id: request.request.requestId,
-        remote_address: request.request.remoteAddress,
-      });
+      const seconds = (performance.now() - started) / 1000;
+      for (const { name, state } of outputs) {
+        const output = typeLabel(state, (type) => this.registry.resolveProvider(settings, type));
+        const made = done?.find((issued) => issued.name === name);
+        metrics?.observeTransform(input, output, outcome, seconds);
+        audit?.record({
+          action,
+          outcome: made ? 'success' : 'failure',
+          instance: request.target.instance.path,
+          input_type: input,
+          output_type: output,
+          ...(made ? { principal: made.principal, token_hash: tokenHash(made.issued.token) } : { error: outcome }),
+          request_id: request.request.requestId,
+          remote_address: request.request.remoteAddress,
+        });
+      }
     }
   }
 
-  private async issue({ target, inputTokenState, outputTokenState, request, client, ...exchange }: TranslateRequest & Partial<ExchangeRequest>): Promise<Issued> {
+  private async issue({ target, inputTokenState, request, client, ...exchange }: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
-    const outputTokenType = tokenTypeOf(outputTokenState, 'output_token_state');
     const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType, target, 'input');
-    const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType, target, 'output');
-    checkTransform(target, inputTokenType, outputTokenType);
-    // An actor token is an input too: the instance must accept its type for this output.
+    // An actor token is an input too: the instance must accept its type for every output.
     const actorTokenType = exchange.actorTokenState && tokenTypeOf(exchange.actorTokenState, 'actor_token_state');
     const actorValidator = actorTokenType ? ready(this.registry.resolveValidator(instance.settings, actorTokenType), actorTokenType, target, 'input') : undefined;
-    if (actorTokenType) checkTransform(target, actorTokenType, outputTokenType);
-    await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(outputTokenState, instance));
+    const planned = outputs.map((output) => {
+      const outputTokenType = tokenTypeOf(output.state, output.field);
+      const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType, target, 'output');
+      checkTransform(target, inputTokenType, outputTokenType);
+      if (actorTokenType) checkTransform(target, actorTokenType, outputTokenType);
+      return { ...output, outputTokenType, provider };
+    });
+    const accessToken = boundAccessToken(outputs);
+    for (const { state, provider } of planned) {
+      await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(state, instance));
+    }
 
     const validate = (tokenType: string, tokenState: JsonObject, tokenValidator: TokenValidator) =>
       this.guarded('token_validation_failed', async () => {
@@ -130,33 +162,61 @@ export class TokenDispatcher {
     const actor = actorValidator ? await validate(actorTokenType!, exchange.actorTokenState!, actorValidator) : undefined;
     const context = exchange.decide?.(result, actor);
 
-    const created = await this.guarded('token_issuance_failed', () =>
-      provider.createToken({
-        principal: result.principal,
-        session: result.session,
-        additionalState: result.additionalState,
-        inputTokenType,
-        inputTokenState,
-        outputTokenType,
-        outputTokenState,
-        realm,
-        instance,
-        ...(context && { exchange: context }),
-        ...(client && { client }),
-      }),
-    );
-    const issued = ownedBy(issuedTokenOf(created), context?.clientId ?? client?.id);
-    if (instance.settings.persist_issued_tokens) {
-      if (!this.options.issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
-      // Recorded before the answer: a token the client holds is always one the store knows.
-      await this.options.issuedTokens.record(target, outputTokenType, result.principal, issued);
+    const created = new Map<string, IssuedToken>();
+    for (const { name, state, outputTokenType, provider } of issuanceOrder(planned)) {
+      const boundToken = outputTokenType === ID_TOKEN_TYPE && accessToken ? created.get(accessToken.name)!.token : undefined;
+      const made = await this.guarded('token_issuance_failed', () =>
+        provider.createToken({
+          principal: result.principal,
+          session: result.session,
+          additionalState: result.additionalState,
+          inputTokenType,
+          inputTokenState,
+          outputTokenType,
+          outputTokenState: state,
+          realm,
+          instance,
+          ...(context && { exchange: context }),
+          ...(client && { client }),
+          ...(boundToken !== undefined && { accessToken: boundToken }),
+        }),
+      );
+      created.set(name, ownedBy(issuedTokenOf(made), context?.clientId ?? client?.id));
     }
-    return { issued, principal: result.principal };
+    const done = planned.map(({ name }) => ({ name, issued: created.get(name)!, principal: result.principal }));
+    if (instance.settings.persist_issued_tokens) {
+      // Recorded before the answer, and only once every output exists: a token the client holds
+      // is always one the store knows, and a failed set leaves nothing behind.
+      await this.recordAll(target, planned.map(({ name, outputTokenType }) => ({ tokenType: outputTokenType, issued: created.get(name)! })), result.principal);
+    }
+    return done;
+  }
+
+  /** Records every token of a set, or (when the store fails part way) takes back those it recorded. */
+  private async recordAll(target: LoadedInstance, tokens: readonly { tokenType: string; issued: IssuedToken }[], principal: string): Promise<void> {
+    const issuedTokens = this.options.issuedTokens;
+    if (!issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
+    const recorded: IssuedToken[] = [];
+    try {
+      for (const { tokenType, issued } of tokens) {
+        await issuedTokens.record(target, tokenType, principal, issued);
+        recorded.push(issued);
+      }
+    } catch (error) {
+      // The answer is an error, so no client holds these: they must not count as issued.
+      await Promise.allSettled(recorded.map((issued) => issuedTokens.forget(target, issued.token)));
+      throw error;
+    }
   }
 
   private guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
     return guardedCall(this.options.timeoutMs, code, work);
   }
+}
+
+/** A single translate's (or exchange's) one output. */
+function single(state: JsonObject): NamedOutput[] {
+  return [{ name: 'output_token_state', field: 'output_token_state', state }];
 }
 
 /** A provider returns the token string or an IssuedToken (contract 1.1); anything else is its fault. */

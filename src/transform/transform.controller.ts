@@ -17,10 +17,11 @@ import { RealmRegistry } from '../realms/realm-registry.service';
 import { instanceFromWildcard } from '../realms/instance-route';
 import { requestContextOf } from './request-context';
 import { IssuedTokenActions } from './issued-token-actions';
-import { CancelBody, parseBody, TranslateBody, ValidateBody } from './request-bodies';
+import { isSessionState, SessionActions } from '../token-types/session/session-actions';
+import { CancelBody, parseBody, TokenDetailsBody, TranslateBody, ValidateBody } from './request-bodies';
 import { TokenDispatcher } from './token-dispatcher';
 
-const ACTIONS = ['translate', 'validate', 'cancel'] as const;
+const ACTIONS = ['translate', 'validate', 'cancel', 'token_details', 'session_info'] as const;
 
 @ApiTags('REST STS')
 @Controller('rest-sts')
@@ -31,6 +32,7 @@ export class TransformController {
     private readonly issuedTokenActions: IssuedTokenActions,
     private readonly instanceLimits: InstanceRateLimits,
     private readonly clients: InstanceClients,
+    private readonly sessionActions: SessionActions,
   ) {}
 
   @Post('*')
@@ -38,31 +40,37 @@ export class TransformController {
   @ApiOperation({ operationId: 'restSts', summary: 'Translate a token, or validate / cancel one this instance issued (PingAM REST STS)' })
   @ApiQuery({ name: '_action', required: true, enum: ACTIONS })
   @ApiBody({ schema: { type: 'object' }, examples: TRANSLATE_EXAMPLES })
-  @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`' })
+  @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}` (`{"issued_tokens": {...}}` with output_token_states); token_details: `{"token_type", "expired", "claims"|"principal", ...}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`' })
   @ApiErrors(400, 401, 404, 409, 413, 415, 429, 503, 504)
   async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
     const target = instanceFromWildcard(this.realms, request);
     await this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
       case 'translate': {
-        const { input_token_state, output_token_state, ...credentials } = parseBody(TranslateBody, body);
+        const { input_token_state, output_token_state, output_token_states, ...credentials } = parseBody(TranslateBody, body);
         const mode = target.instance.settings.translate_client_authentication;
         const client = await this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
-        const issued_token = await this.dispatcher.translate({
-          target,
-          inputTokenState: input_token_state,
-          outputTokenState: output_token_state,
-          request: requestContextOf(request),
-          ...(client && { client }),
-        });
+        const translation = { target, inputTokenState: input_token_state, request: requestContextOf(request), ...(client && { client }) };
+        // Several outputs from one validation: {"issued_tokens": {<name>: <token>}}.
+        if (output_token_states !== undefined) return { issued_tokens: await this.dispatcher.translateMany({ ...translation, outputTokenStates: output_token_states }) };
+        const issued_token = await this.dispatcher.translate({ ...translation, outputTokenState: output_token_state! });
         return { issued_token };
       }
-      case 'validate':
-        return this.issuedTokenActions.validate(target, parseBody(ValidateBody, body).validated_token_state, callerOf(request));
+      case 'token_details':
+        return this.issuedTokenActions.details(target, parseBody(TokenDetailsBody, body));
+      case 'session_info':
+        return this.sessionActions.info(target, body);
+      case 'validate': {
+        const { validated_token_state } = parseBody(ValidateBody, body);
+        if (isSessionState(validated_token_state)) return this.sessionActions.validate(target, validated_token_state);
+        return this.issuedTokenActions.validate(target, validated_token_state, callerOf(request));
+      }
       case 'cancel': {
         const { cancelled_token_state, ...credentials } = parseBody(CancelBody, body);
         const required = target.instance.settings.cancel_requires_client_authentication;
         const client = await this.client(target, request, reply, credentials, required ? 'required' : undefined, 'cancel_requires_client_authentication: false');
+        // A session (SESSION, OPENAM) is a logout; it belongs to no client.
+        if (isSessionState(cancelled_token_state)) return this.sessionActions.logout(target, cancelled_token_state, callerOf(request));
         return this.issuedTokenActions.cancel(target, cancelled_token_state, callerOf(request), client?.id);
       }
     }
@@ -100,7 +108,7 @@ function callerOf(request: FastifyRequest): { request_id: string; remote_address
 function checkedAction(action: unknown): (typeof ACTIONS)[number] {
   if (typeof action === 'string' && (ACTIONS as readonly string[]).includes(action)) return action as (typeof ACTIONS)[number];
   throw new InvalidRequestError(
-    action === undefined ? 'The _action query parameter is required (translate, validate or cancel).' : 'Unknown _action; use translate, validate or cancel.',
+    action === undefined ? `The _action query parameter is required (${ACTIONS.join(', ')}).` : `Unknown _action; use ${ACTIONS.join(', ')}.`,
     { code: 'unknown_action' },
   );
 }

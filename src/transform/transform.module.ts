@@ -10,6 +10,7 @@ import { IssuedTokens } from '../tokens/issued-tokens';
 import { StoreReplayGuard } from '../tokens/store-replay-guard';
 import { TOKEN_STORE, TokenStore } from '../tokens/token-store';
 import { IssuedTokenActions } from './issued-token-actions';
+import { SessionActions } from '../token-types/session/session-actions';
 import { TokenDispatcher } from './token-dispatcher';
 import { TokenTypeRegistry } from './token-type-registry';
 import { TransformController } from './transform.controller';
@@ -48,8 +49,14 @@ import { TransformController } from './transform.controller';
     },
     {
       provide: IssuedTokenActions,
-      useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens, audit: AuditLog) => new IssuedTokenActions(registry, issuedTokens, audit),
-      inject: [TokenTypeRegistry, IssuedTokens, AUDIT_LOG],
+      useFactory: (registry: TokenTypeRegistry, issuedTokens: IssuedTokens, audit: AuditLog, settings: ServerSettings) =>
+        new IssuedTokenActions(registry, issuedTokens, audit, settings.tokenTimeoutMs),
+      inject: [TokenTypeRegistry, IssuedTokens, AUDIT_LOG, SERVER_SETTINGS],
+    },
+    {
+      provide: SessionActions,
+      useFactory: (store: TokenStore, audit: AuditLog) => new SessionActions(store, audit),
+      inject: [TOKEN_STORE, AUDIT_LOG],
     },
   ],
   exports: [IssuedTokens, TokenDispatcher, InstanceClients],

@@ -1,12 +1,15 @@
 /**
- * `Authorization: Bearer $STS_ADMIN_TOKEN` on every admin route. The token is compared in
- * constant time (SHA-256 of both sides, so not even its length leaks) and never repeated back.
+ * `Authorization: Bearer $STS_ADMIN_TOKEN` on every admin route, or the bare token in server.yaml's
+ * `admin_token_header` (PingAM clients send their session in `iPlanetDirectoryPro`). The token is
+ * compared in constant time (SHA-256 of both sides, so not even its length leaks) and never
+ * repeated back.
  */
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidTokenError, NotFoundError } from '../../errors/sts-errors';
 import { AUDIT_LOG, type AuditLog } from '../../logging/audit-log';
+import { SERVER_CONFIG, type ServerConfig } from '../../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
 
 const CHALLENGE = 'Bearer realm="sts-publish"';
@@ -15,12 +18,16 @@ const CHALLENGE = 'Bearer realm="sts-publish"';
 export class AdminAuthGuard implements CanActivate {
   private readonly logger = new Logger('Publish');
   private readonly expected: Buffer | undefined;
+  /** Lower-case, as Node names request headers. */
+  private readonly tokenHeader: string | undefined;
 
   constructor(
     @Inject(SERVER_SETTINGS) settings: ServerSettings,
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
+    @Optional() @Inject(SERVER_CONFIG) config?: ServerConfig,
   ) {
     this.expected = settings.adminToken ? digest(settings.adminToken) : undefined;
+    this.tokenHeader = config?.adminTokenHeader;
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -28,18 +35,31 @@ export class AdminAuthGuard implements CanActivate {
     if (!this.expected) throw new NotFoundError('No such endpoint.');
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const presented = bearerToken(request.headers.authorization);
+    const presented = bearerToken(request.headers.authorization) ?? this.headerToken(request);
     if (presented !== undefined && timingSafeEqual(digest(presented), this.expected)) return true;
 
     // For the security log: who tried, never with what.
-    this.logger.warn(`Admin API refused ${request.method} ${request.routeOptions.url ?? ''} from ${request.ip}: ${presented === undefined ? 'no bearer token' : 'wrong token'}`);
+    this.logger.warn(`Admin API refused ${request.method} ${request.routeOptions.url ?? ''} from ${request.ip}: ${presented === undefined ? 'no admin token' : 'wrong token'}`);
     this.audit.record({ action: 'authenticate', outcome: 'failure', credential: 'admin', error: 'admin_unauthorized', request_id: String(request.id), remote_address: request.ip });
 
     // RFC 6750 section 3: a challenge always; error="invalid_token" only when a token was sent.
     const challenge = presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"`;
     void http.getResponse<FastifyReply>().header('www-authenticate', challenge);
-    throw new InvalidTokenError('The admin API needs Authorization: Bearer with the server\'s admin token.', { code: 'admin_unauthorized' });
+    const also = this.tokenHeader ? ` (or the token in ${this.tokenHeader})` : '';
+    throw new InvalidTokenError(`The admin API needs Authorization: Bearer with the server's admin token${also}.`, { code: 'admin_unauthorized' });
   }
+
+  /** The token in `admin_token_header`, when configured and sent exactly once. */
+  private headerToken(request: FastifyRequest): string | undefined {
+    if (!this.tokenHeader) return undefined;
+    const value = request.headers[this.tokenHeader];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  }
+}
+
+/** True when the request carried the admin token in `admin_token_header` (how PingAM clients authenticate). */
+export function usesAdminTokenHeader(request: FastifyRequest, config: ServerConfig | undefined): boolean {
+  return config?.adminTokenHeader !== undefined && request.headers[config.adminTokenHeader] !== undefined;
 }
 
 /** The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); undefined for anything else. */

@@ -11,8 +11,15 @@ import { ConfigError, ConfigProblem, formatConfigProblem } from '../config-probl
 import type { LoadedRealm } from '../loaded-instance';
 import { RealmRegistry } from '../realm-registry.service';
 import { writeFileAtomic } from './atomic-file-writer';
+import { checkIfMatch, revisionOf } from './instance-revision';
 import { InstanceAddress, InstanceState, pathOf, PublishedState } from './instance-state';
 import { RealmDocument } from './realm-document';
+
+/** What a change left: the instance path, and its new revision (none after a delete). */
+export interface Published {
+  readonly path: string;
+  readonly revision?: string;
+}
 
 /** More problems than this are counted, not listed: the message stays readable. */
 const MAX_LISTED_PROBLEMS = 20;
@@ -43,20 +50,27 @@ export class InstancePublisher {
     return publishedState(realm, loaded.instance.name);
   }
 
-  create(state: InstanceState): Promise<string> {
+  /** `_rev` of the instance as served now (a hash of its stored state). */
+  revision(address: InstanceAddress): string {
+    return revisionOf(this.read(address));
+  }
+
+  create(state: InstanceState): Promise<Published> {
     return this.change(state, 'created', (document) => document.add(state.name, state.settings, pathOf(state)));
   }
 
-  update(state: InstanceState): Promise<string> {
-    return this.change(state, 'updated', (document) => document.replace(state.name, state.settings, pathOf(state)));
+  /** `ifMatch`: the request's If-Match, checked in turn with the other changes (412 when stale). */
+  update(state: InstanceState, ifMatch?: string): Promise<Published> {
+    return this.change(state, 'updated', (document) => document.replace(state.name, state.settings, pathOf(state)), ifMatch);
   }
 
-  remove(address: InstanceAddress): Promise<string> {
-    return this.change(address, 'deleted', (document) => document.remove(address.name, pathOf(address)));
+  remove(address: InstanceAddress, ifMatch?: string): Promise<Published> {
+    return this.change(address, 'deleted', (document) => document.remove(address.name, pathOf(address)), ifMatch);
   }
 
-  private change(address: InstanceAddress, done: string, edit: (document: RealmDocument) => void): Promise<string> {
+  private change(address: InstanceAddress, done: string, edit: (document: RealmDocument) => void, ifMatch?: string): Promise<Published> {
     const run = this.queue.then(async () => {
+      if (ifMatch !== undefined) checkIfMatch(ifMatch, this.revision(address), pathOf(address));
       const realm = this.realm(address.realm);
       const document = RealmDocument.parse(await this.readRealmFile(realm), realm.path, realm.file);
       edit(document);
@@ -65,7 +79,8 @@ export class InstancePublisher {
       await writeFileAtomic(realm.filePath, text);
       await this.apply();
       this.logger.log(`Instance ${pathOf(address)} ${done} in ${realm.file}`);
-      return pathOf(address);
+      // Taken before the next change in the queue can run, so it is the revision of this change.
+      return { path: pathOf(address), revision: done === 'deleted' ? undefined : this.revision(address) };
     });
     this.queue = run.catch(() => undefined);
     return run;

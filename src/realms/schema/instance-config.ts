@@ -21,6 +21,7 @@ import { OidcValidationConfig } from './oidc-validation-config';
 import { IsStringRecord } from './schema-decorators';
 import { Saml2Config } from './saml2-config';
 import { Saml2ValidationConfig } from './saml2-validation-config';
+import { SessionConfig } from './session-config';
 import { SignedTokenConfig } from './signed-token-config';
 import { TokenExchangeConfig } from './token-exchange-config';
 import { X509IssuanceConfig, X509ValidationConfig } from './x509-config';
@@ -171,6 +172,12 @@ export class InstanceConfig {
   @IsOptional()
   access_token?: AccessTokenConfig;
 
+  /** Output and input type SESSION (and OPENAM input). */
+  @Type(() => SessionConfig)
+  @ValidateNested()
+  @IsOptional()
+  session?: SessionConfig;
+
   /** Token type -> plugin name. */
   @IsStringRecord()
   @IsOptional()
@@ -194,4 +201,9 @@ export class InstanceConfig {
   @IsBoolean()
   @IsOptional()
   issuer_primary: boolean = false;
+
+  /** Read translate requests as strictly as PingAM does (SAML2 output needs `subject_confirmation`). */
+  @IsBoolean()
+  @IsOptional()
+  pingam_compatibility: boolean = false;
 }

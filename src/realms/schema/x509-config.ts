@@ -16,7 +16,7 @@ export class X509ValidationConfig {
   intermediates_file?: string;
 
   /** Header carrying the client certificate from a TLS-terminating proxy (URL-encoded PEM or base64 DER). */
-  @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: 'client_certificate_header must be an HTTP header name' })
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'client_certificate_header must be an HTTP header name (letters, digits, - and _)' })
   @IsOptional()
   client_certificate_header?: string;
 

@@ -16,6 +16,7 @@ import type {
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
 import { mapAttributes } from '../claim-mapping';
+import { accessTokenHash } from './at-hash';
 import { verifyIssuedJwt } from '../issued-jwt-verification';
 import { optionalBoolean, optionalString } from '../token-state-fields';
 
@@ -37,7 +38,7 @@ export class OidcTokenProvider implements TokenProvider {
     }
   }
 
-  async createToken({ principal, session, outputTokenState, realm, instance, exchange, client }: TokenProviderParams): Promise<IssuedToken> {
+  async createToken({ principal, session, outputTokenState, realm, instance, exchange, client, accessToken }: TokenProviderParams): Promise<IssuedToken> {
     const oidc = instance.settings.oidc!;
     // A token exchange may narrow the audience (checked against oidc.audience by the token endpoint).
     const audience = exchange?.audience ?? oidc.audience;
@@ -61,6 +62,7 @@ export class OidcTokenProvider implements TokenProvider {
       ...(typeof session?.acr === 'string' && session.acr !== '' && { acr: session.acr }),
       ...(session?.authenticationMethods.length && { amr: [...session.authenticationMethods] }),
       ...(exchange?.actor && { act: exchange.actor }),
+      ...(accessToken !== undefined && { at_hash: accessTokenHash(accessToken, oidc.signature_algorithm) }),
     };
     const signed = await signJwt(claims, oidc.signature_algorithm, realm.keys.get(oidc.signing_key)!, { typ: 'JWT' });
     return {

@@ -31,7 +31,17 @@ export interface Saml2OutputState {
   readonly authnRequest?: AuthnRequestInput;
 }
 
-export function readSaml2OutputState(state: Readonly<JsonObject>): Saml2OutputState {
+/**
+ * `requireSubjectConfirmation` (an instance's `pingam_compatibility`): no BEARER default, as
+ * PingAM's SAML2TokenCreationState.fromJson refuses a state without subject_confirmation.
+ */
+export function readSaml2OutputState(state: Readonly<JsonObject>, { requireSubjectConfirmation = false } = {}): Saml2OutputState {
+  if (requireSubjectConfirmation && state.subject_confirmation === undefined) {
+    throw new InvalidRequestError(
+      `output_token_state.subject_confirmation is required (${Object.keys(SUBJECT_CONFIRMATION_METHODS).join(', ')}): this instance reads requests as PingAM does.`,
+      { code: 'subject_confirmation_required' },
+    );
+  }
   const requested = state.subject_confirmation === undefined ? 'BEARER' : state.subject_confirmation;
   if (typeof requested !== 'string' || !Object.hasOwn(SUBJECT_CONFIRMATION_METHODS, requested)) {
     throw new InvalidRequestError(

@@ -19,7 +19,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export function verifyIssuedAssertion(token: string, signingKey: RealmKey | undefined, issuer: string): Promise<boolean> {
   return verifiedOrFalse(() => {
-    const xml = xmlOf(token);
+    const xml = issuedXmlOf(token);
     if (xml === undefined) return false;
     const document = parseStrictXml(xml);
     const root = document.documentElement!;
@@ -42,8 +42,8 @@ export function verifyIssuedAssertion(token: string, signingKey: RealmKey | unde
   });
 }
 
-/** The XML of a token issued as XML text or as base64 of it. */
-function xmlOf(token: string): string | undefined {
+/** The XML of a SAML token issued as XML text or as base64 of it; undefined for anything else. */
+export function issuedXmlOf(token: string): string | undefined {
   const trimmed = token.trim();
   if (trimmed.startsWith('<')) return trimmed;
   if (!BASE64.test(trimmed)) return undefined;

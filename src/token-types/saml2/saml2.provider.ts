@@ -16,6 +16,7 @@ import type {
   IssuedToken,
   IssuedTokenCheckParams,
   RealmKey,
+  StsInstanceContext,
   TokenProvider,
   TokenProviderParams,
 } from '../../plugin-api/token-contract';
@@ -38,14 +39,14 @@ export class Saml2TokenProvider implements TokenProvider {
   /** PingAM's name for an assertion in validated_token_state / cancelled_token_state. */
   readonly issuedTokenField = 'saml2_token';
 
-  checkOutputTokenState(state: Readonly<JsonObject>): void {
-    readSaml2OutputState(state);
+  checkOutputTokenState(state: Readonly<JsonObject>, instance: StsInstanceContext): void {
+    readSaml2OutputState(state, { requireSubjectConfirmation: instance.settings.pingam_compatibility });
   }
 
   async createToken({ principal, session, outputTokenState, realm, instance, exchange }: TokenProviderParams): Promise<IssuedToken> {
     const config = instance.settings.saml2!;
     const sp = serviceProviderFor(config);
-    const state = readSaml2OutputState(outputTokenState);
+    const state = readSaml2OutputState(outputTokenState, { requireSubjectConfirmation: instance.settings.pingam_compatibility });
     // The token endpoint (RFC 8693 section 3) hands out a bare assertion, base64url-encoded by itself.
     const tokenForm = exchange ? 'assertion' : (state.tokenForm ?? config.token_form);
     const encoding = exchange ? 'xml' : (state.encoding ?? config.encoding);
