@@ -35,6 +35,17 @@ export const TRANSLATE_EXAMPLES = {
       output_token_states: { id_token: { token_type: 'OPENIDCONNECT', nonce: '1234' }, access_token: { token_type: 'JWT', scope: 'read' } },
     },
   },
+  'oidc-redirect': {
+    summary: 'A password in, a 302 to the client\'s registered redirect URI out (ID token and access token in the fragment)',
+    value: {
+      input_token_state: { token_type: 'USERNAME', username: 'demo', password: '...' },
+      authorization_request: { client_id: 'rp-client', redirect_uri: 'https://app.example.com/callback', response_type: 'id_token token', nonce: 'n-0S6_WzA2Mj', state: 'af0ifjsldkj' },
+    },
+  },
+  redirect_error: {
+    summary: '_action=redirect_error: an OAuth error (and state) to the client\'s registered redirect URI',
+    value: { authorization_request: { client_id: 'rp-client', redirect_uri: 'https://app.example.com/callback', state: 'af0ifjsldkj' }, error: 'access_denied', error_description: 'Sign in again.' },
+  },
   token_details: {
     summary: '_action=token_details: verify a token this instance issued and read its claims',
     value: { token_type: 'OPENIDCONNECT', token: 'eyJ...', options: { errorOnExpiry: false } },

@@ -1,6 +1,7 @@
 /**
  * Headers on every answer. The API serves JSON to programs: no sniffing, no framing, no referrer,
- * a CSP that allows nothing (Swagger UI under /docs gets what it needs from this server), and
+ * a CSP that allows nothing (Swagger UI under /docs gets what it needs from this server; a
+ * handler that serves a page, the OIDC form_post, sets its own), and
  * `Cache-Control: no-store` unless a handler chose caching itself (JWKS, published
  * certificates), so no token or error is ever kept by a cache. HSTS when serving HTTPS.
  */
@@ -20,7 +21,10 @@ export function registerSecurityHeaders(fastify: FastifyInstance, https: boolean
   const api = { ...common, 'content-security-policy': API_CSP };
   const docs = { ...common, 'content-security-policy': DOCS_CSP };
   fastify.addHook('onSend', (request, reply, payload, done) => {
+    // A page a handler serves (an OIDC form_post) brings its own, stricter-fitted policy.
+    const ownPolicy = reply.getHeader('content-security-policy');
     void reply.headers(request.url === '/docs' || request.url.startsWith('/docs/') ? docs : api);
+    if (ownPolicy !== undefined) void reply.header('content-security-policy', ownPolicy);
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });

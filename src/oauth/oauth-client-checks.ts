@@ -10,13 +10,14 @@ import { checkJwksUrl } from '../keys/encryption/remote-jwks';
 import type { ConfigurationProblem } from '../plugin-api/token-contract';
 import type { InstanceSettings } from '../plugin-api/settings';
 import { joinPath } from '../realms/config-problem';
+import { redirectUriProblems } from '../oidc-redirect/redirect-uri-checks';
 import { TLS_CLIENT_AUTH_NAME_KEYS, type ClientAuthMethod } from '../realms/schema/client-auth-methods';
 import type { OAuthClientConfig } from '../realms/schema/oauth-client-config';
 
 /** Shorter environment secrets are refused: a client secret must resist guessing. */
 const MIN_ENV_SECRET_LENGTH = 16;
 
-type MaterialKey = Exclude<keyof OAuthClientConfig, 'client_id' | 'token_endpoint_auth_method' | 'client_secret'>;
+type MaterialKey = Exclude<keyof OAuthClientConfig, 'client_id' | 'token_endpoint_auth_method' | 'client_secret' | 'redirect_uris'>;
 
 /** Secret clients (no method, or one of the two secret methods) and each key-based method. */
 type MethodFamily = 'secret' | Exclude<ClientAuthMethod, 'client_secret_basic' | 'client_secret_post'>;
@@ -49,6 +50,7 @@ export function oauthClientProblems(settings: InstanceSettings, env: NodeJS.Proc
     if (seen.has(client.client_id)) problems.push({ path: joinPath(path, 'client_id'), message: `duplicate client_id "${client.client_id}"` });
     seen.add(client.client_id);
     problems.push(...clientProblems(client, path, settings, env));
+    problems.push(...redirectUriProblems(client, path, settings));
   });
   for (const [key, asks] of [
     ['cancel_requires_client_authentication', settings.cancel_requires_client_authentication],

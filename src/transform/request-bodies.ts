@@ -30,8 +30,8 @@ export class TranslateBody extends ClientAuthenticationMembers {
   @IsObject(objectField('input_token_state'))
   input_token_state!: JsonObject;
 
-  /** Required unless output_token_states asks for several outputs instead. */
-  @ValidateIf((body: TranslateBody) => body.output_token_states === undefined)
+  /** Required unless output_token_states asks for several outputs, or authorization_request for a redirect, instead. */
+  @ValidateIf((body: TranslateBody) => body.output_token_states === undefined && body.authorization_request === undefined)
   @IsObject(objectField('output_token_state'))
   output_token_state?: JsonObject;
 
@@ -39,6 +39,29 @@ export class TranslateBody extends ClientAuthenticationMembers {
   @ValidateIf((body: TranslateBody) => body.output_token_state !== undefined && body.output_token_states !== undefined)
   @IsEmpty({ message: 'Give output_token_state (one token) or output_token_states (several), not both.' })
   output_token_states?: unknown;
+
+  /** An OIDC redirect instead of JSON (src/oidc-redirect/); it decides the outputs itself. */
+  @ValidateIf((body: TranslateBody) => body.authorization_request !== undefined && (body.output_token_state !== undefined || body.output_token_states !== undefined))
+  @IsEmpty({ message: 'authorization_request decides the outputs (response_type): leave out output_token_state and output_token_states.' })
+  authorization_request?: unknown;
+}
+
+/** `_action=redirect_error`: an OAuth error to the authorization request's registered redirect URI (oidc-redirect/redirect-error.ts checks the values). */
+export class RedirectErrorBody extends ClientAuthenticationMembers {
+  @IsObject(objectField('authorization_request'))
+  authorization_request!: JsonObject;
+
+  @IsString({ message: 'error is required and must be a string (an OAuth error code such as access_denied).' })
+  error!: string;
+
+  @IsOptional()
+  error_description?: unknown;
+
+  @IsOptional()
+  error_code?: unknown;
+
+  @IsOptional()
+  error_reason?: unknown;
 }
 
 export class ValidateBody {

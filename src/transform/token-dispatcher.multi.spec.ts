@@ -73,7 +73,7 @@ function setup({ transforms = ['OPENIDCONNECT', 'JWT', 'SAML2', 'SESSION'], pers
   } as unknown as IssuedTokens;
   const dispatcher = new TokenDispatcher(registry, { timeoutMs: 10_000, replayGuardFor, issuedTokens, metrics, audit: audit as unknown as AuditLog });
   const translate = (outputTokenStates: unknown) => dispatcher.translateMany({ target, inputTokenState: input, outputTokenStates, request });
-  return { calls, seen, recorded, forgotten, translate, metrics, audit };
+  return { calls, seen, recorded, forgotten, translate, metrics, audit, dispatcher, target };
 }
 
 describe('TokenDispatcher.translateMany', () => {
@@ -199,5 +199,25 @@ describe('TokenDispatcher.translateMany', () => {
     const { translate } = setup({ persist: false });
     const issued = await translate(Object.fromEntries(Array.from({ length: MAX_OUTPUT_TOKENS }, (_, i) => [`t${i}`, { token_type: 'SAML2', label: i }])));
     expect(Object.keys(issued)).toHaveLength(MAX_OUTPUT_TOKENS);
+  });
+});
+
+describe('TokenDispatcher.translateManyIssued', () => {
+  it('answers each token with its expiry, and hands each output only the exchange context named for it (issuedTo)', async () => {
+    const { seen, dispatcher, target } = setup();
+    const issued = await dispatcher.translateManyIssued({
+      target,
+      inputTokenState: input,
+      request,
+      outputTokenStates: { id_token: { token_type: 'OPENIDCONNECT' }, access_token: { token_type: 'JWT' }, saml: { token_type: 'SAML2' } },
+      issuedTo: { id_token: { clientId: 'rp', audience: ['rp'] }, access_token: { clientId: 'rp' } },
+    });
+    expect(Object.keys(issued).sort()).toEqual(['access_token', 'id_token', 'saml']);
+    expect(issued.id_token!.expiresAt).toBeInstanceOf(Date);
+    expect(seen.OPENIDCONNECT!.exchange).toEqual({ clientId: 'rp', audience: ['rp'] });
+    expect(seen.JWT!.exchange).toEqual({ clientId: 'rp' });
+    expect(seen.SAML2!.exchange).toBeUndefined();
+    // The at_hash binding still applies.
+    expect(seen.OPENIDCONNECT!.accessToken).toBe(issued.access_token!.token);
   });
 });

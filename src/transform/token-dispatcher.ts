@@ -65,9 +65,14 @@ interface Issued {
 export interface MultiTranslateRequest extends Omit<TranslateRequest, 'outputTokenState'> {
   /** The caller's names for the outputs, each with its output token state; checked by output-token-set.ts. */
   readonly outputTokenStates: unknown;
+  /**
+   * Per output name, whom that output is issued to (handed to its provider as `exchange`): an
+   * OIDC redirect issues its ID token to the redirect's client alone (aud, azp).
+   */
+  readonly issuedTo?: Readonly<Record<string, TokenExchangeContext>>;
 }
 
-type Transform = Omit<TranslateRequest, 'outputTokenState'> & Partial<Omit<ExchangeRequest, 'outputTokenState'>>;
+type Transform = Omit<TranslateRequest, 'outputTokenState'> & Partial<Omit<ExchangeRequest, 'outputTokenState'>> & Pick<MultiTranslateRequest, 'issuedTo'>;
 
 export class TokenDispatcher {
   constructor(
@@ -84,8 +89,14 @@ export class TokenDispatcher {
    * its type would be, then all are created; all are issued (and recorded) or none is.
    */
   async translateMany(request: MultiTranslateRequest): Promise<Record<string, string>> {
+    const issued = await this.translateManyIssued(request);
+    return Object.fromEntries(Object.entries(issued).map(([name, { token }]) => [name, token]));
+  }
+
+  /** translateMany(), answering each token with its expiry (an OIDC redirect's `expires_in`). */
+  async translateManyIssued(request: MultiTranslateRequest): Promise<Record<string, IssuedToken>> {
     const done = await this.observed(request, namedOutputsOf(request.outputTokenStates), 'issue');
-    return Object.fromEntries(done.map(({ name, issued }) => [name, issued.token]));
+    return Object.fromEntries(done.map(({ name, issued }) => [name, issued]));
   }
 
   /** The token endpoint's path: the same checks, validation, provision and recording as translate. */
@@ -132,7 +143,7 @@ export class TokenDispatcher {
     }
   }
 
-  private async issue({ target, inputTokenState, request, client, ...exchange }: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
+  private async issue({ target, inputTokenState, request, client, issuedTo, ...exchange }: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType, target, 'input');
@@ -165,6 +176,7 @@ export class TokenDispatcher {
     const created = new Map<string, IssuedToken>();
     for (const { name, state, outputTokenType, provider } of issuanceOrder(planned)) {
       const boundToken = outputTokenType === ID_TOKEN_TYPE && accessToken ? created.get(accessToken.name)!.token : undefined;
+      const outputContext = issuedTo?.[name] ?? context;
       const made = await this.guarded('token_issuance_failed', () =>
         provider.createToken({
           principal: result.principal,
@@ -176,7 +188,7 @@ export class TokenDispatcher {
           outputTokenState: state,
           realm,
           instance,
-          ...(context && { exchange: context }),
+          ...(outputContext && { exchange: outputContext }),
           ...(client && { client }),
           ...(boundToken !== undefined && { accessToken: boundToken }),
         }),

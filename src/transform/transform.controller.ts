@@ -18,10 +18,11 @@ import { instanceFromWildcard } from '../realms/instance-route';
 import { requestContextOf } from './request-context';
 import { IssuedTokenActions } from './issued-token-actions';
 import { isSessionState, SessionActions } from '../token-types/session/session-actions';
-import { CancelBody, parseBody, TokenDetailsBody, TranslateBody, ValidateBody } from './request-bodies';
+import { CancelBody, parseBody, RedirectErrorBody, TokenDetailsBody, TranslateBody, ValidateBody } from './request-bodies';
+import { redirectWithError, translateByRedirect, type RedirectAnswer } from '../oidc-redirect/oidc-redirects';
 import { TokenDispatcher } from './token-dispatcher';
 
-const ACTIONS = ['translate', 'validate', 'cancel', 'token_details', 'session_info'] as const;
+const ACTIONS = ['translate', 'validate', 'cancel', 'token_details', 'session_info', 'redirect_error'] as const;
 
 @ApiTags('REST STS')
 @Controller('rest-sts')
@@ -40,21 +41,30 @@ export class TransformController {
   @ApiOperation({ operationId: 'restSts', summary: 'Translate a token, or validate / cancel one this instance issued (PingAM REST STS)' })
   @ApiQuery({ name: '_action', required: true, enum: ACTIONS })
   @ApiBody({ schema: { type: 'object' }, examples: TRANSLATE_EXAMPLES })
-  @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}` (`{"issued_tokens": {...}}` with output_token_states); token_details: `{"token_type", "expired", "claims"|"principal", ...}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`' })
+  @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}` (`{"issued_tokens": {...}}` with output_token_states); token_details: `{"token_type", "expired", "claims"|"principal", ...}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`; translate with authorization_request and redirect_error: a 302 to the registered redirect URI (or a 200 form_post page)' })
   @ApiErrors(400, 401, 404, 409, 413, 415, 429, 503, 504)
-  async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('_action') action: unknown, @Body() body: unknown): Promise<object> {
+  async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('_action') action: unknown, @Body() body: unknown): Promise<object | string | undefined> {
     const target = instanceFromWildcard(this.realms, request);
     await this.instanceLimits.admit(target);
     switch (checkedAction(action)) {
       case 'translate': {
-        const { input_token_state, output_token_state, output_token_states, ...credentials } = parseBody(TranslateBody, body);
+        const { input_token_state, output_token_state, output_token_states, authorization_request, ...credentials } = parseBody(TranslateBody, body);
         const mode = target.instance.settings.translate_client_authentication;
         const client = await this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
         const translation = { target, inputTokenState: input_token_state, request: requestContextOf(request), ...(client && { client }) };
+        // An OIDC redirect: a 302 (or a form_post page) to the client's registered redirect URI.
+        if (authorization_request !== undefined) return sent(reply, await translateByRedirect(this.dispatcher, translation, authorization_request));
         // Several outputs from one validation: {"issued_tokens": {<name>: <token>}}.
         if (output_token_states !== undefined) return { issued_tokens: await this.dispatcher.translateMany({ ...translation, outputTokenStates: output_token_states }) };
         const issued_token = await this.dispatcher.translate({ ...translation, outputTokenState: output_token_state! });
         return { issued_token };
+      }
+      case 'redirect_error': {
+        const { authorization_request, error, error_description, error_code, error_reason, ...credentials } = parseBody(RedirectErrorBody, body);
+        // Whoever may translate may redirect with an error: the same client authentication.
+        const mode = target.instance.settings.translate_client_authentication;
+        await this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
+        return sent(reply, redirectWithError(target.instance.settings, { authorization_request, error, error_description, error_code, error_reason }));
       }
       case 'token_details':
         return this.issuedTokenActions.details(target, parseBody(TokenDetailsBody, body));
@@ -99,6 +109,12 @@ export class TransformController {
     if (mode === 'optional' && authorization === undefined && named.length === 0) return undefined;
     return this.clients.authenticate(target, request, reply, () => presentedClient(authorization, members));
   }
+}
+
+/** A redirect's status and headers on the reply; its body (a form_post page) returned for Nest to send. */
+function sent(reply: FastifyReply, answer: RedirectAnswer): string | undefined {
+  void reply.code(answer.status).headers(answer.headers);
+  return answer.body;
 }
 
 function callerOf(request: FastifyRequest): { request_id: string; remote_address: string } {

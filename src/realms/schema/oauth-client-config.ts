@@ -5,7 +5,7 @@
  * is written into a realm file), a signed JWT (RFC 7523, `private_key_jwt`) or a TLS client
  * certificate (RFC 8705). Which keys go with which method is checked at load.
  */
-import { IsIn, IsIP, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsIP, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS, type ClientAuthMethod } from './client-auth-methods';
 import { IsAbsent } from './schema-decorators';
 
@@ -89,4 +89,15 @@ export class OAuthClientConfig {
   @IsString()
   @IsOptional()
   tls_client_auth_san_email?: string;
+
+  /**
+   * Where an OIDC redirect (a translate with `authorization_request`) may send this client's
+   * browser: compared as exact strings, no wildcards. Checked at load (oidc-redirect/redirect-uri-checks.ts).
+   */
+  @ArrayMaxSize(32)
+  @MaxLength(2048, { each: true })
+  @IsString({ each: true })
+  @IsArray()
+  @IsOptional()
+  redirect_uris?: string[];
 }
