@@ -4,10 +4,12 @@
  * node:crypto), or a form_post page (parsed: escaped values, its CSP, no-store); query mode is
  * refused for tokens; a wrong password and `redirect_error` redirect with an OAuth error and the
  * state; unregistered redirect URIs and unknown clients get a 400 in JSON, never a Location.
+ * openid-client, a relying party we did not write, accepts both response modes with its defaults.
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import * as client from 'openid-client';
 import { expectErrorBody } from '../../support/error-body';
 import { basicAuthorization } from '../../support/oauth-client';
 import { expectConfigProblem } from '../../support/config-errors';
@@ -105,7 +107,7 @@ describe('OIDC redirects (authorization_request, redirect_error)', () => {
           guarded: { ...instance(clientHash), translate_client_authentication: 'required' },
         },
       },
-    });
+    }, {}, { public_base_url: ISSUER }); // published as https://sts.test: a relying party discovers https endpoints
     const keys: JWK[] = (await server.get('/oauth2/rp/jwks')).body.keys;
     jwks = createLocalJWKSet({ keys });
   });
@@ -134,6 +136,39 @@ describe('OIDC redirects (authorization_request, redirect_error)', () => {
     const access = (await jwtVerify(params.access_token!, jwks, { audience: 'api' })).payload;
     expect(id.at_hash).toBe(expectedAtHash(params.access_token!));
     expect(access).toMatchObject({ sub: 'alice', client_id: 'rp-client' });
+  });
+
+  describe('openid-client as the relying party, with its default checks', () => {
+    /** The issuer https://sts.test served by the test server, as a reverse proxy would. */
+    const viaProxy = (url: string, options: RequestInit): Promise<Response> => {
+      const target = new URL(url);
+      if (target.origin !== ISSUER) throw new Error(`unexpected request to ${url}`);
+      return fetch(`${server.baseUrl}${target.pathname}${target.search}`, options);
+    };
+    const relyingParty = async () => {
+      const config = await client.discovery(new URL(ISSUER), 'rp-client', SECRET, undefined, { [client.customFetch]: viaProxy });
+      client.useIdTokenResponseType(config);
+      return config;
+    };
+
+    it('accepts the 302 as the callback URL it lands on (signature, iss, aud, exp, nonce, state)', async () => {
+      const nonce = client.randomNonce();
+      const state = client.randomState();
+      const location = (await translate(login(request({ nonce, state })))).headers.get('location')!;
+      const claims = await client.implicitAuthentication(await relyingParty(), new URL(location), nonce, { expectedState: state });
+      expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', aud: 'rp-client', nonce });
+    });
+
+    it('accepts the form_post fields as its documented form_post handling reads them', async () => {
+      const nonce = client.randomNonce();
+      const state = client.randomState();
+      const page = await translate(login(request({ nonce, state, response_mode: 'form_post' })));
+      const { action, fields } = formOf(page.text);
+      const url = new URL(action);
+      url.hash = new URLSearchParams(fields).toString();
+      const claims = await client.implicitAuthentication(await relyingParty(), url, nonce, { expectedState: state });
+      expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', nonce });
+    });
   });
 
   it('keeps the query of a registered redirect URI and adds the fragment after it', async () => {
