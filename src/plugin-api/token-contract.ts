@@ -28,6 +28,12 @@ export interface PrincipalSession {
   readonly acr?: string;
   /** Identity attributes or input-token claims, available to claim and attribute mapping. */
   readonly attributes: Readonly<Record<string, JsonValue>>;
+  /**
+   * The STS session the input was (SESSION or OPENAM input): its key in the token store, so the
+   * tokens issued from it are recorded as such and a logout can cancel them. Optional; set by the
+   * built-in session validator.
+   */
+  readonly sessionId?: string;
 }
 
 /** An identity the realm's identity store vouched for. */

@@ -10,7 +10,6 @@ import { Saml2TokenValidator } from './saml2/saml2.validator';
 import { SessionTokenProvider } from './session/session.provider';
 import { SessionTokenValidator } from './session/session.validator';
 import { Sessions } from './session/sessions';
-import { linkedToSessions } from './session/issued-from-session';
 import type { TokenStore } from '../tokens/token-store';
 import { UsernameTokenValidator } from './username/username.validator';
 import { X509IssuanceProvider } from './x509/x509-issuance.provider';
@@ -41,8 +40,10 @@ export function builtinTokenTypes(options: BuiltinOptions = {}): StsPluginManife
       OPENAM: sessionValidator,
     },
     providers: {
-      // Tokens issued from a session are linked to it, for a logout that cancels them.
-      ...linkedToSessions(sessions, { OPENIDCONNECT: new OidcTokenProvider(), JWT: new AccessTokenProvider(), X509: new X509IssuanceProvider(), SAML2: new Saml2TokenProvider() }),
+      OPENIDCONNECT: new OidcTokenProvider(),
+      JWT: new AccessTokenProvider(),
+      X509: new X509IssuanceProvider(),
+      SAML2: new Saml2TokenProvider(),
       SESSION: new SessionTokenProvider(sessions),
     },
   };

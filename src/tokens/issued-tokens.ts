@@ -34,16 +34,30 @@ export class IssuedTokens {
   /** Records a token that `target` just issued; resolves once the store has it. */
   async record(target: LoadedInstance, tokenType: string, principal: string, issued: IssuedToken): Promise<void> {
     const now = this.clock();
-    const expiry = issued.expiresAt instanceof Date ? issued.expiresAt.getTime() : NaN;
     const record: IssuedTokenRecord = {
       instance: target.instance.path,
       tokenType,
       principal,
       issuedAt: now,
-      expiresAt: Number.isFinite(expiry) ? expiry : now + this.options.defaultLifetimeMs,
+      expiresAt: this.expiryOf(issued, now),
       ...(issued.introspectionClaims && { claims: issued.introspectionClaims }),
     };
     await this.store.saveIssued(tokenHash(issued.token), record);
+  }
+
+  /**
+   * Links a recorded token to the session it was issued from (`sessionId`, the session's store
+   * key) when the instance cancels such tokens at logout; otherwise does nothing.
+   */
+  async linkToSession(target: LoadedInstance, sessionId: string, issued: IssuedToken): Promise<void> {
+    if (!target.instance.settings.session?.cancel_issued_tokens_on_logout) return;
+    await this.store.linkSessionToken(sessionId, tokenHash(issued.token), this.expiryOf(issued, this.clock()));
+  }
+
+  /** When a token ends (ms): its own expiry, else the configured default lifetime from `now`. */
+  private expiryOf(issued: IssuedToken, now: number): number {
+    const expiry = issued.expiresAt instanceof Date ? issued.expiresAt.getTime() : NaN;
+    return Number.isFinite(expiry) ? expiry : now + this.options.defaultLifetimeMs;
   }
 
   /**

@@ -199,13 +199,14 @@ export class TokenDispatcher {
     if (instance.settings.persist_issued_tokens) {
       // Recorded before the answer, and only once every output exists: a token the client holds
       // is always one the store knows, and a failed set leaves nothing behind.
-      await this.recordAll(target, planned.map(({ name, outputTokenType }) => ({ tokenType: outputTokenType, issued: created.get(name)! })), result.principal);
+      const issued = planned.map(({ name, outputTokenType }) => ({ tokenType: outputTokenType, issued: created.get(name)! }));
+      await this.recordAll(target, issued, result.principal, result.session?.sessionId);
     }
     return done;
   }
 
   /** Records every token of a set, or (when the store fails part way) takes back those it recorded. */
-  private async recordAll(target: LoadedInstance, tokens: readonly { tokenType: string; issued: IssuedToken }[], principal: string): Promise<void> {
+  private async recordAll(target: LoadedInstance, tokens: readonly { tokenType: string; issued: IssuedToken }[], principal: string, fromSession: string | undefined): Promise<void> {
     const issuedTokens = this.options.issuedTokens;
     if (!issuedTokens) throw new InternalStsError('No token store is configured.', { code: 'token_store_missing' });
     const recorded: IssuedToken[] = [];
@@ -213,6 +214,8 @@ export class TokenDispatcher {
       for (const { tokenType, issued } of tokens) {
         await issuedTokens.record(target, tokenType, principal, issued);
         recorded.push(issued);
+        // Issued from a session: linked to it, so a logout can cancel it where the instance says so.
+        if (fromSession !== undefined) await issuedTokens.linkToSession(target, fromSession, issued);
       }
     } catch (error) {
       // The answer is an error, so no client holds these: they must not count as issued.

@@ -35,8 +35,8 @@ export class SessionTokenValidator implements TokenValidator {
       authenticationMethods: [...record.amr],
       ...(record.acr !== undefined && { acr: record.acr }),
       attributes: record.attributes,
+      sessionId: used.key,
     };
-    this.sessions.remember(session, used);
     return {
       principal: record.principal,
       ...(typeof record.claims.iss === 'string' && { issuer: record.claims.iss }),

@@ -50,7 +50,6 @@ export class Sessions {
    * The validated sessions a translate is issuing from, by the PrincipalSession object the
    * validator handed over (the dispatcher passes that same object to the token provider).
    */
-  private readonly issuingFrom = new WeakMap<PrincipalSession, UsedSession>();
 
   /** Without a store (configuration checks only) every session operation is a 500. */
   constructor(
@@ -113,19 +112,6 @@ export class Sessions {
     const touched = await this.store.touchSession(key, idle, now);
     // Ended or timed out between the look-up and the touch (another node): say why.
     return { key, record: touched ?? this.refuse(await this.store.findSession(key, now), now) };
-  }
-
-  /** Marks `session` (a validation result's) as coming from `used`, so tokens issued from it can be linked. */
-  remember(session: PrincipalSession, used: UsedSession): void {
-    this.issuingFrom.set(session, used);
-  }
-
-  /** Links an issued token to the session it was issued from, when the instance cancels such tokens at logout. */
-  async linkIssued(target: SessionTarget, session: PrincipalSession | undefined, token: string, expiresAt: Date | undefined): Promise<void> {
-    const used = session && this.issuingFrom.get(session);
-    if (!used || !target.instance.settings.session?.cancel_issued_tokens_on_logout) return;
-    const expiry = expiresAt instanceof Date && Number.isFinite(expiresAt.getTime()) ? expiresAt.getTime() : used.record.keepUntil;
-    await this.store.linkSessionToken(used.key, tokenHash(token), expiry);
   }
 
   /** The live session's record, without counting as a use (details). */
