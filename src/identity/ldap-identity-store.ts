@@ -12,7 +12,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Client, Filter, FilterParser, InvalidCredentialsError, ResultCodeError } from 'ldapts';
-import type { ClientOptions } from 'ldapts';
+import type { ClientOptions, Entry } from 'ldapts';
 import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -118,16 +118,31 @@ export class LdapIdentityStore implements IdentityStore {
 
   async authenticate(username: string, password: string): Promise<AuthenticatedIdentity | null> {
     if (password.length === 0) return null; // never an unauthenticated bind
+    return this.withinDeadline('authentication', () => this.authenticateNow(username, password));
+  }
+
+  /**
+   * The principal's current entry, found by the service account alone (session details). The
+   * principal is what authenticate answered: the `principal_attribute` value when one is set,
+   * else the username the user filter matches.
+   */
+  async lookup(principal: string): Promise<AuthenticatedIdentity | null> {
+    return this.withinDeadline('lookup', async () => {
+      const { principalAttribute } = this.settings;
+      const filter = principalAttribute ? `(${principalAttribute}=${Filter.escape(principal)})` : this.userFilterFor(principal);
+      const entry = await this.findOne(filter);
+      return entry ? Object.freeze({ username: principal, attributes: Object.freeze(pickAttributes(entry, this.settings.attributes)) }) : null;
+    });
+  }
+
+  /** Each ldapts operation has its own timeout; this bounds the whole chain so no request hangs. */
+  private async withinDeadline<T>(what: string, work: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    // Each ldapts operation has its own timeout; this bounds the whole chain so no request hangs.
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error('authentication did not finish in time')),
-        this.settings.connectTimeoutMs + this.settings.timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`${what} did not finish in time`)), this.settings.connectTimeoutMs + this.settings.timeoutMs);
     });
     try {
-      return await Promise.race([this.authenticateNow(username, password), deadline]);
+      return await Promise.race([work(), deadline]);
     } catch (error) {
       this.logger.warn(`LDAP directory ${this.settings.url} unavailable: ${(error as Error).message}`);
       throw new IdentityStoreUnavailableError(error);
@@ -136,10 +151,14 @@ export class LdapIdentityStore implements IdentityStore {
     }
   }
 
-  private async authenticateNow(username: string, password: string): Promise<AuthenticatedIdentity | null> {
-    const { settings } = this;
+  private userFilterFor(username: string): string {
     // split/join rather than replace(): a `$&` in the username must stay literal text.
-    const filter = settings.userFilter.split('{username}').join(Filter.escape(username));
+    return this.settings.userFilter.split('{username}').join(Filter.escape(username));
+  }
+
+  /** The one entry `filter` matches, or undefined for none or several. */
+  private async findOne(filter: string): Promise<Entry | undefined> {
+    const { settings } = this;
     const wanted = [...new Set([...settings.attributes, ...(settings.principalAttribute ? [settings.principalAttribute] : [])])];
     const { searchEntries } = await this.pool.use((client) =>
       client.search(settings.baseDn, {
@@ -147,11 +166,16 @@ export class LdapIdentityStore implements IdentityStore {
         filter,
         // "1.1" asks for no attributes at all (RFC 4511 4.5.1.8).
         attributes: wanted.length > 0 ? wanted : ['1.1'],
-        sizeLimit: 2, // two are enough to know the username is ambiguous
+        sizeLimit: 2, // two are enough to know the match is ambiguous
         timeLimit: Math.ceil(settings.timeoutMs / 1000),
       }),
     );
-    const entry = searchEntries.length === 1 ? searchEntries[0] : undefined;
+    return searchEntries.length === 1 ? searchEntries[0] : undefined;
+  }
+
+  private async authenticateNow(username: string, password: string): Promise<AuthenticatedIdentity | null> {
+    const { settings } = this;
+    const entry = await this.findOne(this.userFilterFor(username));
     // Unknown or ambiguous: still bind once, against a DN that cannot exist, so it costs the same.
     const bound = await this.userBind(entry?.dn ?? `cn=${randomUUID()},${settings.baseDn}`, password);
     if (!entry || !bound) return null;

@@ -4,6 +4,7 @@
  */
 import { prepareClientKeyMaterial } from '../oauth/client-key-material';
 import { oauthClientProblems } from '../oauth/oauth-client-checks';
+import type { InstanceSettings } from '../plugin-api/settings';
 import type { ConfigurationProblem, TokenProvider, TokenValidator } from '../plugin-api/token-contract';
 import type { Resolution, TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigProblem, joinPath } from './config-problem';
@@ -30,13 +31,33 @@ export async function instanceProblems(loaded: LoadedInstance, registry: TokenTy
       if (resolution.status === 'ready') handlers.add(resolution.handler);
     }
   });
-  const found: ConfigurationProblem[] = oauthClientProblems(settings);
+  const found: ConfigurationProblem[] = [...issuerNameProblems(settings), ...oauthClientProblems(settings)];
   // Files and URLs of key-based clients, once every client has the keys its method needs.
   if (found.length === 0) found.push(...(await prepareClientKeyMaterial(settings, loaded.realm.configDir)));
   for (const handler of handlers) {
     found.push(...((await handler.checkConfiguration?.({ realm: loaded.realm, instance: loaded.instance })) ?? []));
   }
   return [...problems, ...found.map((p) => ({ file, path: joinPath(base, p.path), message: p.message }))];
+}
+
+/**
+ * An ID token's `iss` is an http(s) URL (OpenID Connect Core 2), which discovery and relying parties
+ * rely on. PingAM takes any name; an instance published in PingAM's format keeps PingAM's name and
+ * then has no discovery document.
+ */
+function issuerNameProblems(settings: InstanceSettings): ConfigurationProblem[] {
+  const issuer = settings.oidc?.issuer;
+  if (issuer === undefined || settings.pingam_compatibility || isHttpUrl(issuer)) return [];
+  return [{ path: 'oidc.issuer', message: `"${issuer}" is not an http(s) URL; an ID token's iss must be one (OpenID Connect Core 2)` }];
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function unknownTypeMessage(role: 'validator' | 'provider', tokenType: string, registry: TokenTypeRegistry): string {

@@ -168,7 +168,22 @@ describe('loadRealms: a valid configuration', () => {
     const instance: Realm = oidcInstance('RS256', 'rsa-1');
     instance.oidc.issuer = null;
     const err = await configErrorFor({ root: singleInstance(instance) });
-    expectProblem(err, 'root.yaml', 'instances.default.oidc.issuer', /issuer must be an http\(s\) URL/);
+    expectProblem(err, 'root.yaml', 'instances.default.oidc.issuer', /issuer must be a string/);
+  });
+
+  it('refuses an ID-token issuer that is not an http(s) URL, unless the instance was published in PingAM compatibility', async () => {
+    const instance: Realm = oidcInstance('RS256', 'rsa-1');
+    for (const issuer of ['oidc_issuer', 'urn:sts', 'https://']) {
+      instance.oidc.issuer = issuer;
+      const err = await configErrorFor({ root: singleInstance(instance) });
+      expectProblem(err, 'root.yaml', 'instances.default.oidc.issuer', /is not an http\(s\) URL; an ID token's iss must be one/);
+    }
+    instance.oidc.issuer = 'oidc_issuer';
+    instance.pingam_compatibility = true;
+    const set = await load(await configDir({ root: singleInstance(instance) }));
+    expect(set.instance('/default')!.instance.settings.oidc!.issuer).toBe('oidc_issuer');
+    // Not a URL: nothing to discover, so no discovery document is served for it.
+    expect(set.issuers.issuers.map((i) => i.issuer)).not.toContain('oidc_issuer');
   });
 
   it('persists a generated key under <dataDir>/keys with mode 0600 and reuses it on the next load', async () => {

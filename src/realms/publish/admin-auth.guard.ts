@@ -1,11 +1,13 @@
 /**
  * `Authorization: Bearer $STS_ADMIN_TOKEN` on every admin route, or the bare token in server.yaml's
- * `admin_token_header` (PingAM clients send their session in `iPlanetDirectoryPro`). The token is
- * compared in constant time (SHA-256 of both sides, so not even its length leaks) and never
+ * `admin_token_header`, as a header or as a cookie of that name (PingAM clients send their session
+ * as `iPlanetDirectoryPro`: scripts as a header, PingAM's publisher sample as a cookie). The token
+ * is compared in constant time (SHA-256 of both sides, so not even its length leaks) and never
  * repeated back.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { parse as parseCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidTokenError, NotFoundError } from '../../errors/sts-errors';
 import { AUDIT_LOG, type AuditLog } from '../../logging/audit-log';
@@ -35,7 +37,7 @@ export class AdminAuthGuard implements CanActivate {
     if (!this.expected) throw new NotFoundError('No such endpoint.');
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const presented = bearerToken(request.headers.authorization) ?? this.headerToken(request);
+    const presented = bearerToken(request.headers.authorization) ?? adminTokenHeaderValue(request, this.tokenHeader);
     if (presented !== undefined && timingSafeEqual(digest(presented), this.expected)) return true;
 
     // For the security log: who tried, never with what.
@@ -45,21 +47,26 @@ export class AdminAuthGuard implements CanActivate {
     // RFC 6750 section 3: a challenge always; error="invalid_token" only when a token was sent.
     const challenge = presented === undefined ? CHALLENGE : `${CHALLENGE}, error="invalid_token"`;
     void http.getResponse<FastifyReply>().header('www-authenticate', challenge);
-    const also = this.tokenHeader ? ` (or the token in ${this.tokenHeader})` : '';
+    const also = this.tokenHeader ? ` (or the token in the ${this.tokenHeader} header or cookie)` : '';
     throw new InvalidTokenError(`The admin API needs Authorization: Bearer with the server's admin token${also}.`, { code: 'admin_unauthorized' });
   }
 
-  /** The token in `admin_token_header`, when configured and sent exactly once. */
-  private headerToken(request: FastifyRequest): string | undefined {
-    if (!this.tokenHeader) return undefined;
-    const value = request.headers[this.tokenHeader];
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  }
 }
 
 /** True when the request carried the admin token in `admin_token_header` (how PingAM clients authenticate). */
 export function usesAdminTokenHeader(request: FastifyRequest, config: ServerConfig | undefined): boolean {
-  return config?.adminTokenHeader !== undefined && request.headers[config.adminTokenHeader] !== undefined;
+  return adminTokenHeaderValue(request, config?.adminTokenHeader) !== undefined;
+}
+
+/** The token in the `admin_token_header` header, else in a cookie of that name (names in any letter case). */
+function adminTokenHeaderValue(request: FastifyRequest, lowerCaseName: string | undefined): string | undefined {
+  if (!lowerCaseName) return undefined;
+  const header = request.headers[lowerCaseName];
+  if (typeof header === 'string' && header.trim() !== '') return header.trim();
+  const cookies = request.headers.cookie;
+  if (typeof cookies !== 'string') return undefined;
+  const cookie = Object.entries(parseCookie(cookies)).find(([name]) => name.toLowerCase() === lowerCaseName)?.[1];
+  return cookie !== undefined && cookie.trim() !== '' ? cookie.trim() : undefined;
 }
 
 /** The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); undefined for anything else. */

@@ -1,18 +1,21 @@
 /**
- * Creates, changes and removes STS instances in their realm files, for the admin API (SPEC 4.4).
+ * Creates, changes and removes STS instances in their realm files, for the admin API.
  * A change is validated by the realm loader exactly as the files are, written atomically, and
  * live (reloaded) before the call returns. Changes run one at a time, so two never edit the same
  * file from the same starting point.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/sts-errors';
 import { ConfigError, ConfigProblem, formatConfigProblem } from '../config-problem';
 import type { LoadedRealm } from '../loaded-instance';
 import { RealmRegistry } from '../realm-registry.service';
+import { SERVER_SETTINGS, type ServerSettings } from '../../server-settings';
 import { writeFileAtomic } from './atomic-file-writer';
 import { checkIfMatch, revisionOf } from './instance-revision';
 import { InstanceAddress, InstanceState, pathOf, PublishedState } from './instance-state';
+import { clientSecretKid } from './pingam-instance-mapping';
+import { removeSecret, secretKeyEntry, storeSecret } from './published-secret';
 import { RealmDocument } from './realm-document';
 
 /** What a change left: the instance path, and its new revision (none after a delete). */
@@ -29,7 +32,10 @@ export class InstancePublisher {
   private readonly logger = new Logger('Publish');
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly realms: RealmRegistry) {}
+  constructor(
+    private readonly realms: RealmRegistry,
+    @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
+  ) {}
 
   /**
    * Every instance being served, keyed by path, as written in its realm file (defaults not filled
@@ -56,27 +62,51 @@ export class InstancePublisher {
   }
 
   create(state: InstanceState): Promise<Published> {
-    return this.change(state, 'created', (document) => document.add(state.name, state.settings, pathOf(state)));
+    return this.change(state, 'created', (document) => document.add(state.name, state.settings, pathOf(state)), undefined, state.secretKey);
   }
 
   /** `ifMatch`: the request's If-Match, checked in turn with the other changes (412 when stale). */
   update(state: InstanceState, ifMatch?: string): Promise<Published> {
-    return this.change(state, 'updated', (document) => document.replace(state.name, state.settings, pathOf(state)), ifMatch);
+    return this.change(state, 'updated', (document) => document.replace(state.name, state.settings, pathOf(state)), ifMatch, state.secretKey);
   }
 
+  /** Also removes the realm key holding the instance's published secret, if it has one. */
   remove(address: InstanceAddress, ifMatch?: string): Promise<Published> {
-    return this.change(address, 'deleted', (document) => document.remove(address.name, pathOf(address)), ifMatch);
+    const kid = clientSecretKid(address.realm, address.name);
+    let hadSecret = false;
+    const edit = (document: RealmDocument) => {
+      document.remove(address.name, pathOf(address));
+      hadSecret = document.removeKey(kid);
+    };
+    return this.change(address, 'deleted', edit, ifMatch).then(async (published) => {
+      if (hadSecret) await removeSecret(this.settings.dataDir, kid);
+      return published;
+    });
   }
 
-  private change(address: InstanceAddress, done: string, edit: (document: RealmDocument) => void, ifMatch?: string): Promise<Published> {
+  private change(
+    address: InstanceAddress,
+    done: string,
+    edit: (document: RealmDocument) => void,
+    ifMatch?: string,
+    secretKey?: InstanceState['secretKey'],
+  ): Promise<Published> {
     const run = this.queue.then(async () => {
       if (ifMatch !== undefined) checkIfMatch(ifMatch, this.revision(address), pathOf(address));
       const realm = this.realm(address.realm);
       const document = RealmDocument.parse(await this.readRealmFile(realm), realm.path, realm.file);
       edit(document);
+      if (secretKey) document.ensureKey(secretKeyEntry(secretKey.kid, secretKey.secret));
       const text = document.toString();
-      await this.validate(realm, text);
-      await writeFileAtomic(realm.filePath, text);
+      // The loader reads the secret while it validates, so it is stored first and put back on failure.
+      const stored = secretKey && (await storeSecret(this.settings.dataDir, secretKey.kid, secretKey.secret));
+      try {
+        await this.validate(realm, text);
+        await writeFileAtomic(realm.filePath, text);
+      } catch (error) {
+        await stored?.undo();
+        throw error;
+      }
       await this.apply();
       this.logger.log(`Instance ${pathOf(address)} ${done} in ${realm.file}`);
       // Taken before the next change in the queue can run, so it is the revision of this change.

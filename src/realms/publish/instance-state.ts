@@ -16,8 +16,10 @@ export interface InstanceAddress {
 }
 
 export interface InstanceState extends InstanceAddress {
-  /** The instance keys of SPEC section 3, as they go into the realm file. */
+  /** The instance keys, as they go into the realm file. */
   readonly settings: InstanceSettings;
+  /** A secret the instance signs with, kept as a realm key outside the realm file (PingAM's `oidc-client-secret`). */
+  readonly secretKey?: { readonly kid: string; readonly secret: Buffer };
 }
 
 /** What GET answers, and what PUT accepts back unchanged. */

@@ -37,7 +37,7 @@ export function pingAmInstanceStateOf(body: Record<string, unknown>, expected?: 
   if (body.invocation_context !== PINGAM_CLIENT_SDK_CONTEXT) {
     throw invalid(`invocation_context must be "${PINGAM_CLIENT_SDK_CONTEXT}" (the JSON form of the instance state).`, 'pingam_invocation_context');
   }
-  const { realm, name, settings, notStored } = fromPingAmInstanceState(body.instance_state);
+  const { realm, name, settings, notStored, secretKey } = fromPingAmInstanceState(body.instance_state);
   if (!REALM_PATH_PATTERN.test(realm)) throw invalid('deployment-config.deployment-realm must be a realm path: "/" or a path such as /eu or /eu/fr.', 'pingam_value_invalid');
   if (!INSTANCE_NAME_PATTERN.test(name)) {
     throw invalid('deployment-config.deployment-url-element must be a URL element: 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit.', 'pingam_value_invalid');
@@ -46,7 +46,7 @@ export function pingAmInstanceStateOf(body: Record<string, unknown>, expected?: 
     throw invalid(`instance_state names ${instancePath(realm, name)}, not ${pathOf(expected)}; instances are not renamed or moved by PUT.`, 'invalid_request');
   }
   // Published as PingAM does it, served as PingAM serves it (translate requests read as strictly).
-  return { realm, name, settings: { ...settings, pingam_compatibility: true }, notStored };
+  return { realm, name, settings: { ...settings, pingam_compatibility: true }, notStored, ...(secretKey && { secretKey }) };
 }
 
 /** `_id` as PingAM gives it: `username-transformer`, `eu/fr/partners`. */

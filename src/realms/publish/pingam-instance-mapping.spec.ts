@@ -1,5 +1,6 @@
 import { refusal } from '../../../test/support/sts-refusal';
 import {
+  clientSecretKid,
   DEPLOYMENT_RULES,
   fromPingAmInstanceState,
   INSTANCE_RULES,
@@ -69,7 +70,6 @@ const NOT_STORED: Array<[Section, string, unknown]> = [
 // Accepted while they ask for nothing (null, or the value listed); refused with anything else.
 const UNSUPPORTED: Array<[Section, string, unknown, unknown]> = [
   ['oidc-id-token-config', 'oidc-public-key-reference-type', 'NONE', 'JWK'],
-  ['oidc-id-token-config', 'oidc-client-secret', null, 'bobo'],
   ['oidc-id-token-config', 'oidc-custom-claim-mapper-class', null, 'com.example.ClaimMapper'],
   ['oidc-id-token-config', 'oidc-custom-authn-context-mapper-class', null, 'com.example.Acr'],
   ['oidc-id-token-config', 'oidc-custom-authn-method-references-mapper-class', null, 'com.example.Amr'],
@@ -117,8 +117,84 @@ describe('PingAM instance_state -> realm file instance', () => {
   it('invalidateInterimOpenAMSession is accepted either way and not written', () => {
     const state = minimal({ 'supported-token-transforms': [{ inputTokenType: 'OPENAM', outputTokenType: 'SAML2', invalidateInterimOpenAMSession: true }] });
     const mapped = fromPingAmInstanceState(state);
-    expect(mapped.settings.supported_token_transforms).toEqual([{ from: 'OPENAM', to: 'SAML2' }]);
+    expect(mapped.settings.supported_token_transforms).toEqual([{ from: 'OPENAM', to: 'SAML2' }, { from: 'USERNAME', to: 'SESSION' }]);
     expect(mapped.notStored).toEqual(['supported-token-transforms.0.invalidateInterimOpenAMSession']);
+  });
+
+  describe('oidc-client-secret (the HS* ID-token secret)', () => {
+    const withSecret = (alg: string, secret: unknown) => minimal({ 'oidc-id-token-config': { 'oidc-signature-algorithm': alg, 'oidc-client-secret': secret } });
+
+    it('becomes a realm key that oidc.signing_key names, never a realm file value', () => {
+      const secret = 'a'.repeat(32);
+      const mapped = fromPingAmInstanceState(withSecret('HS256', secret));
+      expect(mapped.secretKey).toEqual({ kid: clientSecretKid('/', 'username-transformer'), secret: Buffer.from(secret) });
+      expect(mapped.settings.oidc).toEqual({ signature_algorithm: 'HS256', signing_key: mapped.secretKey!.kid });
+      expect(JSON.stringify(mapped.settings)).not.toContain(secret);
+    });
+
+    it('names each instance its own key, within the kid rules', () => {
+      const kids = [['/', 'a'], ['/', 'b'], ['/eu', 'a']].map(([realm, name]) => clientSecretKid(realm, name));
+      expect(new Set(kids).size).toBe(3);
+      for (const kid of kids) expect(kid).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
+    });
+
+    it('is ignored, as PingAM ignores it, for an algorithm that is not HS*, and said so', () => {
+      const mapped = fromPingAmInstanceState(withSecret('RS256', 'a'.repeat(40)));
+      expect(mapped.secretKey).toBeUndefined();
+      expect(mapped.settings.oidc).toEqual({ signature_algorithm: 'RS256' });
+      expect(mapped.notStored).toEqual(['oidc-id-token-config.oidc-client-secret']);
+    });
+
+    it.each([
+      ['HS256', 31, 'is 31 bytes long; HS256 needs a secret of at least 32 bytes'],
+      ['HS384', 47, 'is 47 bytes long; HS384 needs a secret of at least 48 bytes'],
+      ['HS512', 63, 'is 63 bytes long; HS512 needs a secret of at least 64 bytes'],
+      ['HS256', 2049, 'is longer than 2048 bytes'],
+    ])('refuses an %s secret of %i bytes without echoing it', (alg, length, message) => {
+      const secret = 's'.repeat(length);
+      const error = refusal(() => fromPingAmInstanceState(withSecret(alg, secret)));
+      expect(error).toMatchObject({ status: 400, code: 'pingam_value_invalid' });
+      expect(error.message).toContain(`oidc-id-token-config.oidc-client-secret ${message}`);
+      expect(error.message).not.toContain(secret);
+    });
+
+    it('counts UTF-8 bytes, and refuses a secret that is not a string', () => {
+      expect(fromPingAmInstanceState(withSecret('HS256', 'é'.repeat(16))).secretKey?.secret).toHaveLength(32);
+      expect(refusal(() => fromPingAmInstanceState(withSecret('HS256', 42)))).toMatchObject({ status: 400, code: 'pingam_value_invalid' });
+    });
+  });
+
+  describe('input settings PingAM keeps in its authentication modules', () => {
+    const transforms = (...inputs: string[]) => inputs.map((input) => ({ inputTokenType: input, outputTokenType: 'OPENIDCONNECT', invalidateInterimOpenAMSession: false }));
+    const oidc = { 'oidc-issuer': 'oidc_issuer', 'oidc-audience': ['rp'], 'oidc-signature-algorithm': 'RS256', 'oidc-signature-key-alias': 'rsa-1' };
+
+    it('X509 with the TLS offload header: the offload engines verify the chain', () => {
+      const state = minimal({ 'supported-token-transforms': transforms('X509') }, { 'deployment-offloaded-two-way-tls-header-key': 'client_cert', 'deployment-tls-offload-engine-hosts': ['10.0.0.6'] });
+      expect(fromPingAmInstanceState(state).settings.x509_validation).toEqual({ client_certificate_header: 'client_cert', trusted_proxies: ['10.0.0.6'], proxy_verifies_chain: true });
+    });
+
+    it('X509 without the header, or the header without X509 input: no chain is taken on trust', () => {
+      expect(fromPingAmInstanceState(minimal({ 'supported-token-transforms': transforms('X509') })).settings.x509_validation).toBeUndefined();
+      const headerOnly = minimal({}, { 'deployment-offloaded-two-way-tls-header-key': 'client_cert' });
+      expect(fromPingAmInstanceState(headerOnly).settings.x509_validation).toEqual({ client_certificate_header: 'client_cert' });
+    });
+
+    it("OPENIDCONNECT: the instance's own ID tokens, by its issuer, key, algorithm and audience", () => {
+      const state = minimal({ 'supported-token-transforms': transforms('OPENIDCONNECT'), 'oidc-id-token-config': oidc });
+      expect(fromPingAmInstanceState(state).settings.oidc_validation).toEqual({
+        trusted_issuers: [{ issuer: 'oidc_issuer', realm_key: 'rsa-1', algorithms: ['RS256'], audiences: ['rp'] }],
+      });
+      const noKey = minimal({ 'supported-token-transforms': transforms('OPENIDCONNECT'), 'oidc-id-token-config': { ...oidc, 'oidc-signature-key-alias': null } });
+      expect(fromPingAmInstanceState(noKey).settings.oidc_validation).toBeUndefined();
+    });
+
+    it('OPENAM: opaque sessions of the instance, opened by USERNAME -> SESSION (added once, hidden from the PingAM view)', () => {
+      const mapped = fromPingAmInstanceState(minimal({ 'supported-token-transforms': [...transforms('OPENAM', 'USERNAME'), { inputTokenType: 'USERNAME', outputTokenType: 'SESSION' }] }));
+      expect(mapped.settings.session).toEqual({ form: 'opaque' });
+      expect((mapped.settings.supported_token_transforms as Json[]).filter((t) => t.to === 'SESSION')).toHaveLength(1);
+      const back = toPingAmInstanceState(mapped.realm, mapped.name, mapped.settings);
+      expect(back['supported-token-transforms']).toEqual(transforms('OPENAM', 'USERNAME'));
+    });
   });
 
   it.each(UNSUPPORTED)('%s.%s is accepted as %j and refused with a value that asks for something', (section, key, harmless, refused) => {
@@ -130,6 +206,7 @@ describe('PingAM instance_state -> realm file instance', () => {
 
   it('has a test row for every key of the mapping table', () => {
     const tested = new Set([...MAPPED, ...NOT_STORED, ...UNSUPPORTED].map(([section, key]) => `${section}.${key}`));
+    tested.add('oidc-id-token-config.oidc-client-secret'); // its own tests above
     const table = [
       ...Object.entries(SECTIONS).flatMap(([section, rules]) => Object.keys(rules).map((key) => `${section}.${key}`)),
       ...Object.keys(INSTANCE_RULES).map((key) => `instance_state.${key}`),

@@ -4,6 +4,7 @@
  * GET. The table is the mapping; docs/admin-api.md shows it to users. A key missing from the
  * table, or a value the table cannot carry over, is refused by name: nothing is dropped silently.
  */
+import { createHash } from 'node:crypto';
 import { InvalidRequestError } from '../../errors/sts-errors';
 
 /** How a PingAM value is read (PingAM writes booleans and numbers as strings). */
@@ -47,7 +48,8 @@ export const OIDC_RULES: Readonly<Record<string, Rule>> = {
   'oidc-keystore-location': notStored(KEY_MATERIAL),
   'oidc-keystore-password': notStored(KEY_MATERIAL),
   'oidc-signature-key-password': notStored(KEY_MATERIAL),
-  'oidc-client-secret': unsupported('secrets are not taken over the admin API: put the HMAC secret in a realm key (secret_env) and name it in oidc-signature-key-alias'),
+  // Read by clientSecretKey below: it becomes a realm key, never a realm file value.
+  'oidc-client-secret': mapped('oidc.client_secret', 'string'),
   'oidc-custom-claim-mapper-class': unsupported(CUSTOM_CLASS),
   'oidc-custom-authn-context-mapper-class': unsupported(CUSTOM_CLASS),
   'oidc-custom-authn-method-references-mapper-class': unsupported(CUSTOM_CLASS),
@@ -109,6 +111,21 @@ export interface MappedPingAmInstance {
   readonly settings: Record<string, unknown>;
   /** PingAM keys accepted but not written (key paths such as `saml2-config.saml2-keystore-filename`). */
   readonly notStored: string[];
+  /** The HS* ID-token secret (`oidc-client-secret`), stored as the realm key `kid` that `oidc.signing_key` names. */
+  readonly secretKey?: PublishedSecretKey;
+}
+
+export interface PublishedSecretKey {
+  readonly kid: string;
+  readonly secret: Buffer;
+}
+
+/** Secrets longer than this are refused: a realm key holds at most 16384 bits. */
+const MAX_SECRET_BYTES = 2048;
+
+/** The realm key that holds an instance's `oidc-client-secret`: keys are unique across the server, so named by the instance path. */
+export function clientSecretKid(realm: string, name: string): string {
+  return `pingam-client-secret-${createHash('sha256').update(`${realm}\u0000${name}`).digest('hex').slice(0, 24)}`;
 }
 
 /** PingAM's `instance_state` -> our instance. Throws a 400 naming the first key it cannot carry over. */
@@ -128,8 +145,69 @@ export function fromPingAmInstanceState(state: unknown): MappedPingAmInstance {
   const { realm, name, ...settings } = target;
   if (typeof realm !== 'string') throw missing('deployment-config.deployment-realm');
   if (typeof name !== 'string') throw missing('deployment-config.deployment-url-element');
-  return { realm, name, settings, notStored };
+  const secretKey = clientSecretKey(settings, realm, name, notStored);
+  return { realm, name, settings: withInputSettings(settings), notStored, ...(secretKey && { secretKey }) };
 }
+
+/**
+ * PingAM signs HS* ID tokens with `oidc-client-secret` (the relying party verifies them with its
+ * client secret). Here that secret becomes a realm key the ID tokens are signed with; for any
+ * other algorithm PingAM ignores it, and so does this STS.
+ */
+function clientSecretKey(settings: Record<string, unknown>, realm: string, name: string, notStored: string[]): PublishedSecretKey | undefined {
+  const oidc = settings.oidc as Record<string, unknown> | undefined;
+  const value = oidc?.client_secret;
+  if (oidc === undefined || typeof value !== 'string') return undefined;
+  delete oidc.client_secret;
+  const where = 'oidc-id-token-config.oidc-client-secret';
+  const hashBits = /^HS(256|384|512)$/.exec(String(oidc.signature_algorithm))?.[1];
+  if (hashBits === undefined) {
+    notStored.push(where);
+    return undefined;
+  }
+  const secret = Buffer.from(value, 'utf8');
+  const needed = Number(hashBits) / 8;
+  if (secret.length < needed) {
+    throw invalidValue(where, `is ${secret.length} bytes long; HS${hashBits} needs a secret of at least ${needed} bytes (RFC 7518 section 3.2), as a shorter one can be guessed and ID tokens forged`);
+  }
+  if (secret.length > MAX_SECRET_BYTES) throw invalidValue(where, `is longer than ${MAX_SECRET_BYTES} bytes`);
+  const kid = clientSecretKid(realm, name);
+  oidc.signing_key = kid;
+  return { kid, secret };
+}
+
+type Transform = Record<string, unknown>;
+/** Opens the sessions that PingAM's OPENAM input takes (PingAM opens them at its login). */
+const SESSION_LOGIN: Transform = { from: 'USERNAME', to: 'SESSION' };
+
+/**
+ * PingAM validates X509, OPENIDCONNECT and OPENAM input in its authentication modules, whose
+ * settings are not in the payload; these are the settings that do the same here:
+ * - X509 from the TLS offload header: the trusted offload engines checked the chain;
+ * - OPENIDCONNECT: the instance's own ID tokens (its issuer, its signing key, its audience);
+ * - OPENAM: the instance's sessions, opened by USERNAME -> SESSION (PingAM's login).
+ * Anything else PingAM's modules would check is refused by the loader, naming the key.
+ */
+function withInputSettings(settings: Record<string, unknown>): Record<string, unknown> {
+  const transforms = (settings.supported_token_transforms ?? []) as Transform[];
+  const inputs = new Set(transforms.map((t) => t.from));
+  const derived: Record<string, unknown> = { ...settings };
+  const x509 = settings.x509_validation as Record<string, unknown> | undefined;
+  if (inputs.has('X509') && x509?.client_certificate_header !== undefined) derived.x509_validation = { ...x509, proxy_verifies_chain: true };
+  const oidc = settings.oidc as Record<string, unknown> | undefined;
+  if (inputs.has('OPENIDCONNECT') && oidc?.issuer !== undefined && oidc.signing_key !== undefined && oidc.signature_algorithm !== undefined) {
+    derived.oidc_validation = {
+      trusted_issuers: [{ issuer: oidc.issuer, realm_key: oidc.signing_key, algorithms: [oidc.signature_algorithm], audiences: oidc.audience }],
+    };
+  }
+  if (inputs.has('OPENAM')) {
+    derived.session = { form: 'opaque' };
+    if (!transforms.some(isSessionLogin)) derived.supported_token_transforms = [...transforms, SESSION_LOGIN];
+  }
+  return derived;
+}
+
+const isSessionLogin = (t: Transform) => t.from === SESSION_LOGIN.from && t.to === SESSION_LOGIN.to;
 
 /** Our stored instance -> PingAM's `instance_state` shape (what RestSTSInstanceConfig.fromJson reads). Keys without a PingAM spelling are left out. */
 export function toPingAmInstanceState(realm: string, name: string, settings: Record<string, unknown>): Record<string, unknown> {
@@ -140,7 +218,9 @@ export function toPingAmInstanceState(realm: string, name: string, settings: Rec
     if (Object.keys(nested).length > 0) state[section] = nested;
   }
   Object.assign(state, reverseRules(INSTANCE_RULES, ours));
-  const transforms = Array.isArray(settings.supported_token_transforms) ? (settings.supported_token_transforms as Array<Record<string, unknown>>) : [];
+  let transforms = Array.isArray(settings.supported_token_transforms) ? (settings.supported_token_transforms as Transform[]) : [];
+  // The session login the mapping adds for OPENAM input is not one of PingAM's transforms.
+  if (transforms.some((t) => t.from === 'OPENAM')) transforms = transforms.filter((t) => !isSessionLogin(t));
   state['supported-token-transforms'] = transforms.map((t) => ({ inputTokenType: t.from, outputTokenType: t.to, invalidateInterimOpenAMSession: false }));
   return state;
 }

@@ -31,6 +31,36 @@ const instancesOf = (text: string) => (parse(text) as { instances: Record<string
 const defaultInstance = () => structuredClone(instancesOf(FILE).default) as Record<string, Record<string, unknown>>;
 
 describe('RealmDocument', () => {
+  describe('realm keys (a published secret)', () => {
+    const entry = { kid: 'pingam-client-secret-1', use: 'sig', generate: { type: 'oct', size: 256 } };
+    const keysOf = (text: string) => (parse(text) as { keys?: Array<{ kid: string }> }).keys;
+
+    it('adds a key after the others, keeping their comments, and only once', () => {
+      const edited = document();
+      edited.ensureKey(entry);
+      edited.ensureKey({ ...entry, generate: { type: 'oct', size: 512 } });
+      const text = edited.toString();
+      expect(keysOf(text)).toEqual([{ kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } }, entry]);
+      expect(text).toContain('# generated on first start');
+    });
+
+    it('adds the keys list when the file has none, or an empty flow list', () => {
+      for (const keys of ['', 'keys: []\n', 'keys:\n']) {
+        const edited = RealmDocument.parse(`realm: /\n${keys}instances: {}\n`, '/', 'root.yaml');
+        edited.ensureKey(entry);
+        expect(keysOf(edited.toString())).toEqual([entry]);
+      }
+    });
+
+    it('removes a key by kid, and answers false for one that is not there', () => {
+      const edited = document();
+      edited.ensureKey(entry);
+      expect(edited.removeKey(entry.kid)).toBe(true);
+      expect(edited.removeKey(entry.kid)).toBe(false);
+      expect(keysOf(edited.toString())?.map((k) => k.kid)).toEqual(['ec-1']);
+    });
+  });
+
   it('adds an instance and keeps every comment and the other instances', () => {
     const edited = document();
     edited.add('added', { supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }] }, '/added');

@@ -2,7 +2,7 @@
  * Edits the `instances:` map of a realm file as a YAML Document, so comments, key order and the
  * rest of the file survive an edit made through the admin API.
  */
-import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, YAMLMap, type YAMLSeq } from 'yaml';
 import { ConflictError, NotFoundError } from '../../errors/sts-errors';
 import { formatConfigProblem } from '../config-problem';
 import { parseConfigDocument } from '../config-yaml';
@@ -48,6 +48,27 @@ export class RealmDocument {
   remove(name: string, path: string): void {
     this.requireInstance(name, path);
     this.document.deleteIn(['instances', name]);
+  }
+
+  /** Adds a realm key unless one with its kid is listed (a republish keeps the entry). */
+  ensureKey(entry: { kid: string } & Record<string, unknown>): void {
+    if (this.keyIndex(entry.kid) >= 0) return;
+    const keys = this.document.get('keys');
+    if (!isSeq(keys) || keys.flow) this.document.set('keys', this.document.createNode(isSeq(keys) ? keys.toJSON() : []));
+    (this.document.get('keys') as YAMLSeq).add(this.document.createNode(entry));
+  }
+
+  /** Removes the realm key `kid`; false when there is none. */
+  removeKey(kid: string): boolean {
+    const index = this.keyIndex(kid);
+    if (index < 0) return false;
+    this.document.deleteIn(['keys', index]);
+    return true;
+  }
+
+  private keyIndex(kid: string): number {
+    const keys = this.document.get('keys');
+    return isSeq(keys) ? keys.items.findIndex((item) => isMap(item) && item.get('kid') === kid) : -1;
   }
 
   toString(): string {

@@ -7,10 +7,10 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
   Matches,
   Max,
   Min,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
@@ -43,7 +43,9 @@ export class TransformConfig {
 
 /** Output type OPENIDCONNECT: the ID token the STS issues. */
 export class OidcConfig extends SignedTokenConfig {
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { message: 'issuer must be an http(s) URL' })
+  /** An http(s) URL, checked with the instance (a PingAM-published instance may use any name, as PingAM does). */
+  @MinLength(1)
+  @IsString()
   issuer!: string;
 
   /** A single audience is accepted as a string. */

@@ -15,14 +15,14 @@ import {
 } from 'class-validator';
 
 /**
- * Signature algorithms an input JWT may use. HS* is left out on purpose: a trusted issuer is known
- * by a public key only, and `none` never verifies anything.
+ * Signature algorithms an input JWT may use. `none` never verifies anything. HS* is accepted only
+ * from a `realm_key` issuer (checked at load): an outside issuer is known by a public key only.
  */
-export const INPUT_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const INPUT_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'] as const;
 
-const ALGORITHM_MESSAGE = `$property may only list ${INPUT_JWT_ALGORITHMS.join(', ')} (no none, no HS*: trusted issuers are known by public keys)`;
+const ALGORITHM_MESSAGE = `$property may only list ${INPUT_JWT_ALGORITHMS.join(', ')} (no none; HS* only with realm_key)`;
 
-/** One issuer whose JWTs an instance accepts. Exactly one of jwks_file, jwks_url, public_key_file (checked at load). */
+/** One issuer whose JWTs an instance accepts. Exactly one of jwks_file, jwks_url, public_key_file, realm_key (checked at load). */
 export class TrustedIssuerConfig {
   /** Compared with the token's `iss` exactly. */
   @MinLength(1)
@@ -43,6 +43,14 @@ export class TrustedIssuerConfig {
   @IsString()
   @IsOptional()
   public_key_file?: string;
+
+  /**
+   * A key of this realm (kid, or a rotating key's name): for tokens this STS issued itself, such as
+   * the ID tokens of an instance that also takes them back as input.
+   */
+  @IsString()
+  @IsOptional()
+  realm_key?: string;
 
   @IsIn(INPUT_JWT_ALGORITHMS, { each: true, message: ALGORITHM_MESSAGE })
   @ArrayNotEmpty()

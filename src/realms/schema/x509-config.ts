@@ -1,4 +1,4 @@
-import { IsArray, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { IsStringRecord } from './schema-decorators';
 
 export const PRINCIPAL_SOURCES = ['subject_cn', 'san_email', 'san_dns', 'subject_dn'] as const;
@@ -6,9 +6,19 @@ export type PrincipalSource = (typeof PRINCIPAL_SOURCES)[number];
 
 /** Input type X509: which client certificates are accepted, and where they may come from. */
 export class X509ValidationConfig {
-  /** PEM bundle of the CA certificates a client certificate must chain to. */
+  /** PEM bundle of the CA certificates a client certificate must chain to; required unless `proxy_verifies_chain`. */
   @IsString()
-  trust_anchors_file!: string;
+  @IsOptional()
+  trust_anchors_file?: string;
+
+  /**
+   * true: the trusted proxies checked the client certificate's chain in their TLS handshake (as
+   * PingAM's TLS offload engines do); only their header is accepted, and this STS checks the
+   * certificate's validity period and client usage, not its chain.
+   */
+  @IsBoolean()
+  @IsOptional()
+  proxy_verifies_chain: boolean = false;
 
   /** Optional PEM bundle of intermediate CA certificates used to build chains. */
   @IsString()

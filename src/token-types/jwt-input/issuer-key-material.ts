@@ -7,6 +7,7 @@ import { createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } fro
 import type { JWK } from 'jose';
 import { keyProblemForAlgorithm, type JwsAlgorithmName } from '../../keys/jws-algorithms';
 import { describeAsymmetricKey } from '../../keys/key-object-facts';
+import type { RealmKey } from '../../keys/loaded-key';
 
 /** Why `key` cannot verify any of `algorithms`, or undefined when it can verify one. */
 export function keyUnsuitable(key: KeyObject, algorithms: readonly string[]): string | undefined {
@@ -51,6 +52,19 @@ export function usableJwks(entries: readonly unknown[], algorithms: readonly str
     keys.push(Object.freeze(publicPartOf(jwk, key)));
   });
   return { keys: Object.freeze(keys), skipped };
+}
+
+/** The JWK a realm key verifies with: its public half, or the secret itself for HS* (kept in memory only). */
+const realmJwks = new WeakMap<RealmKey, JWK>();
+
+export function verificationJwk(key: RealmKey): JWK {
+  let jwk = realmJwks.get(key);
+  if (!jwk) {
+    const material = key.publicKey ?? key.privateKey;
+    jwk = Object.freeze({ ...material.export({ format: 'jwk' }), kid: key.kid });
+    realmJwks.set(key, jwk);
+  }
+  return jwk;
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----/;

@@ -76,5 +76,5 @@ function sessionOf(claims: JsonRecord, times: CheckedTimes, now: number) {
 export async function checkInputJwtConfiguration({ realm, instance }: ConfigurationCheckContext): Promise<ConfigurationProblem[]> {
   const config = instance.settings.oidc_validation;
   if (!config) return [{ path: 'oidc_validation', message: 'missing; OPENIDCONNECT and JWT input need an oidc_validation section' }];
-  return prepareTrustedIssuers(config, realm.configDir);
+  return prepareTrustedIssuers(config, realm.configDir, 'oidc_validation', realm.keys);
 }

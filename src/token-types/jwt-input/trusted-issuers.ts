@@ -9,9 +9,10 @@ import { ConfigFileError, readConfigFile } from '../../common/config-file';
 import type { JWK } from 'jose';
 import { checkJwksUrl } from '../../keys/encryption/remote-jwks';
 import { RemoteJwks } from '../../keys/encryption/remote-jwks';
-import type { ConfigurationProblem } from '../../plugin-api/token-contract';
+import { keyProblemForAlgorithm, type JwsAlgorithmName } from '../../keys/jws-algorithms';
+import type { ConfigurationProblem, RealmKeyResolver } from '../../plugin-api/token-contract';
 import type { OidcValidationConfig, TrustedIssuerConfig } from '../../realms/schema/oidc-validation-config';
-import { pemPublicJwk, usableJwks } from './issuer-key-material';
+import { pemPublicJwk, usableJwks, verificationJwk } from './issuer-key-material';
 
 /** An unknown kid may trigger a refetch this often, no more. */
 const UNKNOWN_KID_REFETCH_MS = 60_000;
@@ -61,6 +62,21 @@ function remoteIssuer(config: TrustedIssuerConfig, url: string, unavailableCode:
   };
 }
 
+/**
+ * A key of this realm: the active version of a rotating key when the token has no kid, else the
+ * version its kid names while it is published. Secrets (HS*) stay in memory, as for signing.
+ */
+function realmKeyIssuer(config: TrustedIssuerConfig, name: string, realmKeys: RealmKeyResolver): TrustedIssuer {
+  const ownKid = (kid: string) => kid === name || (kid.startsWith(`${name}.v`) && /^\d+$/.test(kid.slice(name.length + 2)));
+  return {
+    config,
+    keysFor: async (kid) => {
+      const key = kid === undefined ? realmKeys.get(name) : ownKid(kid) ? realmKeys.get(kid) : undefined;
+      return key ? [verificationJwk(key)] : [];
+    },
+  };
+}
+
 function fixedIssuer(config: TrustedIssuerConfig, keys: readonly JWK[], ignoreKid: boolean): TrustedIssuer {
   return { config, keysFor: async (kid) => (ignoreKid ? keys : selectByKid(keys, kid)) };
 }
@@ -85,14 +101,20 @@ export async function prepareIssuer(
   at: string,
   problems: ConfigurationProblem[],
   unavailableCode = 'jwt_issuer_keys_unavailable',
+  realmKeys?: RealmKeyResolver,
 ): Promise<TrustedIssuer | undefined> {
-  const sources = (['jwks_file', 'jwks_url', 'public_key_file'] as const).filter((name) => issuer[name] !== undefined);
+  const sources = (['jwks_file', 'jwks_url', 'public_key_file', 'realm_key'] as const).filter((name) => issuer[name] !== undefined);
   if (sources.length !== 1) {
-    problems.push({ path: at, message: `needs exactly one of jwks_file, jwks_url, public_key_file (has ${sources.length === 0 ? 'none' : sources.join(', ')})` });
+    problems.push({ path: at, message: `needs exactly one of jwks_file, jwks_url, public_key_file, realm_key (has ${sources.length === 0 ? 'none' : sources.join(', ')})` });
     return undefined;
   }
   const source = sources[0];
   const path = `${at}.${source}`;
+  if (source === 'realm_key') return realmKeySource(issuer, path, at, problems, realmKeys);
+  const secret = issuer.algorithms.find((alg) => alg.startsWith('HS'));
+  if (secret) {
+    return void problems.push({ path: `${at}.algorithms`, message: `${secret} needs realm_key: a shared secret is never trusted from a file or URL, an outside issuer is known by its public key` });
+  }
   if (source === 'jwks_url') {
     const problem = checkJwksUrl(issuer.jwks_url!);
     if (problem) return void problems.push({ path, message: problem });
@@ -121,7 +143,28 @@ export async function prepareIssuer(
   return fixedIssuer(issuer, keys, false);
 }
 
-export async function prepareTrustedIssuers(config: OidcValidationConfig, configDir: string, path = 'oidc_validation'): Promise<ConfigurationProblem[]> {
+function realmKeySource(
+  issuer: TrustedIssuerConfig,
+  path: string,
+  at: string,
+  problems: ConfigurationProblem[],
+  realmKeys: RealmKeyResolver | undefined,
+): TrustedIssuer | undefined {
+  const name = issuer.realm_key!;
+  if (!realmKeys) return void problems.push({ path, message: 'a realm key is trusted only in oidc_validation' });
+  const key = realmKeys.get(name);
+  if (!key) return void problems.push({ path, message: `"${name}" names no key of this realm` });
+  const unfit = issuer.algorithms.map((alg) => keyProblemForAlgorithm(alg as JwsAlgorithmName, key)).filter((problem) => problem !== undefined);
+  if (unfit.length > 0) return void problems.push({ path: `${at}.algorithms`, message: unfit.join('; ') });
+  return realmKeyIssuer(issuer, name, realmKeys);
+}
+
+export async function prepareTrustedIssuers(
+  config: OidcValidationConfig,
+  configDir: string,
+  path = 'oidc_validation',
+  realmKeys?: RealmKeyResolver,
+): Promise<ConfigurationProblem[]> {
   // OPENIDCONNECT and JWT share the block: the second check reuses the first one's work.
   if (prepared.has(config)) return [];
   const problems: ConfigurationProblem[] = [];
@@ -134,7 +177,7 @@ export async function prepareTrustedIssuers(config: OidcValidationConfig, config
       continue;
     }
     seen.add(issuer.issuer);
-    const ready = await prepareIssuer(issuer, configDir, at, problems);
+    const ready = await prepareIssuer(issuer, configDir, at, problems, undefined, realmKeys);
     if (ready) issuers.set(issuer.issuer, ready);
   }
   if (problems.length === 0) prepared.set(config, issuers);

@@ -71,6 +71,12 @@ function* paths(
   }
 }
 
+/** The leaf alone within its validity period: all that is left to check when a proxy verified the chain. */
+export function checkValidityPeriod(leaf: ParsedCertificate, now: Date): void {
+  const problem = pathProblem([leaf], now);
+  if (problem) throw problem;
+}
+
 function pathProblem(path: readonly ParsedCertificate[], now: Date): InvalidTokenError | undefined {
   for (const [index, certificate] of path.entries()) {
     const what = index === 0 ? 'The client certificate' : `The CA certificate "${certificate.asn.subject}" in its chain`;

@@ -30,13 +30,19 @@ export interface PresentedCertificate {
 }
 
 export function presentedCertificate(request: StsRequestContext, config: X509ValidationConfig): PresentedCertificate {
-  if (request.clientCertificateChain.length > 0) {
+  if (request.clientCertificateChain.length > 0 && !config.proxy_verifies_chain) {
     const [leaf, ...rest] = request.clientCertificateChain.slice(0, MAX_TLS_CERTIFICATES + 1).map(parsedOrRefused);
     return { leaf, chain: rest, source: 'tls' };
   }
   const header = config.client_certificate_header?.toLowerCase();
   const value = header === undefined ? undefined : request.headers[header];
   if (value === undefined || value === '') {
+    if (config.proxy_verifies_chain) {
+      // Nobody checked the chain of a certificate from a direct handshake: only the proxy's header counts.
+      throw new InvalidTokenError(`This instance takes client certificates only from the ${config.client_certificate_header} header of its trusted proxies.`, {
+        code: request.clientCertificateChain.length > 0 ? 'untrusted_certificate_source' : 'client_certificate_required',
+      });
+    }
     throw new InvalidTokenError('A client certificate is required: present one in the TLS handshake.', {
       code: 'client_certificate_required',
     });

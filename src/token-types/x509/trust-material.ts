@@ -60,7 +60,18 @@ async function readTrustMaterial(config: X509ValidationConfig, configDir: string
       message: `client_certificate_header is only honoured from trusted proxies; list the proxy addresses that set ${config.client_certificate_header}`,
     });
   }
-  const anchors = await attempt('trust_anchors_file', () => readCertificates(config.trust_anchors_file, configDir));
+  if (config.proxy_verifies_chain && config.client_certificate_header === undefined) {
+    problems.push({ path: `${path}.client_certificate_header`, message: 'proxy_verifies_chain needs the header your TLS-terminating proxy sets' });
+  }
+  if (config.trust_anchors_file === undefined && !config.proxy_verifies_chain) {
+    problems.push({ path: `${path}.trust_anchors_file`, message: 'missing; name the CAs client certificates must chain to (or set proxy_verifies_chain when a trusted proxy checks them)' });
+  }
+  if (config.trust_anchors_file === undefined && (config.intermediates_file !== undefined || config.crl_file !== undefined)) {
+    problems.push({ path: `${path}.${config.crl_file !== undefined ? 'crl_file' : 'intermediates_file'}`, message: 'needs trust_anchors_file: chains and CRLs are checked against the anchors' });
+  }
+  if (problems.length > 0) return problems;
+  const anchorsFile = config.trust_anchors_file;
+  const anchors = anchorsFile === undefined ? [] : await attempt('trust_anchors_file', () => readCertificates(anchorsFile, configDir));
   const intermediates =
     config.intermediates_file === undefined
       ? []

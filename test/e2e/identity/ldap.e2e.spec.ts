@@ -152,6 +152,48 @@ describe('LDAP identity store (real slapd)', () => {
     }
   });
 
+  describe('looking a user up without a password (session details)', () => {
+    const storeOf = async (extra: Record<string, unknown> = {}) =>
+      new LdapIdentityStore(await ldapSettings({ ...ldapStore(), ...extra } as unknown as IdentityStoreConfig, '/', { [PASSWORD_ENV]: slapd.servicePassword }));
+
+    it('finds the entry by the service account and answers its current attributes', async () => {
+      await expect((await storeOf()).lookup('alice')).resolves.toEqual({ username: 'alice', attributes: { mail: 'alice@example.com', cn: 'Alice Example' } });
+    });
+
+    it('answers null for an unknown, an ambiguous and a wildcard principal (the filter is escaped)', async () => {
+      const store = await storeOf();
+      for (const principal of ['nobody', 'twin', 'ali*', '*']) await expect(store.lookup(principal)).resolves.toBeNull();
+    });
+
+    it('with principal_attribute, finds the entry by that attribute, whatever the login filter', async () => {
+      const store = await storeOf({ user_filter: '(&(objectClass=inetOrgPerson)(mail={username}))', principal_attribute: 'uid' });
+      await expect(store.lookup('alice')).resolves.toMatchObject({ username: 'alice', attributes: { mail: 'alice@example.com' } });
+      await expect(store.lookup('alice@example.com')).resolves.toBeNull();
+    });
+
+    it('is 503 identity_store_unavailable when the directory is not there', async () => {
+      const store = await storeOf({ url: `ldap://127.0.0.1:${await freePort()}` });
+      await expect(store.lookup('alice')).rejects.toMatchObject({ status: 503, code: 'identity_store_unavailable' });
+    });
+
+    it('answers session_info with resolve_to_user from the directory', async () => {
+      const sessions = await startTestServer({
+        root: await rootRealm({
+          identity_store: ldapStore(),
+          instances: { portal: { supported_token_transforms: [{ from: 'USERNAME', to: 'SESSION' }], session: { form: 'opaque' } } },
+        }),
+      });
+      try {
+        const session = (await sessions.post('/rest-sts/portal?_action=translate', { input_token_state: { token_type: 'USERNAME', username: 'alice', password: ALICE_PASSWORD }, output_token_state: { token_type: 'SESSION' } })).body.issued_token;
+        const res = await sessions.post('/rest-sts/portal?_action=session_info', { session_token: session, resolve_to_user: true });
+        expect(res.status).toBe(200);
+        expect(res.body.user).toEqual({ username: 'alice', attributes: { mail: 'alice@example.com', cn: 'Alice Example' } });
+      } finally {
+        await sessions.close();
+      }
+    });
+  });
+
   it('an empty password never reaches the directory (no unauthenticated bind), even when called directly', async () => {
     // Port with nothing listening: any connection attempt would be a 503, so null proves no bind.
     const config = { ...ldapStore(), url: `ldap://127.0.0.1:${await freePort()}` } as unknown as IdentityStoreConfig;

@@ -3,9 +3,12 @@
  * envelope with PingAM's kebab-case keys, answers with `_id` and `_rev`, `If-Match` on update and
  * delete, the admin token in `iPlanetDirectoryPro`, and a translate on the published instance.
  */
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { clientSecretKid } from '../../../src/realms/publish/pingam-instance-mapping';
+import { makeTestPki, type TestPki } from '../../support/client-certificate-pki';
 import { parse } from 'yaml';
 import { expectErrorBody } from '../../support/error-body';
 import { rootRealm, testPasswordHash, usernameTo } from '../../support/realm-fixtures';
@@ -97,26 +100,14 @@ const PINGAM_SAMPLE: Json = {
 };
 
 /**
- * The sample with the values this STS refuses by design replaced, key for key (every other key,
- * including the keystore paths and passwords, which are accepted and not written, is PingAM's):
- * - oidc-issuer: an ID token's `iss` must be an https URL (OpenID Connect Core 2);
- * - oidc-client-secret / HS256: no secrets over the admin API; the ID token is signed with a
- *   realm key named by oidc-signature-key-alias instead;
- * - the X509, OPENIDCONNECT and OPENAM inputs and the TLS offload keys: PingAM validates those in
- *   its authentication modules (deployment-auth-target-mappings), which carry no trust anchors or
- *   issuer settings this STS could take over; USERNAME goes to the realm's identity store.
+ * The sample with its one value this STS refuses replaced: `oidc-client-secret` ("bobo", 4 bytes)
+ * signs HS256 ID tokens, and RFC 7518 section 3.2 requires a secret of at least 32 bytes for
+ * HS256. Every other key and value is PingAM's, keystore paths and passwords included.
  */
+const CLIENT_SECRET = randomBytes(32).toString('base64url');
 function publishable(): Json {
   const body = structuredClone(PINGAM_SAMPLE);
-  const state = body.instance_state;
-  Object.assign(state['oidc-id-token-config'], {
-    'oidc-issuer': 'https://sts.example.com/oidc_issuer',
-    'oidc-signature-algorithm': 'RS256',
-    'oidc-client-secret': null,
-    'oidc-signature-key-alias': 'oidc-rs',
-  });
-  state['supported-token-transforms'] = state['supported-token-transforms'].filter((t: Json) => t.inputTokenType === 'USERNAME');
-  Object.assign(state['deployment-config'], { 'deployment-offloaded-two-way-tls-header-key': null, 'deployment-tls-offload-engine-hosts': null });
+  body.instance_state['oidc-id-token-config']['oidc-client-secret'] = CLIENT_SECRET;
   return body;
 }
 
@@ -146,11 +137,19 @@ describe('admin publish API in PingAM wire format', () => {
   });
   afterAll(() => server?.close());
 
-  /** A call as PingAM's clients make it: the admin token in iPlanetDirectoryPro, no Authorization. */
+  /**
+   * A call as PingAM's publisher sample makes it: the admin session in the cookie
+   * `iPlanetDirectoryPro`, no Authorization, and on PUT the CREST version header.
+   */
   async function pingAm(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
     const response = await fetch(server.baseUrl + path, {
       method,
-      headers: { iPlanetDirectoryPro: ADMIN_TOKEN, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        cookie: `iPlanetDirectoryPro=${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(method === 'PUT' ? { 'accept-api-version': 'protocol=1.0, resource=1.0' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -159,12 +158,16 @@ describe('admin publish API in PingAM wire format', () => {
   const subrealmOnDisk = async () => readFile(subrealmFile, 'utf8');
   const translate = (body: Json) => server.post(`/rest-sts/${ID}?_action=translate`, body);
 
-  it('refuses the unchanged sample, naming the first key it cannot carry over, and writes nothing', async () => {
+  const secretFiles = async () => (await readdir(join(server.dataDir, 'keys')).catch(() => [] as string[])).filter((f) => f.startsWith('pingam-'));
+
+  it('refuses the unchanged sample for its 4-byte HS256 secret only, naming the key, and writes nothing', async () => {
     const before = await subrealmOnDisk();
     const res = await pingAm('POST', `${PUBLISH}?_action=create`, PINGAM_SAMPLE);
-    expectErrorBody(res, 400, 'pingam_key_unsupported');
-    expect(res.body.message).toContain('oidc-id-token-config.oidc-client-secret');
+    expectErrorBody(res, 400, 'pingam_value_invalid');
+    expect(res.body.message).toContain('oidc-id-token-config.oidc-client-secret is 4 bytes long; HS256 needs a secret of at least 32 bytes');
+    expect(res.body.message).not.toContain('bobo');
     expect(await subrealmOnDisk()).toBe(before);
+    expect(await secretFiles()).toEqual([]);
   });
 
   describe('the published instance, from create to delete', () => {
@@ -181,22 +184,26 @@ describe('admin publish API in PingAM wire format', () => {
       expect(created.headers.get('etag')).toBe(`"${created.body._rev}"`);
     });
 
-    it('writes the mapped keys into the realm file, and no keystore path or password', async () => {
+    const SECRET_KID = clientSecretKid(SUBREALM, 'rest_sts_instance1049252330');
+
+    it('writes the mapped keys into the realm file, and no keystore path, password or secret', async () => {
       const text = await subrealmOnDisk();
       expect(text).not.toContain('changeit');
       expect(text).not.toContain('keystore');
-      expect(parse(text).instances.rest_sts_instance1049252330).toEqual({
+      expect(text).not.toContain(CLIENT_SECRET);
+      const file = parse(text);
+      expect(file.instances.rest_sts_instance1049252330).toEqual({
         oidc: {
-          issuer: 'https://sts.example.com/oidc_issuer',
+          issuer: 'oidc_issuer',
           token_lifetime_seconds: 600,
           audience: ['oidc_audience'],
-          signature_algorithm: 'RS256',
+          signature_algorithm: 'HS256',
           claim_map: { email: 'mail' },
-          signing_key: 'oidc-rs',
+          signing_key: SECRET_KID,
         },
         supported_token_transforms: [
-          { from: 'USERNAME', to: 'OPENIDCONNECT' },
-          { from: 'USERNAME', to: 'SAML2' },
+          ...PINGAM_SAMPLE.instance_state['supported-token-transforms'].map((t: Json) => ({ from: t.inputTokenType, to: t.outputTokenType })),
+          { from: 'USERNAME', to: 'SESSION' },
         ],
         persist_issued_tokens: true,
         pingam_compatibility: true,
@@ -210,31 +217,46 @@ describe('admin publish API in PingAM wire format', () => {
           sp_entity_id: 'http://sp.com:8080/openam',
           signing_key: 'test',
         },
+        x509_validation: { client_certificate_header: 'also_client_cert', trusted_proxies: ['10.0.0.6', '127.0.0.1'], proxy_verifies_chain: true },
+        oidc_validation: { trusted_issuers: [{ issuer: 'oidc_issuer', realm_key: SECRET_KID, algorithms: ['HS256'], audiences: ['oidc_audience'] }] },
+        session: { form: 'opaque' },
       });
+      expect(file.keys).toContainEqual({ kid: SECRET_KID, use: 'sig', generate: { type: 'oct', size: 344 } });
     });
 
-    it('reads it back as {_id, _rev, <_id>: instance_state} in PingAM keys', async () => {
+    it('keeps the secret beside the generated keys, readable by the server alone', async () => {
+      const file = join(server.dataDir, 'keys', `${SECRET_KID}.secret`);
+      expect(Buffer.from(await readFile(file, 'utf8'), 'base64url').toString('utf8')).toBe(CLIENT_SECRET);
+      expect((await import('node:fs')).statSync(file).mode & 0o777).toBe(0o600);
+    });
+
+    it('reads it back as {_id, _rev, <_id>: instance_state} in PingAM keys, with the transforms PingAM published', async () => {
       const res = await pingAm('GET', `${PUBLISH}/${ID}`);
       expect(res.status).toBe(200);
       expect(Object.keys(res.body).sort()).toEqual([ID, '_id', '_rev'].sort());
       expect(res.body).toMatchObject({ _id: ID, _rev: created.body._rev });
       expect(res.headers.get('etag')).toBe(`"${created.body._rev}"`);
       const state = res.body[ID];
-      expect(state['deployment-config']).toEqual({ 'deployment-url-element': 'rest_sts_instance1049252330', 'deployment-realm': SUBREALM });
+      expect(state['deployment-config']).toEqual({
+        'deployment-url-element': 'rest_sts_instance1049252330',
+        'deployment-realm': SUBREALM,
+        'deployment-offloaded-two-way-tls-header-key': 'also_client_cert',
+        'deployment-tls-offload-engine-hosts': ['10.0.0.6', '127.0.0.1'],
+      });
       expect(state['persist-issued-tokens-in-cts']).toBe('true');
-      expect(state['oidc-id-token-config']).toMatchObject({ 'oidc-issuer': 'https://sts.example.com/oidc_issuer', 'oidc-token-lifetime-seconds': '600', 'oidc-signature-key-alias': 'oidc-rs' });
+      expect(state['oidc-id-token-config']).toMatchObject({ 'oidc-issuer': 'oidc_issuer', 'oidc-token-lifetime-seconds': '600', 'oidc-signature-key-alias': SECRET_KID });
+      expect(JSON.stringify(res.body)).not.toContain(CLIENT_SECRET);
       expect(state['saml2-config']).toMatchObject({ 'issuer-name': 'http://idp.com:8080/openam', 'saml2-sign-assertion': 'true', 'saml2-signature-key-alias': 'test' });
-      expect(state['supported-token-transforms']).toEqual([
-        { inputTokenType: 'USERNAME', outputTokenType: 'OPENIDCONNECT', invalidateInterimOpenAMSession: false },
-        { inputTokenType: 'USERNAME', outputTokenType: 'SAML2', invalidateInterimOpenAMSession: false },
-      ]);
+      expect(state['supported-token-transforms']).toEqual(
+        PINGAM_SAMPLE.instance_state['supported-token-transforms'].map((t: Json) => ({ ...t, invalidateInterimOpenAMSession: false })),
+      );
     });
 
     it('lists every instance by _id in PingAM keys, as PingAM lists published_instances', async () => {
       const res = await pingAm('GET', PUBLISH);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ _id: 'published_instances', _rev: '', default: expect.any(Object), hs256: expect.any(Object) });
-      expect(res.body[ID]['deployment-config']).toEqual({ 'deployment-url-element': 'rest_sts_instance1049252330', 'deployment-realm': SUBREALM });
+      expect(res.body[ID]['deployment-config']).toMatchObject({ 'deployment-url-element': 'rest_sts_instance1049252330', 'deployment-realm': SUBREALM });
       expect(res.body.default['oidc-id-token-config']['oidc-signature-key-alias']).toBe('rsa-1');
     });
 
@@ -244,14 +266,94 @@ describe('admin publish API in PingAM wire format', () => {
       expect(await res.json()).toMatchObject({ realm: SUBREALM, name: 'rest_sts_instance1049252330', persist_issued_tokens: true });
     });
 
-    it('translates on the published instance: USERNAME -> OPENIDCONNECT and USERNAME -> SAML2', async () => {
-      const oidc = await translate(usernameTo('OPENIDCONNECT', { nonce: 'n-1' }));
-      expect(oidc.status).toBe(200);
-      expect(decodeJwt(oidc.body.issued_token)).toMatchObject({ iss: 'https://sts.example.com/oidc_issuer', aud: 'oidc_audience', sub: 'alice', email: 'alice@example.com' });
+    /** An ID token of the instance, as PingAM's USERNAME -> OPENIDCONNECT gives it. */
+    const idToken = async () => (await translate(usernameTo('OPENIDCONNECT', { nonce: 'n-1', allow_access: true }))).body.issued_token as string;
+
+    it('USERNAME -> OPENIDCONNECT: an HS256 ID token the relying party verifies with its client secret, iss as PingAM names it', async () => {
+      const token = await idToken();
+      expect(decodeProtectedHeader(token).alg).toBe('HS256');
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(CLIENT_SECRET), { issuer: 'oidc_issuer', audience: 'oidc_audience' });
+      expect(payload).toMatchObject({ sub: 'alice', email: 'alice@example.com', nonce: 'n-1' });
+      await expect(jwtVerify(token, new TextEncoder().encode(`${CLIENT_SECRET}x`))).rejects.toThrow();
+    });
+
+    it('USERNAME -> SAML2 with the SAML settings of the sample', async () => {
       const saml = await translate(usernameTo('SAML2', { subject_confirmation: 'BEARER' }));
       expect(saml.status).toBe(200);
       expect(saml.body.issued_token).toContain('<saml:Issuer>http://idp.com:8080/openam</saml:Issuer>');
       expect(saml.body.issued_token).toContain('http://sp.com:8080/openam');
+    });
+
+    describe('OPENIDCONNECT input: the instance takes its own ID tokens back', () => {
+      const oidcInput = (token: string) => ({ token_type: 'OPENIDCONNECT', oidc_id_token: token });
+
+      it('-> SAML2 and -> OPENIDCONNECT', async () => {
+        const token = await idToken();
+        const saml = await translate({ input_token_state: oidcInput(token), output_token_state: { token_type: 'SAML2', subject_confirmation: 'BEARER' } });
+        expect(saml.status).toBe(200);
+        expect(saml.body.issued_token).toMatch(/<saml:NameID[^>]*>alice<\/saml:NameID>/);
+        const oidc = await translate({ input_token_state: oidcInput(token), output_token_state: { token_type: 'OPENIDCONNECT', nonce: 'n-2' } });
+        expect(oidc.status).toBe(200);
+        expect(decodeJwt(oidc.body.issued_token)).toMatchObject({ iss: 'oidc_issuer', sub: 'alice', nonce: 'n-2' });
+      });
+
+      it('refuses a token signed with another secret (401 jwt_signature_invalid) and one with alg none or RS256 (401 jwt_algorithm_not_allowed)', async () => {
+        const [header, payload] = (await idToken()).split('.');
+        const forged = `${header}.${payload}.${randomBytes(32).toString('base64url')}`;
+        expectErrorBody(await translate({ input_token_state: oidcInput(forged), output_token_state: { token_type: 'OPENIDCONNECT' } }), 401, 'jwt_signature_invalid');
+        for (const alg of ['none', 'RS256']) {
+          const other = `${Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url')}.${payload}.${alg === 'none' ? '' : 'c2ln'}`;
+          expectErrorBody(await translate({ input_token_state: oidcInput(other), output_token_state: { token_type: 'OPENIDCONNECT' } }), 401, 'jwt_algorithm_not_allowed');
+        }
+      });
+    });
+
+    describe('X509 input from the TLS offload header of a listed host', () => {
+      let pki: TestPki;
+      beforeAll(() => {
+        pki = makeTestPki();
+      });
+      const x509To = (header: string | undefined) =>
+        server.post(`/rest-sts/${ID}?_action=translate`, { input_token_state: { token_type: 'X509' }, output_token_state: { token_type: 'OPENIDCONNECT' } }, header === undefined ? {} : { also_client_cert: header });
+
+      it('-> OPENIDCONNECT for the certificate the offload engine passed on (base64 DER, as PingAM reads it)', async () => {
+        const res = await x509To(pki.good.der.toString('base64'));
+        expect(res.status).toBe(200);
+        expect(decodeJwt(res.body.issued_token).sub).toEqual(expect.any(String));
+      });
+
+      it('still refuses an expired certificate (401 certificate_expired) and a CA certificate as client (401 certificate_is_ca)', async () => {
+        expectErrorBody(await x509To(pki.expired.der.toString('base64')), 401, 'certificate_expired');
+        const rootDer = Buffer.from((await readFile(pki.rootFile, 'utf8')).replace(/-----[^-]+-----|\s/g, ''), 'base64');
+        expectErrorBody(await x509To(rootDer.toString('base64')), 401, 'certificate_is_ca');
+      });
+
+      it('without the header: 401 client_certificate_required', async () => {
+        expectErrorBody(await x509To(undefined), 401, 'client_certificate_required');
+      });
+    });
+
+    describe('OPENAM input: a session opened on the instance', () => {
+      const openSession = async () => (await translate(usernameTo('SESSION'))).body.issued_token as string;
+      const openAm = (sessionId: string, output: Json) => translate({ input_token_state: { token_type: 'OPENAM', session_id: sessionId }, output_token_state: output });
+
+      it('-> SAML2 and -> OPENIDCONNECT without the password again', async () => {
+        const sessionId = await openSession();
+        expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        const saml = await openAm(sessionId, { token_type: 'SAML2', subject_confirmation: 'BEARER' });
+        expect(saml.status).toBe(200);
+        expect(saml.body.issued_token).toMatch(/<saml:NameID[^>]*>alice<\/saml:NameID>/);
+        const oidc = await openAm(sessionId, { token_type: 'OPENIDCONNECT' });
+        expect(oidc.status).toBe(200);
+        expect(decodeJwt(oidc.body.issued_token)).toMatchObject({ sub: 'alice', iss: 'oidc_issuer' });
+      });
+
+      it('refuses an unknown session with 401 and a session after logout with 401', async () => {
+        expect((await openAm(randomBytes(32).toString('base64url'), { token_type: 'OPENIDCONNECT' })).status).toBe(401);
+        const sessionId = await openSession();
+        expect((await server.post(`/rest-sts/${ID}?_action=cancel`, { cancelled_token_state: { token_type: 'OPENAM', session_id: sessionId } })).status).toBe(200);
+        expect((await openAm(sessionId, { token_type: 'OPENIDCONNECT' })).status).toBe(401);
+      });
     });
 
     it("runs PingAM's documented translate example unchanged (USERNAME -> SAML2 bearer assertion)", async () => {
@@ -304,6 +406,17 @@ describe('admin publish API in PingAM wire format', () => {
         expect((await pingAm('PUT', `${PUBLISH}/${ID}`, publishable(), { 'if-match': `"other", "${current}"` })).status).toBe(200);
       });
 
+      it('replaces the stored secret when PingAM republishes with a new one', async () => {
+        const next = randomBytes(48).toString('base64url');
+        const body = publishable();
+        body.instance_state['oidc-id-token-config']['oidc-client-secret'] = next;
+        expect((await pingAm('PUT', `${PUBLISH}/${ID}`, body)).status).toBe(200);
+        const token = (await translate(usernameTo('OPENIDCONNECT'))).body.issued_token;
+        await expect(jwtVerify(token, new TextEncoder().encode(next))).resolves.toBeDefined();
+        await expect(jwtVerify(token, new TextEncoder().encode(CLIENT_SECRET))).rejects.toThrow();
+        expect((await pingAm('PUT', `${PUBLISH}/${ID}`, publishable())).status).toBe(200);
+      });
+
       it('keeps the same _rev for the same stored state (the revision is a hash, not a counter)', async () => {
         const before = (await pingAm('GET', `${PUBLISH}/${ID}`)).body._rev;
         const res = await pingAm('PUT', `${PUBLISH}/${ID}`, publishable());
@@ -341,6 +454,9 @@ describe('admin publish API in PingAM wire format', () => {
         const res = await pingAm('POST', `${PUBLISH}?_action=create`, body);
         expectErrorBody(res, 400, 'invalid_instance_state');
         expect(res.body.message).toContain('instances.other.saml2.signing_key');
+        // The secret stored for the refused instance is gone again; the published one's stays.
+        expect(await secretFiles()).toEqual([`${clientSecretKid(SUBREALM, 'rest_sts_instance1049252330')}.secret`]);
+        expect(parse(await subrealmOnDisk()).keys.map((k: Json) => k.kid)).not.toContain(clientSecretKid(SUBREALM, 'other'));
       });
     });
 
@@ -349,10 +465,19 @@ describe('admin publish API in PingAM wire format', () => {
         ['a wrong token', { iPlanetDirectoryPro: `wrong-${ADMIN_TOKEN}` }],
         ['an empty header', { iPlanetDirectoryPro: '' }],
         ['the token in another header', { 'x-iplanetdirectorypro': ADMIN_TOKEN }],
+        ['a wrong token in the cookie', { cookie: `iPlanetDirectoryPro=wrong-${ADMIN_TOKEN}` }],
+        ['an empty cookie', { cookie: 'iPlanetDirectoryPro=' }],
+        ['the token in another cookie', { cookie: `amlbcookie=${ADMIN_TOKEN}` }],
+        ['a cookie header that is not one', { cookie: ADMIN_TOKEN }],
       ])('refuses %s with 401 admin_unauthorized', async (_what, headers) => {
         const res = await fetch(`${server.baseUrl}${PUBLISH}/${ID}`, { headers });
         expect(res.status).toBe(401);
         expect(await res.json()).toMatchObject({ error: 'admin_unauthorized' });
+      });
+
+      it('takes the header without the cookie, and the cookie among others', async () => {
+        expect((await fetch(`${server.baseUrl}${PUBLISH}`, { headers: { iPlanetDirectoryPro: ADMIN_TOKEN } })).status).toBe(200);
+        expect((await fetch(`${server.baseUrl}${PUBLISH}`, { headers: { cookie: `amlbcookie=01; iPlanetDirectoryPro=${ADMIN_TOKEN}; i18next=en` } })).status).toBe(200);
       });
 
       it('takes the header name in any letter case, and Authorization: Bearer still', async () => {
@@ -374,7 +499,11 @@ describe('admin publish API in PingAM wire format', () => {
         expect(res.status).toBe(200);
         expect(res.body).toEqual({ _id: ID, result: `rest sts instance ${ID} successfully removed from realm ${SUBREALM}` });
         expect((await translate(usernameTo('OPENIDCONNECT'))).status).toBe(404);
-        expect(parse(await subrealmOnDisk()).instances ?? {}).not.toHaveProperty('rest_sts_instance1049252330');
+        const file = parse(await subrealmOnDisk());
+        expect(file.instances ?? {}).not.toHaveProperty('rest_sts_instance1049252330');
+        // Its secret goes with it: the realm key and the stored value.
+        expect(file.keys.map((k: Json) => k.kid)).toEqual(['test', 'oidc-rs']);
+        expect(await secretFiles()).toEqual([]);
       });
 
       it('answers 404 for If-Match on an instance that is gone', async () => {

@@ -50,11 +50,23 @@ describe('oidc_validation at load', () => {
   it('a missing block', async () => {
     expectConfigProblem(await configErrorOf(load(undefined)), P, /missing/);
   });
-  it('none or HS256 in algorithms', async () => {
-    for (const alg of ['none', 'HS256']) {
-      const error = await configErrorOf(load(issuer({ public_key_file: join(work, 'rsa.pem'), algorithms: [alg] })));
-      expectConfigProblem(error, `${P}.trusted_issuers[0].algorithms`, /no none, no HS/);
+  it('none in algorithms, or HS256 from a file or URL', async () => {
+    const none = await configErrorOf(load(issuer({ public_key_file: join(work, 'rsa.pem'), algorithms: ['none'] })));
+    expectConfigProblem(none, `${P}.trusted_issuers[0].algorithms`, /no none/);
+    for (const source of [{ public_key_file: join(work, 'rsa.pem') }, { jwks_file: join(work, 'secret-jwks.json') }, { jwks_url: 'https://idp.test/jwks' }]) {
+      const error = await configErrorOf(load(issuer({ ...source, algorithms: ['HS256'] })));
+      expectConfigProblem(error, `${P}.trusted_issuers[0].algorithms`, /HS256 needs realm_key: a shared secret is never trusted from a file or URL/);
     }
+  });
+  it('realm_key: a kid the realm lacks, a key that does not fit the algorithm, and beside another source', async () => {
+    expectConfigProblem(await configErrorOf(load(issuer({ realm_key: 'nope', algorithms: ['ES256'] }))), `${P}.trusted_issuers[0].realm_key`, /"nope" names no key of this realm/);
+    expectConfigProblem(await configErrorOf(load(issuer({ realm_key: 'ec-1', algorithms: ['RS256'] }))), `${P}.trusted_issuers[0].algorithms`, /RS256 needs an RSA key/);
+    expectConfigProblem(await configErrorOf(load(issuer({ realm_key: 'ec-1', algorithms: ['HS256'] }))), `${P}.trusted_issuers[0].algorithms`, /HS256 needs an oct key/);
+    const two = await configErrorOf(load(issuer({ realm_key: 'ec-1', public_key_file: join(work, 'rsa.pem'), algorithms: ['ES256'] })));
+    expectConfigProblem(two, `${P}.trusted_issuers[0]`, /has public_key_file, realm_key/);
+  });
+  it('loads a realm_key issuer (the realm trusting tokens it signed itself)', async () => {
+    await expect(load(issuer({ realm_key: 'ec-1', algorithms: ['ES256'] }))).resolves.toBeDefined();
   });
   it('no key source, two key sources, an http jwks_url to another host', async () => {
     expectConfigProblem(await configErrorOf(load(issuer({}))), `${P}.trusted_issuers[0]`, /exactly one of .* \(has none\)/);

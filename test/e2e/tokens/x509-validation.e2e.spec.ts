@@ -78,6 +78,8 @@ describe('X509 input over mutual TLS', () => {
             stalecrl: x509Instance({ ...trusted, crl_file: pki.expiredCrlFile }),
             // Configures the proxy header too: a certificate from the handshake still wins.
             both: x509Instance({ ...trusted, client_certificate_header: HEADER, trusted_proxies: ['127.0.0.1'] }),
+            // The proxy checks chains: a handshake certificate, which nobody checked, does not count.
+            proxyonly: x509Instance({ client_certificate_header: HEADER, trusted_proxies: ['127.0.0.1'], proxy_verifies_chain: true }),
           },
         },
       },
@@ -150,6 +152,11 @@ describe('X509 input over mutual TLS', () => {
   it('ignores the proxy header on an instance that does not configure one', async () => {
     const res = await translate('mtls', undefined, 'OPENIDCONNECT', { [HEADER]: encodeURIComponent(pki.good.pem) });
     expectErrorBody(res, 401, 'client_certificate_required');
+  });
+
+  it('refuses a handshake certificate on an instance whose proxy verifies chains (401 untrusted_certificate_source), takes its header', async () => {
+    expectErrorBody(await translate('proxyonly', pki.good), 401, 'untrusted_certificate_source');
+    expect(issued(await translate('proxyonly', pki.good, 'OPENIDCONNECT', { [HEADER]: encodeURIComponent(pki.good.pem) })).sub).toBe('alice');
   });
 
   it('prefers the handshake certificate to a header', async () => {
@@ -299,6 +306,46 @@ describe('X509 input from a TLS-terminating proxy header', () => {
   });
 });
 
+describe('X509 input when the trusted proxy verifies the chain (proxy_verifies_chain, as PingAM TLS offload)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const verified = (extra: Json) => x509Instance({ client_certificate_header: HEADER, trusted_proxies: ['127.0.0.1'], proxy_verifies_chain: true, ...extra });
+    server = await startTestServer({
+      root: {
+        realm: '/',
+        keys: KEYS,
+        instances: { verified: verified({}), anchored: verified({ trust_anchors_file: pki.rootFile, intermediates_file: pki.intermediateFile }), elsewhere: verified({ trusted_proxies: ['10.0.0.1'] }) },
+      },
+    });
+  });
+  afterAll(() => server?.close());
+  const translate = (instance: string, pem: string) => server.post(`/rest-sts/${instance}?_action=translate`, x509To('OPENIDCONNECT'), { [HEADER]: encodeURIComponent(pem) });
+
+  it('takes the certificate the proxy passed on, whichever CA issued it (the proxy checked that)', async () => {
+    expect(decodeJwt((await translate('verified', pki.good.pem)).body.issued_token).sub).toBe('alice');
+    expect((await translate('verified', pki.otherCa.pem)).status).toBe(200);
+  });
+
+  it('still checks the chain when trust_anchors_file is given too', async () => {
+    expect((await translate('anchored', pki.good.pem)).status).toBe(200);
+    expectErrorBody(await translate('anchored', pki.otherCa.pem), 401, 'untrusted_certificate');
+  });
+
+  it.each<[string, 'expired' | 'notYetValid' | 'serverAuthOnly' | 'keyEnciphermentOnly', string]>([
+    ['an expired certificate', 'expired', 'certificate_expired'],
+    ['a certificate not valid yet', 'notYetValid', 'certificate_not_yet_valid'],
+    ['a certificate whose extendedKeyUsage is serverAuth only', 'serverAuthOnly', 'certificate_usage_invalid'],
+    ['a certificate whose keyUsage lacks digitalSignature', 'keyEnciphermentOnly', 'certificate_usage_invalid'],
+  ])('still refuses %s', async (_what, which, code) => {
+    expectErrorBody(await translate('verified', pki[which].pem), 401, code);
+  });
+
+  it('refuses a CA certificate as client, and the header from a peer that is not a trusted proxy', async () => {
+    expectErrorBody(await translate('verified', readFileSync(pki.rootFile, 'utf8')), 401, 'certificate_is_ca');
+    expectErrorBody(await translate('elsewhere', pki.good.pem), 401, 'untrusted_certificate_source');
+  });
+});
+
 describe('x509_validation load-time refusals', () => {
   const registry = new TokenTypeRegistry([builtinTokenTypes()]);
   const roots: string[] = [];
@@ -380,6 +427,17 @@ describe('x509_validation load-time refusals', () => {
       'instances.x.x509_validation.crl_file',
       /not signed by any certificate in trust_anchors_file or intermediates_file/,
     );
+  });
+
+  it('no trust_anchors_file, unless a trusted proxy verifies the chain', async () => {
+    await expectProblem({ client_certificate_header: HEADER, trusted_proxies: ['127.0.0.1'] }, {}, 'instances.x.x509_validation.trust_anchors_file', /missing; .*proxy_verifies_chain/);
+  });
+
+  it('proxy_verifies_chain without a header, and a CRL or intermediates without anchors', async () => {
+    await expectProblem({ proxy_verifies_chain: true }, {}, 'instances.x.x509_validation.client_certificate_header', /proxy_verifies_chain needs the header/);
+    const proxied = { client_certificate_header: HEADER, trusted_proxies: ['127.0.0.1'], proxy_verifies_chain: true };
+    await expectProblem({ ...proxied, crl_file: 'ca.crl' }, { 'ca.crl': pki.crlFile }, 'instances.x.x509_validation.crl_file', /needs trust_anchors_file/);
+    await expectProblem({ ...proxied, intermediates_file: 'int.pem' }, { 'int.pem': pki.intermediateFile }, 'instances.x.x509_validation.intermediates_file', /needs trust_anchors_file/);
   });
 
   it('a proxy header without trusted proxies', async () => {
