@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { folderVersion, loadPlugin } from '../plugins/plugin-loader';
+import { folderVersion, loadInProcess, snapshotPlugin } from '../plugins/plugin-loader';
 import { ConfigError, formatConfigProblem } from '../realms/config-problem';
 import { loadRealms } from '../realms/realm-loader';
 import type { RealmSet } from '../realms/realm-set';
@@ -111,7 +111,7 @@ async function loadPlugins(
   for (const entry of folders) {
     const folder = join(pluginsDir, entry.name);
     try {
-      registry.setPlugin(await loadPlugin(folder, await folderVersion(folder), snapshotsDir));
+      registry.setPlugin(await loadInProcess(await snapshotPlugin(folder, await folderVersion(folder), snapshotsDir)));
     } catch (error) {
       failures.set(entry.name, (error as Error)?.message ?? String(error));
     }

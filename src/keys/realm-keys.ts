@@ -88,6 +88,17 @@ export class RealmKeys implements RealmKeyResolver {
     return jwk;
   }
 
+  /**
+   * Every key a plugin may ask for, by kid, and the version each rotating key's name stands for
+   * now: what a plugin running in a worker thread receives in place of this resolver. The realm is
+   * reloaded (a new RealmKeys) whenever a rotating key's active version changes.
+   */
+  snapshot(now = this.clock()): { keys: LoadedKey[]; aliases: Record<string, string> } {
+    const versions = [...this.rings.values()].flatMap((ring) => ring.versions.map((version) => version.key));
+    const aliases = Object.fromEntries([...this.rings.values()].map((ring) => [ring.name, ring.activeAt(now).kid]));
+    return { keys: [...this.byKid.values(), ...versions], aliases };
+  }
+
   /** When a ring needs its next version or can drop an old one: the realm is reloaded then. */
   nextKeyEventAt(): number {
     return Math.min(Infinity, ...[...this.rings.values()].map((ring) => ring.nextEventAt));

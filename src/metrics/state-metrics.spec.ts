@@ -52,7 +52,8 @@ describe('StateMetrics', () => {
       { name: 'stale', version: '3', loadedVersion: '2', error: 'syntax error' },
       { name: 'broken', version: '1', error: 'no entry point' },
     ];
-    new StateMetrics(metrics, realms as unknown as RealmRegistry, { status: () => status } as unknown as PluginManager);
+    const workerRestarts = new Map([['busy', new Map([['timeout', 2]])]]);
+    new StateMetrics(metrics, realms as unknown as RealmRegistry, { status: () => status, workerRestarts } as unknown as PluginManager);
     const text = async () => metrics.registry.metrics();
 
     let out = await text();
@@ -65,6 +66,7 @@ describe('StateMetrics', () => {
     expect(out).toContain('sts_plugin_load_error{plugin="stale"} 1');
     expect(out).toContain('sts_plugin_loaded{plugin="broken"} 0');
     expect(out).toContain('sts_plugin_load_error{plugin="good"} 0');
+    expect(out).toContain('sts_plugin_worker_restarts_total{plugin="busy",reason="timeout"} 2');
 
     realms.ready = true;
     realms.reloadFailures = 2;
@@ -77,14 +79,19 @@ describe('StateMetrics', () => {
     expect(out).toContain('sts_key_info{realm="/eu",kid="k",state="active"} 1');
     expect(out).not.toContain('plugin="good"'); // a removed plugin drops out
     realms.reloadFailures = 3;
-    expect(await text()).toContain('sts_config_reload_failures_total 3');
+    workerRestarts.get('busy')!.set('timeout', 3);
+    workerRestarts.set('hog', new Map([['out_of_memory', 1]]));
+    out = await text();
+    expect(out).toContain('sts_config_reload_failures_total 3');
+    expect(out).toContain('sts_plugin_worker_restarts_total{plugin="busy",reason="timeout"} 3');
+    expect(out).toContain('sts_plugin_worker_restarts_total{plugin="hog",reason="out_of_memory"} 1');
   });
 
   it('exports the served configuration: its hash, when it was loaded, and whether the last reload was refused', async () => {
     const metrics = new StsMetrics();
     const loadedAt = new Date('2026-06-01T10:00:00.500Z');
     const realms = { ready: true, reloadFailures: 0, status: { state: 'UP', hash: 'a'.repeat(64), loadedAt, files: [] } as ConfigurationStatus };
-    new StateMetrics(metrics, realms as unknown as RealmRegistry, { status: () => [] } as unknown as PluginManager);
+    new StateMetrics(metrics, realms as unknown as RealmRegistry, { status: () => [], workerRestarts: new Map() } as unknown as PluginManager);
 
     let out = await metrics.registry.metrics();
     expect(out).toContain(`sts_config_info{hash="${'a'.repeat(64)}"} 1`);

@@ -65,6 +65,22 @@ export class StateMetrics {
         failuresSeen = realms.reloadFailures;
       },
     });
+    const restartsSeen = new Map<string, number>();
+    new Counter({
+      name: 'sts_plugin_worker_restarts_total',
+      help: "Plugin worker threads replaced, by plugin and reason: timeout (a call went past its time limit), out_of_memory (past its heap limit), crashed (it exited or threw outside a call).",
+      labelNames: ['plugin', 'reason'] as const,
+      registers,
+      collect() {
+        for (const [plugin, byReason] of plugins.workerRestarts) {
+          for (const [reason, count] of byReason) {
+            const key = `${plugin}\u0000${reason}`;
+            this.inc({ plugin, reason }, count - (restartsSeen.get(key) ?? 0));
+            restartsSeen.set(key, count);
+          }
+        }
+      },
+    });
     new Gauge({
       name: 'sts_keys_loaded',
       help: 'Keys of a realm currently loaded (pending, active and retired versions still published).',

@@ -1,13 +1,15 @@
 /**
  * Loads one plugin folder. The folder is copied to a snapshot named after its content version
- * and imported from there, so a replacement gets a fresh module graph (CommonJS and ESM alike)
- * while requests already running keep the objects of the version they started with.
+ * and imported from there (in worker threads, or in this thread for `isolation: none`), so a
+ * replacement gets a fresh module graph (CommonJS and ESM alike) while requests already running
+ * keep the objects of the version they started with.
  */
 import { createHash } from 'node:crypto';
 import { access, cp, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StsPluginManifest } from '../plugin-api/token-contract';
+import type { WorkerStart } from './isolation/worker-protocol';
 import { manifestFromModule, PluginLoadError } from './plugin-manifest';
 
 const ENTRY_CANDIDATES = ['index.js', 'index.cjs', 'index.mjs'];
@@ -27,16 +29,22 @@ export async function folderVersion(folder: string): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function loadPlugin(folder: string, version: string, snapshotsDir: string): Promise<StsPluginManifest> {
+/** Copies the folder to its snapshot and finds its entry module there. */
+export async function snapshotPlugin(folder: string, version: string, snapshotsDir: string): Promise<WorkerStart> {
   const name = basename(folder);
   const snapshot = join(snapshotsDir, `${name}@${version}`);
   if (!(await exists(snapshot))) await cp(folder, snapshot, { recursive: true });
   const entry = await entryFile(snapshot);
+  return { name, entry, entryName: relative(snapshot, entry) };
+}
+
+/** Imports the plugin into this thread (`isolation: none`). */
+export async function loadInProcess({ name, entry, entryName }: WorkerStart): Promise<StsPluginManifest> {
   let moduleExports: unknown;
   try {
     moduleExports = await import(pathToFileURL(entry).href);
   } catch (error) {
-    throw new PluginLoadError(`${relative(snapshot, entry)} failed to load: ${(error as Error)?.message ?? String(error)}`);
+    throw new PluginLoadError(`${entryName} failed to load: ${(error as Error)?.message ?? String(error)}`);
   }
   return manifestFromModule(moduleExports, name);
 }

@@ -3,16 +3,24 @@
  * and removes plugins as folders change, without a restart. A plugin that fails to load is
  * reported with its folder and reason; only instances bound to it answer 503, and a failed
  * replacement keeps the previous version serving.
+ *
+ * Each plugin runs in its own worker threads (see isolation/), unless server.yaml says
+ * `isolation: none` for it. A replaced or removed version's workers finish their calls in flight
+ * and are then ended, so old versions do not stay in memory.
  */
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { displayPath } from '../common/display-path';
 import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import type { PluginFolders } from '../realms/plugin-binding-checks';
+import { SERVER_CONFIG, type PluginRunSettings, type ServerConfig } from '../server-config/server-config';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
-import { folderVersion, loadPlugin } from './plugin-loader';
+import { loadIsolatedPlugin } from './isolation/isolated-plugin';
+import type { PluginWorkerPool, RestartReason } from './isolation/plugin-worker-pool';
+import { folderVersion, loadInProcess, snapshotPlugin } from './plugin-loader';
 
 const RESCAN_DEBOUNCE_MS = 300;
 
@@ -23,19 +31,30 @@ export interface PluginStatus {
   /** The version serving requests, if any. */
   readonly loadedVersion?: string;
   readonly error?: string;
+  /** How the loaded version runs. */
+  readonly isolation?: PluginRunSettings['isolation'];
 }
 
+/** Heap of each plugin worker, unless server.yaml says otherwise. */
+const DEFAULT_MAX_HEAP_MB = 256;
+const DEFAULT_MAX_QUEUED_CALLS = 1000;
+
 @Injectable()
-export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolders {
+export class PluginManager implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown, PluginFolders {
   private readonly logger = new Logger('Plugins');
   private readonly plugins = new Map<string, PluginStatus>();
   private watcher: DebouncedWatch | undefined;
   private scanning: Promise<void> = Promise.resolve();
   private started: Promise<void> | undefined;
+  /** The worker pool of each isolated plugin's loaded version. */
+  private readonly pools = new Map<string, PluginWorkerPool>();
+  /** Worker restarts by plugin and reason, since start (read by the metrics). */
+  readonly workerRestarts = new Map<string, Map<RestartReason, number>>();
 
   constructor(
     @Inject(SERVER_SETTINGS) private readonly settings: ServerSettings,
     private readonly registry: TokenTypeRegistry,
+    @Optional() @Inject(SERVER_CONFIG) private readonly serverConfig?: ServerConfig,
   ) {}
 
   private get snapshotsDir(): string {
@@ -59,6 +78,27 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolde
 
   onModuleDestroy(): void {
     this.watcher?.close();
+  }
+
+  /** After the HTTP server has drained: the requests in flight still needed their plugins' workers. */
+  onApplicationShutdown(): void {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+
+  /** How plugin `name` runs: its server.yaml entry, then plugin_defaults, then the built-in defaults. */
+  runSettings(name: string): PluginRunSettings {
+    const configured = this.serverConfig?.pluginIsolation;
+    return {
+      isolation: 'worker',
+      // One worker per core the server's own thread leaves free, at least one, at most four.
+      workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+      callTimeoutMs: this.settings.tokenTimeoutMs,
+      maxHeapMb: DEFAULT_MAX_HEAP_MB,
+      maxQueuedCalls: DEFAULT_MAX_QUEUED_CALLS,
+      ...configured?.defaults,
+      ...configured?.byName.get(name),
+    };
   }
 
   status(): PluginStatus[] {
@@ -92,6 +132,7 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolde
       if (!folders.includes(name)) {
         this.registry.removePlugin(name);
         this.plugins.delete(name);
+        this.retire(name);
         this.logger.log(`Plugin ${name} removed`);
       }
     }
@@ -105,10 +146,16 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolde
       const version = await folderVersion(folder);
       if (previous?.version === version) return;
       try {
-        const manifest = await loadPlugin(folder, version, this.snapshotsDir);
+        const start = await snapshotPlugin(folder, version, this.snapshotsDir);
+        const run = this.runSettings(name);
+        const isolated = run.isolation === 'worker' ? await loadIsolatedPlugin(start, run, (reason) => this.countRestart(name, reason)) : undefined;
+        const manifest = isolated?.manifest ?? (await loadInProcess(start));
         this.registry.setPlugin(manifest);
-        this.plugins.set(name, { name, version, loadedVersion: version });
-        this.logger.log(`Plugin ${name} ${previous ? 'replaced' : 'loaded'} (version ${version})`);
+        this.retire(name);
+        if (isolated) this.pools.set(name, isolated.pool);
+        this.plugins.set(name, { name, version, loadedVersion: version, isolation: run.isolation });
+        const how = run.isolation === 'worker' ? `in ${run.workers} worker thread(s)` : 'in the server thread (isolation: none)';
+        this.logger.log(`Plugin ${name} ${previous ? 'replaced' : 'loaded'} (version ${version}, ${how})`);
       } catch (error) {
         const reason = (error as Error)?.message ?? String(error);
         this.plugins.set(name, { name, version, loadedVersion: previous?.loadedVersion, error: reason });
@@ -119,6 +166,19 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, PluginFolde
       // The folder vanished or is unreadable mid-scan; the next change event tries again.
       this.logger.warn(`Plugin ${displayPath(folder)} could not be read: ${(error as Error).message}`);
     }
+  }
+
+  /** The loaded version's workers finish what they are doing, then end. */
+  private retire(name: string): void {
+    const pool = this.pools.get(name);
+    this.pools.delete(name);
+    void pool?.drain();
+  }
+
+  private countRestart(name: string, reason: RestartReason): void {
+    const byReason = this.workerRestarts.get(name) ?? new Map<RestartReason, number>();
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    this.workerRestarts.set(name, byReason);
   }
 
   private async pluginFolders(): Promise<string[]> {

@@ -292,6 +292,39 @@ describe('loadServerConfig', () => {
     expect((await refusal({ admin_token_header: 42 })).problems[0].path).toBe('admin_token_header');
   });
 
+  describe('plugin_defaults and plugins', () => {
+    it('reads the defaults and each plugin entry, leaving out what is not set', async () => {
+      const config = await load({
+        plugin_defaults: { workers: 3, call_timeout_ms: 2000, max_heap_mb: 128, max_queued_calls: 50 },
+        plugins: [{ name: 'fast', isolation: 'none' }, { name: 'heavy', workers: 8, max_heap_mb: 1024 }],
+      });
+      expect(config.pluginIsolation).toEqual({
+        defaults: { workers: 3, callTimeoutMs: 2000, maxHeapMb: 128, maxQueuedCalls: 50 },
+        byName: new Map([
+          ['fast', { isolation: 'none' }],
+          ['heavy', { workers: 8, maxHeapMb: 1024 }],
+        ]),
+      });
+    });
+
+    it('has none without either key', async () => {
+      expect((await load({})).pluginIsolation).toBeUndefined();
+    });
+
+    it.each([
+      ['an unknown isolation', { plugin_defaults: { isolation: 'process' } }, 'plugin_defaults.isolation', /isolation must be one of: worker, none/],
+      ['no workers', { plugin_defaults: { workers: 0 } }, 'plugin_defaults.workers', /workers must not be less than 1/],
+      ['a tiny heap', { plugins: [{ name: 'p', max_heap_mb: 8 }] }, 'plugins[0].max_heap_mb', /max_heap_mb must not be less than 16/],
+      ['a time limit that is not a number', { plugins: [{ name: 'p', call_timeout_ms: 'soon' }] }, 'plugins[0].call_timeout_ms', /call_timeout_ms must be an integer/],
+      ['an entry without a name', { plugins: [{ workers: 2 }] }, 'plugins[0].name', /name must be/],
+      ['a name that is no folder name', { plugins: [{ name: '../etc' }] }, 'plugins[0].name', /name must be a plugin folder name/],
+      ['an unknown key', { plugins: [{ name: 'p', threads: 2 }] }, 'plugins[0].threads', /./],
+      ['a plugin listed twice', { plugins: [{ name: 'p' }, { name: 'p', workers: 2 }] }, 'plugins[1].name', /plugin p is listed twice/],
+    ])('refuses %s, naming the key', async (_what, content, path, message) => {
+      expect(problemsOf(await refusal(content))).toContainEqual({ path, message: expect.stringMatching(message) });
+    });
+  });
+
   it('refuses a server.yaml it cannot read', async () => {
     await mkdir(join(configDir, 'server.yaml'));
     expect(() => loadServerConfig(configDir, {})).toThrow('config/server.yaml: cannot read the file (EISDIR)');

@@ -9,8 +9,8 @@ import { ConfigError } from '../realms/config-problem';
 import { readConfigYaml } from '../realms/config-yaml';
 import { validateSchema } from '../realms/schema-validation';
 import { isAddressOrRange } from '../ratelimit/client-address';
-import type { RedisBackendSettings, ServerConfig, SqliteBackendSettings, WindowLimitSettings } from './server-config';
-import { REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema, WindowLimitSchema } from './server-config-schema';
+import type { PluginIsolationSettings, PluginRunSettings, RedisBackendSettings, ServerConfig, SqliteBackendSettings, WindowLimitSettings } from './server-config';
+import { PluginLimitsSchema, PluginSettingsSchema, REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema, WindowLimitSchema } from './server-config-schema';
 
 export const SERVER_CONFIG_FILE_NAME = 'server.yaml';
 
@@ -60,7 +60,28 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
       },
     }),
     ...(value.trusted_proxies.length > 0 && { trustedProxies: value.trusted_proxies }),
+    ...((value.plugin_defaults || value.plugins.length > 0) && { pluginIsolation: pluginIsolation(value.plugin_defaults, value.plugins, file) }),
   };
+}
+
+function pluginIsolation(defaults: PluginLimitsSchema | undefined, plugins: readonly PluginSettingsSchema[], file: string): PluginIsolationSettings {
+  const byName = new Map<string, Partial<PluginRunSettings>>();
+  plugins.forEach((entry, index) => {
+    if (byName.has(entry.name)) throw new ConfigError([{ file, path: `plugins[${index}].name`, message: `plugin ${entry.name} is listed twice` }]);
+    byName.set(entry.name, runSettings(entry));
+  });
+  return { defaults: defaults ? runSettings(defaults) : {}, byName };
+}
+
+function runSettings(limits: PluginLimitsSchema): Partial<PluginRunSettings> {
+  const settings = {
+    isolation: limits.isolation,
+    workers: limits.workers,
+    callTimeoutMs: limits.call_timeout_ms,
+    maxHeapMb: limits.max_heap_mb,
+    maxQueuedCalls: limits.max_queued_calls,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
 function windowLimit(limit: WindowLimitSchema | undefined): WindowLimitSettings | undefined {

@@ -157,6 +157,46 @@ export class LoginBackoffSchema {
   shared: boolean = false;
 }
 
+export const PLUGIN_ISOLATION_MODES = ['worker', 'none'] as const;
+
+/** Limits of a plugin's worker threads; unset keys take plugin_defaults', then the built-in defaults. */
+export class PluginLimitsSchema {
+  @IsIn(PLUGIN_ISOLATION_MODES, { message: `isolation must be one of: ${PLUGIN_ISOLATION_MODES.join(', ')}` })
+  @IsOptional()
+  isolation?: (typeof PLUGIN_ISOLATION_MODES)[number];
+
+  @Max(64)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  workers?: number;
+
+  @Max(600_000)
+  @Min(10)
+  @IsInt()
+  @IsOptional()
+  call_timeout_ms?: number;
+
+  @Max(16_384)
+  @Min(16)
+  @IsInt()
+  @IsOptional()
+  max_heap_mb?: number;
+
+  @Max(100_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_queued_calls?: number;
+}
+
+/** One plugin's own limits, by its folder name. */
+export class PluginSettingsSchema extends PluginLimitsSchema {
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'name must be a plugin folder name' })
+  @IsString()
+  name!: string;
+}
+
 export class ServerConfigSchema {
   @Type(() => TokenStoreSchema)
   @ValidateNested()
@@ -195,4 +235,16 @@ export class ServerConfigSchema {
   @IsArray()
   @IsOptional()
   trusted_proxies: string[] = [];
+
+  @Type(() => PluginLimitsSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  plugin_defaults?: PluginLimitsSchema;
+
+  @Type(() => PluginSettingsSchema)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
+  plugins: PluginSettingsSchema[] = [];
 }

@@ -19,6 +19,22 @@ export interface ServerConfig {
   readonly publicBaseUrl: string;
   /** False when publicBaseUrl is the default derived from HOST and PORT. */
   readonly publicBaseUrlConfigured: boolean;
+  /** How each plugin runs: `plugins` entries over `plugin_defaults`, by folder name. */
+  readonly pluginIsolation?: PluginIsolationSettings;
+}
+
+export interface PluginIsolationSettings {
+  readonly defaults: Partial<PluginRunSettings>;
+  readonly byName: ReadonlyMap<string, Partial<PluginRunSettings>>;
+}
+
+export interface PluginRunSettings {
+  /** `worker`: in worker threads with the limits below; `none`: in the server's own thread. */
+  readonly isolation: 'worker' | 'none';
+  readonly workers: number;
+  readonly callTimeoutMs: number;
+  readonly maxHeapMb: number;
+  readonly maxQueuedCalls: number;
 }
 
 export interface WindowLimitSettings {
