@@ -74,7 +74,7 @@ function serve(): void {
         // Only ES256 is on offer; the default (RS256) has no key here.
         clientDefaults: { id_token_signed_response_alg: 'ES256' },
         cookies: { keys: [randomBytes(32).toString('base64url')] },
-        ttl: { ClientCredentials: 600 },
+        ttl: { ClientCredentials: 600, AccessToken: 600 },
         features: {
           devInteractions: { enabled: false },
           clientCredentials: { enabled: true },
