@@ -3,17 +3,20 @@
  * temporary directory with throw-away keys (openssl for the certificates, node:crypto for the
  * rest) and the input tokens the scenarios send. Nothing here is ever committed.
  */
+import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { SignJWT, exportJWK } from 'jose';
+import { exportJWK } from 'jose';
 import { hashPassword } from '../src/identity/scrypt-password';
+import { schemaKeys } from '../src/realms/schema-keys';
+import { OidcValidationConfig } from '../src/realms/schema/oidc-validation-config';
+import { IDP_AUDIENCE, IDP_ISSUER, IDP_KID, IdTokenMinter } from './id-tokens';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-secret' };
-const IDP = 'https://idp.bench.example';
 const STS = 'https://sts.bench.example';
 const SAML_SP = 'https://sp.bench.example';
 /** From dist-bench/bench/ (or bench/), the repository's example plugin. */
@@ -26,8 +29,17 @@ export interface BenchConfig {
   readonly dataDir: string;
   /** STS_PLUGINS_DIR: the bench's own CUSTOM plugin (writeBenchPlugin). */
   readonly pluginsDir: string;
-  /** An ES256 ID token from the bench IdP, good for a day. */
+  /** An ES256 ID token from the bench IdP, good for a day: the body of scenarios that send the same token every time. */
   readonly idToken: string;
+  /** Fresh ID tokens of the same size, one per request, for the scenarios that send unique tokens. */
+  readonly idTokens: IdTokenMinter;
+  /** The bench IdP's public JWKS (JSON text), for the crypto echo app and the peer. */
+  readonly idpJwks: string;
+  /**
+   * Whether this server's schema knows `oidc_validation.cache_verified_tokens`; when it does not,
+   * the instance with the cache on is left out and the repeated-token scenario reports skipped.
+   */
+  readonly verifiedTokenCache: boolean;
   /** A client certificate from the bench CA, URL-encoded PEM as nginx forwards it. */
   readonly clientCertificateHeader: string;
 }
@@ -40,16 +52,11 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
   mkdirSync(dataDir);
 
   const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const idpJwk = { ...(await exportJWK(idp.publicKey)), kid: 'idp-1', use: 'sig', alg: 'ES256' };
-  writeFileSync(join(configDir, 'idp-jwks.json'), JSON.stringify({ keys: [idpJwk] }));
-  const idToken = await new SignJWT({ email: 'bench@example.com' })
-    .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'JWT' })
-    .setIssuer(IDP)
-    .setSubject('bench-user')
-    .setAudience('sts')
-    .setIssuedAt()
-    .setExpirationTime('24h')
-    .sign(idp.privateKey);
+  const idpJwk = { ...(await exportJWK(idp.publicKey)), kid: IDP_KID, use: 'sig', alg: 'ES256' };
+  const idpJwks = JSON.stringify({ keys: [idpJwk] });
+  writeFileSync(join(configDir, 'idp-jwks.json'), idpJwks);
+  const idTokens = new IdTokenMinter(idp.privateKey);
+  const verifiedTokenCache = schemaKeys(OidcValidationConfig).includes('cache_verified_tokens');
 
   selfSignedCertificate(configDir, 'saml', '/CN=bench SAML signer');
   selfSignedCertificate(configDir, 'ca', '/CN=bench client CA', ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
@@ -70,6 +77,14 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
     instances: {
       'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
       'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
+      // The same with the verified-input cache on, for the repeated-token scenario.
+      ...(verifiedTokenCache && {
+        'oidc-es256-cached': {
+          supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }],
+          oidc_validation: { ...trustIdp(), cache_verified_tokens: true },
+          oidc: oidc('ES256', 'ec-1'),
+        },
+      }),
       // Not a scenario of `npm run bench`: fault.ts loads it, since every token it answers must survive a killed worker.
       'oidc-persist': {
         supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }],
@@ -105,7 +120,16 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
     },
   };
   writeFileSync(join(configDir, 'realms', 'bench.yaml'), stringify(realm));
-  return { configDir, dataDir, pluginsDir: writeBenchPlugin(root), idToken, clientCertificateHeader: encodeURIComponent(clientPem) };
+  return {
+    configDir,
+    dataDir,
+    pluginsDir: writeBenchPlugin(root),
+    idToken: idTokens.mint(),
+    idTokens,
+    idpJwks,
+    verifiedTokenCache,
+    clientCertificateHeader: encodeURIComponent(clientPem),
+  };
 }
 
 /**
@@ -135,7 +159,7 @@ function accessToken(): object {
 }
 
 function trustIdp(): object {
-  return { trusted_issuers: [{ issuer: IDP, jwks_file: 'idp-jwks.json', algorithms: ['ES256'], audiences: ['sts'] }] };
+  return { trusted_issuers: [{ issuer: IDP_ISSUER, jwks_file: 'idp-jwks.json', algorithms: ['ES256'], audiences: [IDP_AUDIENCE] }] };
 }
 
 function saml2(): object {

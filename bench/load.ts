@@ -43,15 +43,25 @@ export interface LoadResult {
   readonly requests: number;
 }
 
+/**
+ * One body per request, in order. A pool of one-time tokens fails when it runs dry; a cycling
+ * pool starts over and counts the bodies it hands out again (`reused`).
+ */
 export class BodyPool {
   private next = 0;
-  constructor(private readonly bodies: readonly string[]) {}
+  constructor(
+    private readonly bodies: readonly string[],
+    private readonly cycle = false,
+  ) {}
   get remaining(): number {
-    return this.bodies.length - this.next;
+    return Math.max(0, this.bodies.length - this.next);
+  }
+  get reused(): number {
+    return Math.max(0, this.next - this.bodies.length);
   }
   take(): string {
-    if (this.next >= this.bodies.length) throw new Error('the pool of one-time request bodies ran dry');
-    return this.bodies[this.next++];
+    if (this.next >= this.bodies.length && !this.cycle) throw new Error('the pool of one-time request bodies ran dry');
+    return this.bodies[this.next++ % this.bodies.length];
   }
 }
 

@@ -13,13 +13,14 @@ export function formatReport(results: BenchResults): string {
   const more = passes.slice(1);
   lines.push(
     table(
-      ['scenario', 'rps', 'p50 ms', 'p99 ms', 'errors', 'non2xx', 'ceiling', 'ratio', 'x peer', ...more.flatMap((p) => [`rps ${p.workers}w`, `scaling`])],
+      ['scenario', 'rps', 'p50 ms', 'p99 ms', 'errors', 'non2xx', 'ceiling', 'ratio', 'x peer', 'x exchange peer', ...more.flatMap((p) => [`rps ${p.workers}w`, `scaling`])],
       headline.scenarios.map((s) => {
         if (s.skipped) return [s.name, `skipped: ${s.skipped}`];
         const scaled = more.map((p) => p.scenarios.find((o) => o.name === s.name));
         return [
           s.name, String(s.rps), String(s.p50_ms), String(s.p99_ms), String(s.errors), String(s.non2xx), s.ceiling, s.ratio.toFixed(3),
           s.peer_ratio?.toFixed(2) ?? '-',
+          s.exchange_peer_ratio?.toFixed(2) ?? '-',
           ...scaled.flatMap((o) => (o && !o.skipped ? [String(o.rps), (o.rps / s.rps).toFixed(2)] : ['-', '-'])),
         ];
       }),
@@ -27,11 +28,20 @@ export function formatReport(results: BenchResults): string {
   );
   lines.push('');
   for (const p of passes) {
-    for (const [name, peer] of Object.entries(p.peers)) lines.push(`peer ${name}, ${p.workers} worker(s): ${peer.rps} rps, p99 ${peer.p99_ms} ms, ${peer.errors} errors, ${peer.non2xx} non-2xx`);
+    for (const [name, peer] of Object.entries(p.peers)) {
+      lines.push(`peer ${name}, ${p.workers} worker(s): ${peer.rps} rps, p50 ${peer.p50_ms} ms, p99 ${peer.p99_ms} ms, ${peer.errors} errors, ${peer.non2xx} non-2xx`);
+    }
     lines.push(`RSS per STS worker at the end, ${p.workers} worker(s): ${p.rss.map((m) => `${m} MiB`).join(', ')}`);
   }
+  const reused = [...passes.flatMap((p) => p.scenarios), ...passes.flatMap((p) => Object.entries(p.peers).map(([name, peer]) => ({ name, ...peer })))].filter((s) => s.inputs_reused);
+  for (const s of reused) lines.push(`warning: ${s.name} ran out of fresh input tokens; ${s.inputs_reused} requests repeated one`);
   lines.push('');
-  lines.push(table(['target', 'value', 'goal', 'met'], results.targets.map((t) => [t.target, String(t.value), t.goal, t.met ? 'yes' : 'NO'])));
+  lines.push(
+    table(
+      ['target', 'value', 'goal', 'met'],
+      results.targets.map((t) => [`${t.target}${t.detail ? ` (${t.detail})` : ''}`, String(t.value), t.goal, t.met ? 'yes' : 'NO']),
+    ),
+  );
   return lines.join('\n');
 }
 

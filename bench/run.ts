@@ -1,11 +1,12 @@
 /**
- * `npm run bench` (SPEC section 6): builds (npm script), writes its own configuration, measures
- * the ceilings, the scenarios and the peer at 1 and 2 workers, prints the tables and writes
- * bench/results.json. `--quick` is the short form a test runs to keep this working.
+ * `npm run bench`: builds (npm script), writes its own configuration, measures the ceilings, the
+ * scenarios and the peer at 1 and 2 workers, prints the tables and writes bench/results.json and
+ * its chart, bench/results.svg. `--quick` is the short form a test runs to keep this working.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeBenchConfig } from './bench-config';
+import { renderChart } from './chart';
 import { parseOptions } from './options';
 import { formatReport } from './report';
 import { buildResults, runFacts } from './results';
@@ -34,7 +35,14 @@ async function main(): Promise<void> {
   const results = buildResults(passes, all, runFacts(options.connections, options.seconds, options.quick));
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${formatReport(results)}\n\nwritten: ${options.out}\n`);
+  const chart = chartPath(options.out);
+  writeFileSync(chart, renderChart(results));
+  process.stdout.write(`${formatReport(results)}\n\nwritten: ${options.out}, ${chart}\n`);
+}
+
+/** results.json -> results.svg, beside it. */
+function chartPath(out: string): string {
+  return out.replace(/(\.json)?$/, '.svg');
 }
 
 main().catch((error: unknown) => {

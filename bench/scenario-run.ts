@@ -8,22 +8,41 @@ export interface RunSettings {
   readonly seconds: number;
 }
 
-export type ScenarioOutcome = { readonly result: LoadResult } | { readonly skipped: string };
+/** What the scenarios of one worker pass draw on besides their own description. */
+export interface ScenarioInputs {
+  /** Fresh ID tokens, enough for one scenario's warm-up and measurement at the pass's best rate. */
+  freshIdTokens(): Promise<string[]>;
+  /** The server has the verified-input cache (see `Scenario.needsVerifiedTokenCache`). */
+  readonly verifiedTokenCache: boolean;
+}
+
+export type ScenarioOutcome =
+  /** `inputs_reused`: requests that got a token already sent, because the pool of fresh ones ran out. */
+  { readonly result: LoadResult; readonly inputs_reused?: number } | { readonly skipped: string };
+
+export const NO_VERIFIED_TOKEN_CACHE = 'this server has no verified-input cache (oidc_validation.cache_verified_tokens)';
 
 export function translateUrl(baseUrl: string, instance: string): string {
   return `${baseUrl}/rest-sts/${instance}?_action=translate`;
 }
 
-export async function runScenario(baseUrl: string, scenario: Scenario, settings: RunSettings): Promise<ScenarioOutcome> {
+export async function runScenario(baseUrl: string, scenario: Scenario, settings: RunSettings, inputs: ScenarioInputs): Promise<ScenarioOutcome> {
+  if (scenario.needsVerifiedTokenCache && !inputs.verifiedTokenCache) return { skipped: NO_VERIFIED_TOKEN_CACHE };
   const url = translateUrl(baseUrl, scenario.instance);
   if (scenario.oneTimeInput) return runOneTime(baseUrl, url, scenario, settings);
 
   const target: LoadTarget = { url, headers: scenario.headers, body: scenario.body };
   const refusal = await checkRequest(target, scenario.body!);
   if (refusal) return { skipped: refusal };
-  const result = await runLoad(target, settings);
+  if (!scenario.freshIdToken) {
+    const result = await runLoad(target, settings);
+    await checkRequest(target, scenario.body!);
+    return { result };
+  }
+  const pool = new BodyPool((await inputs.freshIdTokens()).map(scenario.freshIdToken), true);
+  const result = await runLoad({ url, headers: scenario.headers, bodies: pool }, settings);
   await checkRequest(target, scenario.body!);
-  return { result };
+  return { result, ...(pool.reused > 0 && { inputs_reused: pool.reused }) };
 }
 
 /**
@@ -57,12 +76,19 @@ async function runOneTime(baseUrl: string, url: string, scenario: Scenario, sett
  * errors; a type that is not built (or a plugin that is not installed) is reported as skipped.
  * Sent again after the load: autocannon drops the requests still in flight when it stops, the
  * server finishes them (password hashes queue for seconds), and this one is answered after them,
- * so the next scenario starts on an idle server.
+ * so the next scenario starts on an idle server. On a busy machine that queue can outlast the
+ * server's processing timeout: a 504 token_processing_timeout is asked again, a few times.
  */
 export async function checkRequest(target: LoadTarget, body: string): Promise<string | undefined> {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body });
-  const answer = (await response.json()) as { issued_token?: unknown; error?: string; message?: string };
-  if (response.status === 200 && typeof answer.issued_token === 'string') return undefined;
-  if (answer.error === 'unknown_token_type' || answer.error === 'instance_not_found') return `${answer.error}: ${answer.message}`;
-  throw new Error(`${target.url} answered ${response.status} ${JSON.stringify(answer)}`);
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body });
+    const answer = (await response.json()) as { issued_token?: unknown; error?: string; message?: string };
+    if (response.status === 200 && typeof answer.issued_token === 'string') return undefined;
+    if (answer.error === 'unknown_token_type' || answer.error === 'instance_not_found') return `${answer.error}: ${answer.message}`;
+    if (answer.error !== 'token_processing_timeout' || attempt >= BUSY_ATTEMPTS) {
+      throw new Error(`${target.url} answered ${response.status} ${JSON.stringify(answer)}`);
+    }
+  }
 }
+
+const BUSY_ATTEMPTS = 4;

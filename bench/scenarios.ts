@@ -1,20 +1,29 @@
 /**
- * The SPEC section 6 scenarios: which instance each one drives, with what body, and which
- * same-run ceiling its rate is held against (the cost that bounds it).
+ * The benchmark scenarios: which instance each one drives, with what body, and which same-run
+ * ceiling its rate is held against (the cost that bounds it).
  */
 import { BENCH_USER, type BenchConfig } from './bench-config';
 
-export type CeilingName = 'http_echo_rps' | 'rs256_sign_per_s' | 'es256_sign_per_s' | 'password_hash_per_s';
+export type CeilingName = 'http_echo_rps' | 'crypto_echo_rps' | 'rs256_sign_per_s' | 'es256_sign_per_s' | 'password_hash_per_s';
+
+/** The repeated-token scenario: the same ID token every time, to an instance that remembers verified tokens. */
+export const REPEATED_SCENARIO = 'oidc-es256>oidc-es256-repeated';
 
 export interface Scenario {
   readonly name: string;
   readonly instance: string;
   readonly ceiling: CeilingName;
-  /** Same kind of work as the peer (one token issued, no password hash): held to 3x its rate. */
+  /** Same kind of work as the client_credentials peer (one token issued, no password hash). */
   readonly comparableToPeer: boolean;
+  /** Same kind of work as the token-exchange peer (an ES256 input JWT verified, a token signed). */
+  readonly comparableToExchangePeer?: boolean;
   readonly headers?: Record<string, string>;
-  /** The body, or undefined when each request needs a one-time input token (see `oneTimeInput`). */
+  /** The body (with the same input token every time), or undefined when each request needs a one-time input token (see `oneTimeInput`). */
   readonly body?: string;
+  /** Under load, each request carries a fresh ID token from the bench IdP, wrapped into a body by this. */
+  readonly freshIdToken?: (token: string) => string;
+  /** Needs the verified-input cache (`oidc_validation.cache_verified_tokens`); skipped on a server without it. */
+  readonly needsVerifiedTokenCache?: boolean;
   /** Mint instance and output state that produce one-time input tokens, and how to wrap one into a body. */
   readonly oneTimeInput?: { mintInstance: string; mintBody: string; bodyFor(token: string): string };
 }
@@ -23,21 +32,47 @@ export function translateBody(input: object, output: object): string {
   return JSON.stringify({ input_token_state: input, output_token_state: output });
 }
 
+const OIDC_OUT = { token_type: 'OPENIDCONNECT', nonce: 'bench' };
+
+/** The body of `oidc-es256>oidc-es256` for a given ID token (also what the echo ceilings are sent). */
+export function idTokenBody(token: string): string {
+  return translateBody({ token_type: 'OPENIDCONNECT', oidc_id_token: token }, OIDC_OUT);
+}
+
 export function scenarios(config: BenchConfig): Scenario[] {
   const password = { token_type: 'USERNAME', ...BENCH_USER };
   const idToken = { token_type: 'OPENIDCONNECT', oidc_id_token: config.idToken };
-  const oidcOut = { token_type: 'OPENIDCONNECT', nonce: 'bench' };
+  const oidcOut = OIDC_OUT;
   const jwtOut = { token_type: 'JWT', scope: 'read' };
+  // An ES256 ID token in, a token signed out: each request sends a token never seen before.
+  const idTokenIn = (name: string, instance: string, output: object): Scenario => ({
+    name,
+    instance,
+    ceiling: 'crypto_echo_rps',
+    comparableToPeer: true,
+    comparableToExchangePeer: true,
+    body: translateBody(idToken, output),
+    freshIdToken: (token) => translateBody({ token_type: 'OPENIDCONNECT', oidc_id_token: token }, output),
+  });
   return [
     { name: 'username>oidc-rs256', instance: 'oidc-rs256', ceiling: 'password_hash_per_s', comparableToPeer: false, body: translateBody(password, oidcOut) },
-    { name: 'oidc-es256>oidc-es256', instance: 'oidc-es256', ceiling: 'http_echo_rps', comparableToPeer: true, body: translateBody(idToken, oidcOut) },
-    { name: 'oidc-es256>jwt-es256', instance: 'jwt-es256', ceiling: 'http_echo_rps', comparableToPeer: true, body: translateBody(idToken, jwtOut) },
-    { name: 'oidc-es256>jwt-jwe', instance: 'jwt-jwe', ceiling: 'http_echo_rps', comparableToPeer: true, body: translateBody(idToken, jwtOut) },
+    idTokenIn('oidc-es256>oidc-es256', 'oidc-es256', oidcOut),
+    {
+      name: REPEATED_SCENARIO,
+      instance: 'oidc-es256-cached',
+      ceiling: 'http_echo_rps',
+      comparableToPeer: true,
+      comparableToExchangePeer: true,
+      body: translateBody(idToken, oidcOut),
+      needsVerifiedTokenCache: true,
+    },
+    idTokenIn('oidc-es256>jwt-es256', 'jwt-es256', jwtOut),
+    idTokenIn('oidc-es256>jwt-jwe', 'jwt-jwe', jwtOut),
     { name: 'username>saml2-signed', instance: 'saml2-signed', ceiling: 'password_hash_per_s', comparableToPeer: false, body: translateBody(password, { token_type: 'SAML2' }) },
     {
       name: 'saml2>oidc-es256',
       instance: 'saml2-in',
-      ceiling: 'rs256_sign_per_s',
+      ceiling: 'http_echo_rps',
       comparableToPeer: true,
       oneTimeInput: {
         mintInstance: 'saml2-mint',

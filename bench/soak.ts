@@ -125,7 +125,10 @@ async function main(): Promise<void> {
       const rateFrom = maxRate ? 'bench/results.json' : 'measured';
       if (!maxRate) {
         log(`measuring the max rate of ${scenario.name} (${options.workers} worker(s))`);
-        const outcome = await runScenario(sts.baseUrl, scenario, { connections: CONNECTIONS, warmupSeconds: 2, seconds: 5 });
+        // Measured with the soak's own body (the same token every time), not a pool of fresh ones.
+        const fixedBody = { ...scenario, freshIdToken: undefined };
+        const inputs = { freshIdTokens: async () => [], verifiedTokenCache: config.verifiedTokenCache };
+        const outcome = await runScenario(sts.baseUrl, fixedBody, { connections: CONNECTIONS, warmupSeconds: 2, seconds: 5 }, inputs);
         if ('skipped' in outcome) throw new Error(`${scenario.name} skipped: ${outcome.skipped}`);
         maxRate = outcome.result.rps;
       }

@@ -1,4 +1,4 @@
-/** The oidc-provider peer, seen from the (CommonJS) bench runner: its request, its answer check, its process. */
+/** The oidc-provider peer, seen from the (CommonJS) bench runner: its requests, its answer check, its process. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
@@ -6,16 +6,28 @@ import { decodeProtectedHeader } from 'jose';
 export const PEER_CLIENT_ID = 'bench-client';
 export const PEER_TOKEN_PATH = '/token';
 
-/** client_credentials for the bench API, authenticated with client_secret_basic. */
-export function peerRequest(clientSecret: string): { method: 'POST'; path: string; headers: Record<string, string>; body: string } {
+/** The token endpoint's headers: a form, client_secret_basic. */
+export function peerHeaders(clientSecret: string): Record<string, string> {
   // RFC 6749 2.3.1: id and secret are form-encoded before base64.
   const basic = Buffer.from(`${encodeURIComponent(PEER_CLIENT_ID)}:${encodeURIComponent(clientSecret)}`).toString('base64');
-  return {
-    method: 'POST',
-    path: PEER_TOKEN_PATH,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', resource: 'urn:bench:api' }).toString(),
-  };
+  return { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` };
+}
+
+/** client_credentials for the bench API. */
+export function clientCredentialsBody(): string {
+  return new URLSearchParams({ grant_type: 'client_credentials', scope: 'read', resource: 'urn:bench:api' }).toString();
+}
+
+/** RFC 8693: an ID token of the bench IdP exchanged for an access token to the bench API. */
+export function tokenExchangeBody(subjectToken: string): string {
+  return new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: subjectToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+    requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    scope: 'read',
+    resource: 'urn:bench:api',
+  }).toString();
 }
 
 /** Throws unless `body` is a Bearer token response carrying an ES256 JWS access token. */
@@ -27,8 +39,16 @@ export function checkPeerResponse(body: string): void {
   if (alg !== 'ES256') throw new Error(`peer access token alg is ${String(alg)}, not ES256`);
 }
 
+export interface PeerOptions {
+  readonly port: number;
+  readonly workers: number;
+  readonly clientSecret: string;
+  /** Whose ID tokens the token exchange accepts: public JWKS (JSON), issuer, audience. */
+  readonly subject: { readonly jwks: string; readonly issuer: string; readonly audience: string };
+}
+
 /** Starts the peer and resolves once it prints its listening line (rejects with its stderr after exit or 20 s). */
-export function startPeer(options: { port: number; workers: number; clientSecret: string }): Promise<{ pid: number; stop(): Promise<void> }> {
+export function startPeer(options: PeerOptions): Promise<{ pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [join(__dirname, 'oidc-provider-peer.mjs')], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -37,6 +57,9 @@ export function startPeer(options: { port: number; workers: number; clientSecret
       PORT: String(options.port),
       PEER_WORKERS: String(options.workers),
       PEER_CLIENT_SECRET: options.clientSecret,
+      PEER_SUBJECT_JWKS: options.subject.jwks,
+      PEER_SUBJECT_ISSUER: options.subject.issuer,
+      PEER_SUBJECT_AUDIENCE: options.subject.audience,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
