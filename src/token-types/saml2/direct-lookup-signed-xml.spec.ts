@@ -1,6 +1,7 @@
 /**
  * DirectLookupSignedXml must end exactly where xml-crypto's SignedXml ends, on well-formed and
- * hostile documents alike: same loaded signature, same references, same verdict, same error.
+ * hostile documents alike: same loaded signature, same verdict, same error, same references after
+ * checkSignature (before it, only xml-crypto has read them: checkSignature reads them anew).
  */
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -62,19 +63,19 @@ const documents: Record<string, string> = {
     ),
   'SignatureValue as CDATA': original.replace(`<ds:SignatureValue>${signatureValue}`, `<ds:SignatureValue><![CDATA[${signatureValue}]]>`),
   'SignatureValue with a nested look-alike': original.replace(`<ds:SignatureValue>${signatureValue}`, `<ds:SignatureValue><SignatureValue>AAAA</SignatureValue>${signatureValue}`),
+  'inclusive canonicalization declared': original.replace(`<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"`, '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"'),
+  'Reference without DigestMethod': original.replace(/<ds:DigestMethod [^>]*\/>/, ''),
+  'Reference with two DigestValues': original.replace(/(<ds:DigestValue>[^<]*<\/ds:DigestValue>)/, '$1$1'),
+  'SignedInfo without Reference': original.replace(/<ds:Reference [\s\S]*<\/ds:Reference>/, ''),
+  'two SignedInfo': original.replace(/(<ds:SignedInfo>[\s\S]*<\/ds:SignedInfo>)/, '$1$1'),
+  'no SignatureMethod': original.replace(/<ds:SignatureMethod [^>]*\/>/, ''),
   'in a Response, a look-alike SignedInfo first': `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:p="urn:p"><p:SignedInfo xmlns:q="urn:q"/>${original}</samlp:Response>`,
 };
 
-interface Outcome {
-  loaded?: unknown;
-  loadError?: string;
-  verdict?: unknown;
-  error?: string;
-  after?: unknown;
-  signedReferences?: string[];
-}
+/** The first refusal, from loadSignature or checkSignature; or the verdict and the state on the way. */
+type Outcome = { error: string; signedReferences: string[] } | { loaded: unknown; verdict: boolean; after: unknown; signedReferences: string[] };
 
-function snapshot(verifier: SignedXml): unknown {
+function snapshot(verifier: SignedXml, withReferences = true): unknown {
   const state = verifier as unknown as Record<string, unknown>;
   const references = (state.references as Record<string, unknown>[]).map((reference) => {
     const { getValidatedNode: _unused, validationError, ...rest } = reference;
@@ -85,7 +86,7 @@ function snapshot(verifier: SignedXml): unknown {
     signatureAlgorithm: state.signatureAlgorithm,
     signatureValue: state.signatureValue,
     keyInfo: String(state.keyInfo),
-    references,
+    ...(withReferences && { references }),
   };
 }
 
@@ -96,16 +97,12 @@ function outcome(Verifier: typeof SignedXml, xml: string, key: KeyObject, idAttr
   if (idAttributes) verifier.idAttributes = idAttributes;
   try {
     verifier.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
+    const loaded = snapshot(verifier, false);
+    const verdict = verifier.checkSignature(xml);
+    return { loaded, verdict, after: snapshot(verifier), signedReferences: verifier.getSignedReferences() };
   } catch (error) {
-    return { loadError: (error as Error).message };
+    return { error: (error as Error).message, signedReferences: verifier.getSignedReferences() };
   }
-  const result: Outcome = { loaded: snapshot(verifier) };
-  try {
-    result.verdict = verifier.checkSignature(xml);
-  } catch (error) {
-    result.error = (error as Error).message;
-  }
-  return { ...result, after: snapshot(verifier), signedReferences: verifier.getSignedReferences() };
 }
 
 describe('DirectLookupSignedXml', () => {

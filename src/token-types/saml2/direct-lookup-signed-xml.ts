@@ -1,15 +1,15 @@
 /**
- * xml-crypto's SignedXml for verifying, with the look-ups it makes through the `xpath` package
- * done by walking the DOM: each override selects the nodes the XPath expression it replaces
- * selects (quoted beside it), without compiling and running that expression on every call. Those
- * look-ups were half the cost of verifying an assertion. Nothing else changes: parsing,
- * canonicalization, transforms, digests, the signature check and the wrapping refusals stay
+ * xml-crypto's SignedXml for verifying with checkSignature, with the look-ups it makes through the
+ * `xpath` package done by walking the DOM: each override selects the nodes the XPath expression it
+ * replaces selects (quoted beside it), without compiling and running that expression on every
+ * call; those look-ups were half the cost of verifying an assertion. loadSignature also skips a
+ * reading of the references that checkSignature discards. Everything else (parsing,
+ * canonicalization, transforms, digests, the signature check, the wrapping refusals) stays
  * xml-crypto's. The methods replaced are private ones of xml-crypto 6.3, so the spec beside this
  * file pins that version and compares both classes on the same documents: read the overrides
  * against the new version's code before upgrading.
  */
 import type { Attr, Document, Element, Node } from '@xmldom/xmldom';
-import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { findAncestorNsForElement, findChildren, validateDigestValue } from 'xml-crypto/lib/utils';
 import { DS_NS } from './assertion-namespaces';
@@ -18,7 +18,6 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
 const DOCUMENT_NODE = 9;
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const INCLUSIVE_C14N = ['http://www.w3.org/TR/2001/REC-xml-c14n-20010315', 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments'];
 
 /** The private members of xml-crypto 6.3's SignedXml that the overrides read or call. */
@@ -39,9 +38,7 @@ interface Internals {
   canonicalizationAlgorithm: string;
   signatureAlgorithm: string;
   keyInfo: Node | null;
-  references: Reference[];
   idAttributes: string[];
-  loadReference(reference: Element): void;
   canonicalize(transforms: string[], node: Node, options: object, flags: { discardComments: boolean }): string;
   findHashAlgorithm(name: string): { getHash(xml: string): string };
   getCanonXml(transforms: string[], node: Node, options?: object): string;
@@ -108,7 +105,10 @@ function superMethod(name: string): (...args: unknown[]) => unknown {
 }
 
 const overrides = {
-  /** xml-crypto's loadSignature for a node, its four XPath look-ups done by walking the signature. */
+  /**
+   * xml-crypto's loadSignature for a node, its four XPath look-ups done by walking the signature,
+   * for checkSignature to use: the references are only read there (getReferences() is empty before).
+   */
   loadSignature(this: Internals, signatureNode: Node | string): void {
     if (typeof signatureNode === 'string') return superMethod('loadSignature').call(this, signatureNode) as void;
     this.signatureNode = signatureNode;
@@ -121,14 +121,9 @@ const overrides = {
     const signedInfoNodes = findChildren(signatureNode as never, 'SignedInfo') as unknown as Element[];
     if (signedInfoNodes.length === 0) throw new Error('no signed info node found');
     if (signedInfoNodes.length > 1) throw new Error('could not load signature that contains multiple SignedInfo nodes');
-    // As xml-crypto: references are read from the exclusive canonical form of SignedInfo.
-    const algorithm = INCLUSIVE_C14N.includes(this.canonicalizationAlgorithm) || !this.canonicalizationAlgorithm ? EXC_C14N : this.canonicalizationAlgorithm;
-    const canonical = this.getCanonXml([algorithm], signedInfoNodes[0]);
-    const signedInfoDoc = new DOMParser().parseFromString(canonical, 'text/xml').documentElement!;
-    this.references = [];
-    const references = findChildren(signedInfoDoc as never, 'Reference') as unknown as Element[];
-    if (references.length === 0) throw new Error('could not find any Reference elements');
-    for (const reference of references) this.loadReference(reference);
+    // xml-crypto also reads the references here, from SignedInfo canonicalized and parsed once
+    // more; checkSignature drops them and reads them again, with the same checks, from the SignedInfo
+    // it canonicalizes itself, so that copy is not made.
     const signatureValue = firstSignatureValueText(signatureNode);
     if (signatureValue?.nodeType === TEXT_NODE) this.signatureValue = (signatureValue as unknown as { data: string }).data.replace(/\r?\n/g, '');
     const keyInfo = descendantElementsNamed(signatureNode, 'KeyInfo').next();
