@@ -69,6 +69,7 @@ const documents: Record<string, string> = {
   'SignedInfo without Reference': original.replace(/<ds:Reference [\s\S]*<\/ds:Reference>/, ''),
   'two SignedInfo': original.replace(/(<ds:SignedInfo>[\s\S]*<\/ds:SignedInfo>)/, '$1$1'),
   'no SignatureMethod': original.replace(/<ds:SignatureMethod [^>]*\/>/, ''),
+  'deeply nested content': original.replace('<saml:Advice/>', `<saml:Advice>${'<x:e xmlns:x="urn:x">'.repeat(500)}${'</x:e>'.repeat(500)}</saml:Advice>`),
   'in a Response, a look-alike SignedInfo first': `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:p="urn:p"><p:SignedInfo xmlns:q="urn:q"/>${original}</samlp:Response>`,
 };
 

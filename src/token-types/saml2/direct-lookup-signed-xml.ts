@@ -44,11 +44,17 @@ interface Internals {
   getCanonXml(transforms: string[], node: Node, options?: object): string;
 }
 
-/** `node`'s descendants (not itself), every node type, in document order. */
-function* descendantsOf(node: Node): Generator<Node> {
-  for (let child = node.firstChild; child; child = child.nextSibling) {
-    yield child;
-    yield* descendantsOf(child);
+/** `root`'s descendants (not itself), every node type, in document order; no recursion, so any depth costs linear time. */
+function* descendantsOf(root: Node): Generator<Node> {
+  let node: Node | null = root.firstChild;
+  while (node) {
+    yield node;
+    if (node.firstChild) {
+      node = node.firstChild;
+      continue;
+    }
+    while (node !== root && !node.nextSibling) node = node.parentNode!;
+    node = node === root ? null : node.nextSibling;
   }
 }
 
