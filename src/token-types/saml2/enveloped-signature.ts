@@ -9,8 +9,9 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import type { KeyObject } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
+import type { SignedXml } from 'xml-crypto';
 import { DS_NS } from './assertion-namespaces';
+import { DirectLookupSignedXml } from './direct-lookup-signed-xml';
 import { ECDSA_ALGORITHMS, withEcdsa } from './xml-ecdsa';
 import { childElements, elementsOf } from './xml-elements';
 import { parseStrictXml } from './xml-safety';
@@ -114,9 +115,8 @@ export function verifySignedElement(xml: string, signature: Element, signed: Ele
   // An EC key never checks a value labelled RSA, nor an RSA key one labelled ECDSA.
   const keyType = ECDSA_ALGORITHMS.has(method) ? 'ec' : 'rsa';
   for (const key of keys.filter((each) => each.asymmetricKeyType === keyType)) {
-    // xml-crypto's RSA-PSS method takes keys as PEM text only (a KeyObject throws, and would read as "does not verify").
-    const publicCert = method === RSA_PSS_SHA256 ? (key.export({ type: 'spki', format: 'pem' }) as string) : key;
-    const verifier = withEcdsa(new SignedXml({ publicCert, getCertFromKeyInfo: () => null }));
+    const publicCert = method === RSA_PSS_SHA256 ? pemOf(key) : key;
+    const verifier = withEcdsa(new DirectLookupSignedXml({ publicCert, getCertFromKeyInfo: () => null }));
     // signedIdOf refused any other ID/Id/id attribute with the element's ID value, so the
     // default three whole-document XPath scans for the reference (one per name) can be one.
     verifier.idAttributes = ['ID'];
@@ -136,6 +136,16 @@ export function verifySignedElement(xml: string, signature: Element, signed: Ele
     return asSigned;
   }
   return undefined;
+}
+
+/** Configured keys as PEM, exported once each. */
+const pems = new WeakMap<KeyObject, string>();
+
+/** xml-crypto's RSA-PSS method takes keys as PEM text only (a KeyObject throws, and would read as "does not verify"). */
+function pemOf(key: KeyObject): string {
+  let pem = pems.get(key);
+  if (pem === undefined) pems.set(key, (pem = key.export({ type: 'spki', format: 'pem' }) as string));
+  return pem;
 }
 
 /**
