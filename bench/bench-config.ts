@@ -21,6 +21,8 @@ const STS = 'https://sts.bench.example';
 const SAML_SP = 'https://sp.bench.example';
 /** From dist-bench/bench/ (or bench/), the repository's example plugin. */
 const EXAMPLE_PLUGIN = resolve(__dirname, '../..', 'plugins', 'example-custom');
+/** The copy of the CUSTOM plugin that server.yaml runs with `isolation: none`. */
+const IN_PROCESS_PLUGIN = 'bench-custom-in-process';
 
 export interface BenchConfig {
   /** STS_CONFIG_DIR for the server. */
@@ -117,9 +119,16 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
         custom_token_validators: { CUSTOM: 'bench-custom' },
         custom_token_providers: { CUSTOM: 'bench-custom' },
       },
+      // The same plugin code in the server's thread (isolation: none), beside the worker-thread one.
+      'custom-in-process': {
+        supported_token_transforms: [{ from: 'CUSTOM', to: 'CUSTOM' }],
+        custom_token_validators: { CUSTOM: IN_PROCESS_PLUGIN },
+        custom_token_providers: { CUSTOM: IN_PROCESS_PLUGIN },
+      },
     },
   };
   writeFileSync(join(configDir, 'realms', 'bench.yaml'), stringify(realm));
+  writeFileSync(join(configDir, 'server.yaml'), stringify({ plugins: [{ name: IN_PROCESS_PLUGIN, isolation: 'none' }] }));
   return {
     configDir,
     dataDir,
@@ -137,15 +146,18 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
  * loaded from a snapshot of itself, so it cannot require files outside it), under a name of its
  * own that is not demoOnly. The bench serves in production mode, which refuses an instance bound
  * to the example plugin; with the same code, custom>custom still measures a plugin without crypto.
+ * Two copies: `bench-custom` in worker threads (the default), IN_PROCESS_PLUGIN in the server's thread.
  */
 function writeBenchPlugin(root: string): string {
   const pluginsDir = join(root, 'plugins');
-  const folder = join(pluginsDir, 'bench-custom');
-  cpSync(EXAMPLE_PLUGIN, join(folder, 'example'), { recursive: true });
-  writeFileSync(
-    join(folder, 'index.js'),
-    "'use strict';\nconst example = require('./example');\nmodule.exports = (sts) => ({ ...example(sts), name: 'bench-custom', demoOnly: false });\n",
-  );
+  for (const name of ['bench-custom', IN_PROCESS_PLUGIN]) {
+    const folder = join(pluginsDir, name);
+    cpSync(EXAMPLE_PLUGIN, join(folder, 'example'), { recursive: true });
+    writeFileSync(
+      join(folder, 'index.js'),
+      `'use strict';\nconst example = require('./example');\nmodule.exports = (sts) => ({ ...example(sts), name: '${name}', demoOnly: false });\n`,
+    );
+  }
   return pluginsDir;
 }
 

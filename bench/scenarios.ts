@@ -8,6 +8,8 @@ export type CeilingName = 'http_echo_rps' | 'crypto_echo_rps' | 'rs256_sign_per_
 
 /** The repeated-token scenario: the same ID token every time, to an instance that remembers verified tokens. */
 export const REPEATED_SCENARIO = 'oidc-es256>oidc-es256-repeated';
+/** custom>custom with the plugin in the server's thread (`isolation: none`) instead of worker threads. */
+export const IN_PROCESS_SCENARIO = 'custom>custom-in-process';
 
 export interface Scenario {
   readonly name: string;
@@ -91,6 +93,13 @@ export function scenarios(config: BenchConfig): Scenario[] {
     {
       name: 'custom>custom',
       instance: 'custom',
+      ceiling: 'http_echo_rps',
+      comparableToPeer: true,
+      body: translateBody({ token_type: 'CUSTOM', extra_stuff: 'bench' }, { token_type: 'CUSTOM' }),
+    },
+    {
+      name: IN_PROCESS_SCENARIO,
+      instance: 'custom-in-process',
       ceiling: 'http_echo_rps',
       comparableToPeer: true,
       body: translateBody({ token_type: 'CUSTOM', extra_stuff: 'bench' }, { token_type: 'CUSTOM' }),

@@ -16,7 +16,7 @@ const RUN = join(REPO, 'dist-bench', 'bench', 'run.js');
 const REPEATED = 'oidc-es256>oidc-es256-repeated';
 const SCENARIOS = [
   'username>oidc-rs256', 'oidc-es256>oidc-es256', REPEATED, 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe',
-  'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom',
+  'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process',
 ];
 const CEILINGS = ['http_echo_rps', 'crypto_echo_rps', 'rs256_sign_per_s', 'es256_sign_per_s', 'password_hash_per_s'];
 const PEER = 'oidc-provider client_credentials es256';
@@ -103,7 +103,7 @@ describe('--quick', () => {
   test('holds the ID-token scenarios against the crypto echo, and the others against the HTTP echo or the hash', () => {
     const ceilingOf = (name: string) => results.scenarios.find((s: { name: string }) => s.name === name).ceiling;
     for (const name of ['oidc-es256>oidc-es256', 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe']) expect(ceilingOf(name)).toBe('crypto_echo_rps');
-    for (const name of ['saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom']) expect(ceilingOf(name)).toBe('http_echo_rps');
+    for (const name of ['saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process']) expect(ceilingOf(name)).toBe('http_echo_rps');
   });
 
   test('reports 1 and 2 workers and the memory of each worker', () => {
@@ -120,7 +120,8 @@ describe('--quick', () => {
     const names = results.targets.map((t: { target: string }) => t.target);
     expect(names).toEqual(
       expect.arrayContaining([
-        'custom>custom ratio to http_echo_rps',
+        'custom>custom-in-process ratio to http_echo_rps',
+        'custom>custom (worker threads) rps / custom>custom-in-process rps',
         'oidc-es256>oidc-es256 ratio to crypto_echo_rps',
         `oidc-es256>jwt-es256 rps / ${EXCHANGE_PEER} rps`,
         `oidc-es256>jwt-es256 rps / ${PEER} rps`,
