@@ -119,6 +119,12 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
         custom_token_validators: { CUSTOM: 'bench-custom' },
         custom_token_providers: { CUSTOM: 'bench-custom' },
       },
+      // A plugin burning CPU on every call: in its worker threads, it must not slow the other instances down.
+      busy: {
+        supported_token_transforms: [{ from: 'BUSY', to: 'BUSY' }],
+        custom_token_validators: { BUSY: 'bench-busy' },
+        custom_token_providers: { BUSY: 'bench-busy' },
+      },
       // The same plugin code in the server's thread (isolation: none), beside the worker-thread one.
       'custom-in-process': {
         supported_token_transforms: [{ from: 'CUSTOM', to: 'CUSTOM' }],
@@ -158,8 +164,21 @@ function writeBenchPlugin(root: string): string {
       `'use strict';\nconst example = require('./example');\nmodule.exports = (sts) => ({ ...example(sts), name: '${name}', demoOnly: false });\n`,
     );
   }
+  const busy = join(pluginsDir, 'bench-busy');
+  mkdirSync(busy, { recursive: true });
+  writeFileSync(join(busy, 'index.js'), BUSY_PLUGIN);
   return pluginsDir;
 }
+
+/** Spins for input_token_state.spin_ms on the CPU, as a plugin with heavy synchronous work would. */
+const BUSY_PLUGIN = `'use strict';
+module.exports = (sts) => ({
+  name: 'bench-busy',
+  contractVersion: sts.STS_CONTRACT_VERSION,
+  validators: { BUSY: { validateToken({ inputTokenState }) { const end = Date.now() + inputTokenState.spin_ms; while (Date.now() < end); return { principal: 'busy' }; } } },
+  providers: { BUSY: { createToken: ({ principal }) => principal } },
+});
+`;
 
 function oidc(algorithm: string, key: string): object {
   return { issuer: STS, audience: ['rp-client'], token_lifetime_seconds: 600, signature_algorithm: algorithm, signing_key: key, claim_map: { email: 'mail' } };

@@ -4,7 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { round } from './load';
-import { IN_PROCESS_SCENARIO, REPEATED_SCENARIO, type Scenario } from './scenarios';
+import { BUSY_SCENARIO, IN_PROCESS_SCENARIO, REPEATED_SCENARIO, type Scenario } from './scenarios';
 import { EXCHANGE_PEER_NAME, PEER_NAME, type WorkerPass } from './worker-pass';
 
 export interface ScenarioResult {
@@ -21,6 +21,8 @@ export interface ScenarioResult {
   /** rps / the token-exchange peer's rps (scenarios that verify an input JWT and sign a token). */
   exchange_peer_ratio?: number;
   probe_p99_ms?: number;
+  /** The light load's p99 on its own, just before the scenario (the busy plugin). */
+  probe_alone_p99_ms?: number;
   /** Requests that carried an input token already sent: the pool of fresh tokens ran out (should not happen). */
   inputs_reused?: number;
   skipped?: string;
@@ -102,6 +104,7 @@ function scenarioResults(pass: WorkerPass, scenarioList: readonly Scenario[]): S
       ...(r && scenario.comparableToPeer && peerRps && { peer_ratio: round(r.rps / peerRps, 2) }),
       ...(r && scenario.comparableToExchangePeer && exchangeRps && { exchange_peer_ratio: round(r.rps / exchangeRps, 2) }),
       ...(measured.probe_p99_ms !== undefined && { probe_p99_ms: measured.probe_p99_ms }),
+      ...(measured.probe_alone_p99_ms !== undefined && { probe_alone_p99_ms: measured.probe_alone_p99_ms }),
       ...(measured.inputs_reused !== undefined && { inputs_reused: measured.inputs_reused }),
       ...(measured.skipped && { skipped: measured.skipped }),
     };
@@ -145,6 +148,9 @@ function targets(scenarios: readonly ScenarioResult[], headline: WorkerPass, pas
 
   // The request path's own cost: the plugin in the server's thread, so no thread hop is counted.
   add(`${IN_PROCESS_SCENARIO} ratio to http_echo_rps`, ratio(IN_PROCESS_SCENARIO, 'http_echo_rps'), '>= 0.9', (v) => v >= 0.9);
+  const busy = byName(BUSY_SCENARIO);
+  const slowdown = busy?.probe_p99_ms !== undefined && busy.probe_alone_p99_ms ? round(busy.probe_p99_ms / busy.probe_alone_p99_ms, 2) : undefined;
+  add(`p99 of a light load on another instance during ${BUSY_SCENARIO} / without it`, slowdown, '<= 2', (v) => v <= 2);
   const isolated = byName('custom>custom')?.rps;
   const inProcess = byName(IN_PROCESS_SCENARIO)?.rps;
   add(`custom>custom (worker threads) rps / ${IN_PROCESS_SCENARIO} rps`, isolated !== undefined && inProcess ? round(isolated / inProcess, 3) : undefined, '>= 0.7', (v) => v >= 0.7);

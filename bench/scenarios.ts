@@ -10,6 +10,9 @@ export type CeilingName = 'http_echo_rps' | 'crypto_echo_rps' | 'rs256_sign_per_
 export const REPEATED_SCENARIO = 'oidc-es256>oidc-es256-repeated';
 /** custom>custom with the plugin in the server's thread (`isolation: none`) instead of worker threads. */
 export const IN_PROCESS_SCENARIO = 'custom>custom-in-process';
+/** A plugin that spends BUSY_PLUGIN_SPIN_MS of CPU per call, with a light load on another instance watching latency. */
+export const BUSY_SCENARIO = 'busy-plugin';
+export const BUSY_PLUGIN_SPIN_MS = 20;
 
 export interface Scenario {
   readonly name: string;
@@ -26,6 +29,8 @@ export interface Scenario {
   readonly freshIdToken?: (token: string) => string;
   /** Needs the verified-input cache (`oidc_validation.cache_verified_tokens`); skipped on a server without it. */
   readonly needsVerifiedTokenCache?: boolean;
+  /** Watch the latency of a light load on another instance while this one runs, and without it (see BUSY_SCENARIO). */
+  readonly watchedByProbe?: boolean;
   /** Mint instance and output state that produce one-time input tokens, and how to wrap one into a body. */
   readonly oneTimeInput?: { mintInstance: string; mintBody: string; bodyFor(token: string): string };
 }
@@ -103,6 +108,14 @@ export function scenarios(config: BenchConfig): Scenario[] {
       ceiling: 'http_echo_rps',
       comparableToPeer: true,
       body: translateBody({ token_type: 'CUSTOM', extra_stuff: 'bench' }, { token_type: 'CUSTOM' }),
+    },
+    {
+      name: BUSY_SCENARIO,
+      instance: 'busy',
+      ceiling: 'http_echo_rps',
+      comparableToPeer: false,
+      watchedByProbe: true,
+      body: translateBody({ token_type: 'BUSY', spin_ms: BUSY_PLUGIN_SPIN_MS }, { token_type: 'BUSY' }),
     },
   ];
 }

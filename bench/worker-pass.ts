@@ -33,8 +33,10 @@ export interface ScenarioMeasurement {
   readonly skipped?: string;
   /** Requests that carried a token already sent (the pool of fresh tokens ran out). */
   readonly inputs_reused?: number;
-  /** p99 of a light oidc-es256>oidc-es256 load running at the same time (password-hash scenarios). */
+  /** p99 of a light oidc-es256>oidc-es256 load running at the same time (password-hash scenarios, the busy plugin). */
   readonly probe_p99_ms?: number;
+  /** The same light load's p99 on its own, just before (the busy plugin). */
+  readonly probe_alone_p99_ms?: number;
 }
 
 export interface WorkerPass {
@@ -84,17 +86,14 @@ export async function measureWorkerPass(
   try {
     for (const scenario of chosen) {
       log(`[${workers} worker(s)] ${scenario.name}`);
-      // While the password hash saturates the server, a light load shows whether the event loop still answers.
-      const watch =
-        scenario.ceiling === 'password_hash_per_s' && probe
-          ? runLoad(
-              { url: translateUrl(sts.baseUrl, probe.instance), body: probe.body },
-              { ...PROBE, warmupSeconds: 0, seconds: settings.warmupSeconds + settings.seconds },
-            )
-          : undefined;
+      // While the password hash or a busy plugin saturates the server, a light load shows whether the event loop still answers.
+      const probeLoad = (seconds: number) => runLoad({ url: translateUrl(sts.baseUrl, probe!.instance), body: probe!.body }, { ...PROBE, warmupSeconds: 0, seconds });
+      const watched = probe && (scenario.ceiling === 'password_hash_per_s' || scenario.watchedByProbe);
+      const alone = watched && scenario.watchedByProbe ? await probeLoad(settings.seconds) : undefined;
+      const watch = watched ? probeLoad(settings.warmupSeconds + settings.seconds) : undefined;
       const outcome = await runScenario(sts.baseUrl, scenario, settings, inputs);
-      const watched = await watch;
-      scenarios.push({ name: scenario.name, ...outcome, ...(watched && { probe_p99_ms: watched.p99_ms }) });
+      const during = await watch;
+      scenarios.push({ name: scenario.name, ...outcome, ...(during && { probe_p99_ms: during.p99_ms }), ...(alone && { probe_alone_p99_ms: alone.p99_ms }) });
     }
   } finally {
     rssMiB = sts.workerRssMiB();

@@ -16,7 +16,7 @@ const RUN = join(REPO, 'dist-bench', 'bench', 'run.js');
 const REPEATED = 'oidc-es256>oidc-es256-repeated';
 const SCENARIOS = [
   'username>oidc-rs256', 'oidc-es256>oidc-es256', REPEATED, 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe',
-  'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process',
+  'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process', 'busy-plugin',
 ];
 const CEILINGS = ['http_echo_rps', 'crypto_echo_rps', 'rs256_sign_per_s', 'es256_sign_per_s', 'password_hash_per_s'];
 const PEER = 'oidc-provider client_credentials es256';
@@ -106,6 +106,12 @@ describe('--quick', () => {
     for (const name of ['saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process']) expect(ceilingOf(name)).toBe('http_echo_rps');
   });
 
+  test('watches a light load on another instance while a plugin burns CPU, and without it', () => {
+    const busy = results.scenarios.find((s: { name: string }) => s.name === 'busy-plugin');
+    expect(busy).toMatchObject({ errors: 0, non2xx: 0, probe_p99_ms: expect.any(Number), probe_alone_p99_ms: expect.any(Number) });
+    expect(busy.probe_alone_p99_ms).toBeGreaterThan(0);
+  });
+
   test('reports 1 and 2 workers and the memory of each worker', () => {
     expect(results.workers).toBe(1);
     expect(results.rss_mib_per_worker).toHaveLength(1);
@@ -122,6 +128,7 @@ describe('--quick', () => {
       expect.arrayContaining([
         'custom>custom-in-process ratio to http_echo_rps',
         'custom>custom (worker threads) rps / custom>custom-in-process rps',
+        'p99 of a light load on another instance during busy-plugin / without it',
         'oidc-es256>oidc-es256 ratio to crypto_echo_rps',
         `oidc-es256>jwt-es256 rps / ${EXCHANGE_PEER} rps`,
         `oidc-es256>jwt-es256 rps / ${PEER} rps`,
