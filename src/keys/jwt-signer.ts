@@ -32,5 +32,6 @@ export async function signJwt(
   const certificate = includeX5t ? configuredCertificate(key) : undefined;
   const header = { alg, ...(typ && { typ }), ...(includeKid && { kid: key.kid }), ...(certificate && { x5t: x5tOf(certificate) }) };
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
-  return `${signingInput}.${signJws(alg, key.privateKey, Buffer.from(signingInput, 'ascii')).toString('base64url')}`;
+  const signature = await signJws(alg, key.privateKey, Buffer.from(signingInput, 'ascii'));
+  return `${signingInput}.${signature.toString('base64url')}`;
 }

@@ -87,8 +87,9 @@ describe('the verified-input cache in JWT validation', () => {
     const token = await idToken();
     expect(await verificationsFor(() => validateInputJwt(params(on, token), 'oidc_id_token', 'id_token'))).toBe(1);
     expect(await verificationsFor(() => validateInputJwt(params(on, token), 'oidc_id_token', 'id_token'))).toBe(0);
-    // The last character of the signature changed: still base64url, another token.
-    const changed = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+    // The first character of the signature changed (all its bits count): still base64url, another token.
+    const at = token.lastIndexOf('.') + 1;
+    const changed = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
     let code: string | undefined;
     expect(await verificationsFor(async () => (code = (await refusalOf(validateInputJwt(params(on, changed), 'oidc_id_token', 'id_token'))).code))).toBe(1);
     expect(code).toBe('jwt_signature_invalid');
