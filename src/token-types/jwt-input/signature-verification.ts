@@ -7,8 +7,7 @@
  * (the signing-key table). The signature itself is checked by node:crypto. Returns the verified
  * payload bytes.
  */
-import type { KeyObject } from 'node:crypto';
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { isJwsAlgorithm, type JwsAlgorithmName } from '../../keys/jws-algorithms';
 import { verifyJws } from '../../keys/jws-signature';
