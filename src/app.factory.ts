@@ -22,6 +22,7 @@ import { registerRateLimits } from './ratelimit/rate-limit.hook';
 import { createLimitState } from './ratelimit/limit-state';
 import { loadServerConfig } from './server-config/server-config-loader';
 import type { ServerSettings } from './server-settings';
+import { DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES, verifiedTokens } from './token-types/jwt-input/verified-token-cache';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -36,6 +37,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   // Read once: the hooks below need it before Nest adds routes, the modules (token store) after.
   const serverConfig = loadServerConfig(settings.configDir);
+  verifiedTokens.resize(serverConfig.verifiedTokenCacheMaxEntries ?? DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.maxBodyBytes,
     requestTimeout: settings.requestTimeoutMs,

@@ -2,6 +2,7 @@
  * The JWS algorithm table: the only place that knows which key suits which algorithm.
  * Everything below it looks algorithms up here instead of enumerating them.
  */
+import { constants } from 'node:crypto';
 import type { LoadedKey } from './loaded-key';
 
 type JwsRequirement =
@@ -33,6 +34,45 @@ const JWS_ALGORITHMS = {
 
 export type JwsAlgorithmName = keyof typeof JWS_ALGORITHMS;
 export const JWS_ALGORITHM_NAMES = Object.keys(JWS_ALGORITHMS) as JwsAlgorithmName[];
+
+/** How node:crypto makes and checks each algorithm's signature (RFC 7518 section 3). */
+export interface JwsSignatureScheme {
+  /** The digest; undefined for EdDSA, which hashes by itself. */
+  readonly digest: string | undefined;
+  /** HS*: an HMAC with the shared secret instead of a signature. */
+  readonly hmac?: true;
+  /** ES*: JWS carries r || s, not the DER form node:crypto uses by default. */
+  readonly dsaEncoding?: 'ieee-p1363';
+  /** PS*: RSASSA-PSS with a salt as long as the digest. */
+  readonly padding?: number;
+  readonly saltLength?: number;
+}
+
+const pss = (digest: string): JwsSignatureScheme => ({ digest, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+
+const JWS_SIGNATURE_SCHEMES: Record<JwsAlgorithmName, JwsSignatureScheme> = {
+  HS256: { digest: 'sha256', hmac: true },
+  HS384: { digest: 'sha384', hmac: true },
+  HS512: { digest: 'sha512', hmac: true },
+  RS256: { digest: 'sha256' },
+  RS384: { digest: 'sha384' },
+  RS512: { digest: 'sha512' },
+  PS256: pss('sha256'),
+  PS384: pss('sha384'),
+  PS512: pss('sha512'),
+  ES256: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
+  ES384: { digest: 'sha384', dsaEncoding: 'ieee-p1363' },
+  ES512: { digest: 'sha512', dsaEncoding: 'ieee-p1363' },
+  EdDSA: { digest: undefined },
+};
+
+export function isJwsAlgorithm(alg: string): alg is JwsAlgorithmName {
+  return Object.hasOwn(JWS_SIGNATURE_SCHEMES, alg);
+}
+
+export function jwsSignatureScheme(alg: JwsAlgorithmName): JwsSignatureScheme {
+  return JWS_SIGNATURE_SCHEMES[alg];
+}
 
 /** Why `key` cannot sign with `alg`, or undefined when it can. Never suggests a fallback. */
 export function keyProblemForAlgorithm(alg: JwsAlgorithmName, key: LoadedKey): string | undefined {

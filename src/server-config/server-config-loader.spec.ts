@@ -27,6 +27,7 @@ const DEFAULTS: ServerConfig = {
   file: 'config/server.yaml',
   publicBaseUrl: 'http://127.0.0.1:8080',
   publicBaseUrlConfigured: false,
+  verifiedTokenCacheMaxEntries: 10_000,
   tokenStore: {
     defaultTokenLifetimeSeconds: 3600,
     purgeIntervalSeconds: 60,

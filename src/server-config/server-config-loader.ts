@@ -37,6 +37,7 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
     ...(value.admin_token_header !== undefined && { adminTokenHeader: checkedAdminTokenHeader(value.admin_token_header, file) }),
     publicBaseUrl,
     publicBaseUrlConfigured: value.public_base_url !== undefined,
+    verifiedTokenCacheMaxEntries: value.verified_token_cache_max_entries,
     tokenStore: {
       defaultTokenLifetimeSeconds: store.default_token_lifetime_seconds,
       purgeIntervalSeconds: store.purge_interval_seconds,

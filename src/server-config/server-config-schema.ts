@@ -230,6 +230,13 @@ export class ServerConfigSchema {
   @IsOptional()
   admin_token_header?: string;
 
+  /** Bound of the verified-input cache (instances with oidc_validation.cache_verified_tokens), least recently used first out. */
+  @Max(10_000_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  verified_token_cache_max_entries: number = 10_000;
+
   /** Peers whose X-Forwarded-For names the client, for rate_limits and login_backoff (addresses or CIDR ranges). */
   @IsString({ each: true })
   @IsArray()

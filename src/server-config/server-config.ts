@@ -19,6 +19,8 @@ export interface ServerConfig {
   readonly publicBaseUrl: string;
   /** False when publicBaseUrl is the default derived from HOST and PORT. */
   readonly publicBaseUrlConfigured: boolean;
+  /** `verified_token_cache_max_entries` (the loader always sets it). */
+  readonly verifiedTokenCacheMaxEntries?: number;
   /** How each plugin runs: `plugins` entries over `plugin_defaults`, by folder name. */
   readonly pluginIsolation?: PluginIsolationSettings;
 }

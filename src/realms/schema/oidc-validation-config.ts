@@ -111,6 +111,14 @@ export class OidcValidationConfig {
   @IsOptional()
   one_time_use: boolean = false;
 
+  /**
+   * Remember tokens whose signature verified (until their exp), so the same token presented again
+   * skips the signature check; every other check still runs. Never with one_time_use.
+   */
+  @IsBoolean()
+  @IsOptional()
+  cache_verified_tokens: boolean = false;
+
   /** When set, `iat` is required and may be at most this old. */
   @Max(31_536_000)
   @Min(1)

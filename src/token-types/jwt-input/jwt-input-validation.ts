@@ -1,9 +1,9 @@
 /**
  * Validates a JWT from another issuer (input types OPENIDCONNECT and JWT), in this order so a
  * hostile token costs as little as possible: size and shape, duplicate members, header (alg
- * allow-list, crit, typ) for the claimed issuer, the issuer's keys by kid, the signature (jose),
- * then the claims read again from the verified bytes (no access-token markers in an ID token),
- * and last the one-time-use jti.
+ * allow-list, crit, typ) for the claimed issuer, the issuer's keys by kid, the signature (unless
+ * the verified-input cache vouches for it), then the claims read again from the verified bytes
+ * (no access-token markers in an ID token), and last the one-time-use jti.
  */
 import { InvalidRequestError } from '../../errors/sts-errors';
 import type { JsonValue } from '../../plugin-api/json';
@@ -13,8 +13,9 @@ import { decodeCompactJwt, parseJsonObject, type JsonRecord } from './compact-jw
 import { checkAudience, checkRequiredClaims, checkSubject, checkTimes, type CheckedTimes } from './jwt-claims-checks';
 import { checkAlgorithm, checkNoCrit, checkTyp, type JwtInputKind } from './jwt-header-checks';
 import { jwtRejected, quoted } from './jwt-input-errors';
-import { verifySignature } from './signature-verification';
+import { signedPayload, verifyWithIssuerKeys, type VerifiedJws } from './signature-verification';
 import { prepareTrustedIssuers, trustedIssuer } from './trusted-issuers';
+import { verifiedTokens } from './verified-token-cache';
 
 /** Without exp (validate_expiration: false), a one-time jti is remembered this long. */
 const JTI_MEMORY_WITHOUT_EXP_MS = 24 * 60 * 60 * 1000;
@@ -36,7 +37,11 @@ export async function validateInputJwt(params: TokenValidatorParams, field: stri
   const kid = header.kid;
   if (kid !== undefined && typeof kid !== 'string') throw jwtRejected('jwt_key_not_found', 'The JWT kid header is not a string.');
 
-  const payload = await verifySignature(token, alg, kid, await issuer.keysFor(kid));
+  const candidates = await issuer.keysFor(kid);
+  // A one-time token is verified every time: its replay check must not be the only check left.
+  const cache = config.cache_verified_tokens && !config.one_time_use ? verifiedTokens : undefined;
+  const cachedKey = cache?.verifiedKey(config, token, candidates, Date.now());
+  const { payload, key }: VerifiedJws = cachedKey ? { payload: signedPayload(token), key: cachedKey } : await verifyWithIssuerKeys(token, alg, kid, candidates);
   const claims = parseJsonObject(new TextDecoder().decode(payload), 'payload');
   // The signed bytes decide; they are the ones parsed above, so this only guards against a mix-up.
   if (claims.iss !== iss) throw jwtRejected('jwt_untrusted_issuer', 'The signed issuer differs from the one the keys were chosen for.');
@@ -49,6 +54,8 @@ export async function validateInputJwt(params: TokenValidatorParams, field: stri
   const sub = checkSubject(claims, issuer.config);
   checkRequiredClaims(claims, config.required_claims);
   if (config.one_time_use) await spendJti(params, claims, iss as string, times.expiresAt, config.clock_skew_seconds * 1000, now);
+  // Only a token that passed every check, and only until its exp.
+  if (cache && !cachedKey && times.expiresAt !== undefined) cache.remember(config, token, key, times.expiresAt);
   return { principal: sub, issuer: iss as string, session: sessionOf(claims, times, now) };
 }
 
