@@ -129,6 +129,7 @@ export class PluginWorkerPool {
         slot.worker.postMessage(message);
       } catch (error) {
         // Settings or state that cannot be cloned: a fault of the configuration, not of the plugin.
+        if (message.realm?.data) slot.realmsSent.delete(message.realm.id);
         this.settle(slot, id, (call) => call.reject(new Error(`the call could not be passed to the plugin: ${(error as Error).message}`)));
       }
     });
