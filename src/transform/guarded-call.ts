@@ -5,18 +5,19 @@
  */
 import { InternalStsError, isStsError, StsError } from '../errors/sts-errors';
 
-export async function guardedCall<T>(timeoutMs: number, code: string, work: () => T | Promise<T>): Promise<T> {
+export function guardedCall<T>(timeoutMs: number, code: string, work: () => T | PromiseLike<T>): T | Promise<T> {
+  let result: T | PromiseLike<T>;
   try {
-    const result = work();
-    if (!isThenable(result)) return result;
-    return await withDeadline(Promise.resolve(result), timeoutMs);
+    result = work();
   } catch (error) {
-    if (isStsError(error)) throw error;
-    throw new InternalStsError('The token could not be processed.', { code, cause: error });
+    throw faultOf(error, code);
   }
+  // Synchronous work answers as it is: no promise, no timer.
+  if (!isThenable(result)) return result;
+  return withDeadline(Promise.resolve(result), timeoutMs, code);
 }
 
-function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, code: string): Promise<T> {
   const deadlines = deadlinesFor(timeoutMs);
   return new Promise<T>((resolve, reject) => {
     const pending = deadlines.add(() => reject(new StsError(504, 'token_processing_timeout', 'The token could not be processed in time.')));
@@ -27,10 +28,14 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
       },
       (error: unknown) => {
         deadlines.remove(pending);
-        reject(error);
+        reject(faultOf(error, code));
       },
     );
   });
+}
+
+function faultOf(error: unknown, code: string): unknown {
+  return isStsError(error) ? error : new InternalStsError('The token could not be processed.', { code, cause: error });
 }
 
 interface Pending {
