@@ -9,7 +9,7 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AuditLog } from './logging/audit-log';
-import { registerRequestLogging, requestIdOf } from './logging/request-logging';
+import { lazyChildLogger, registerRequestLogging, requestIdOf } from './logging/request-logging';
 import { clientErrorHandler } from './http/client-errors';
 import { registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -44,7 +44,7 @@ export async function createApp(
     clientErrorHandler,
     // Fastify's own request lines are off (request-logging.ts writes ours); through logController,
     // as the top-level disableRequestLogging option is deprecated (FSTDEP023).
-    ...(log ? { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
+    ...(log ? { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger } : { logger: false }),
     genReqId: requestIdOf,
     requestIdHeader: false,
     // OpenID Connect Discovery lives below each issuer's path; one route serves them all.
@@ -56,7 +56,7 @@ export async function createApp(
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(adapter.getInstance(), settings.maxJsonDepth);
   registerFormBodyParser(adapter.getInstance());
-  registerRequestLogging(adapter.getInstance(), log !== undefined && settings.accessLog !== false);
+  registerRequestLogging(adapter.getInstance(), settings.accessLog !== false ? log : undefined);
   registerSecurityHeaders(adapter.getInstance(), settings.tls !== undefined);
   // One registry per application; the hook goes on before Nest adds the routes.
   const metrics = new StsMetrics();

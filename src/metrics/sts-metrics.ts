@@ -4,7 +4,8 @@
  * prefixed `sts_`. Labels hold only bounded values: route templates, token types the instance
  * knows, stable error codes. Never a token, a user name or a raw URL.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { LabelledCounter, LabelledHistogram } from './labelled-metrics';
 
 /** What the dispatcher reports: one call per translate or exchange. */
 export interface TransformMetrics {
@@ -17,32 +18,32 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export class StsMetrics implements TransformMetrics {
   readonly registry = new Registry();
 
-  private readonly httpRequests = new Counter({
+  private readonly httpRequests = new LabelledCounter({
     name: 'sts_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
+    labelNames: ['method', 'route', 'status'],
     registers: [this.registry],
   });
 
-  private readonly httpDuration = new Histogram({
+  private readonly httpDuration = new LabelledHistogram({
     name: 'sts_http_request_duration_seconds',
     help: 'Time from receiving a request to sending the answer, by method and route template.',
-    labelNames: ['method', 'route'] as const,
+    labelNames: ['method', 'route'],
     buckets: BUCKETS,
     registers: [this.registry],
   });
 
-  private readonly transforms = new Counter({
+  private readonly transforms = new LabelledCounter({
     name: 'sts_transforms_total',
     help: 'Token transforms (translate and token exchange) by input type, output type and outcome (success or the error code).',
-    labelNames: ['input', 'output', 'outcome'] as const,
+    labelNames: ['input', 'output', 'outcome'],
     registers: [this.registry],
   });
 
-  private readonly transformDuration = new Histogram({
+  private readonly transformDuration = new LabelledHistogram({
     name: 'sts_transform_duration_seconds',
     help: 'Time spent validating the input and issuing the output token, by input and output type.',
-    labelNames: ['input', 'output'] as const,
+    labelNames: ['input', 'output'],
     buckets: BUCKETS,
     registers: [this.registry],
   });
@@ -52,12 +53,12 @@ export class StsMetrics implements TransformMetrics {
   }
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
-    this.httpRequests.inc({ method, route, status });
-    this.httpDuration.observe({ method, route }, seconds);
+    this.httpRequests.inc(method, route, status);
+    this.httpDuration.observe(seconds, method, route);
   }
 
   observeTransform(input: string, output: string, outcome: string, seconds: number): void {
-    this.transforms.inc({ input, output, outcome });
-    this.transformDuration.observe({ input, output }, seconds);
+    this.transforms.inc(input, output, outcome);
+    this.transformDuration.observe(seconds, input, output);
   }
 }

@@ -30,12 +30,18 @@ export class InstanceRateLimits {
     this.fallback = config.rateLimits?.perInstance;
   }
 
-  /** Throws a 429 `rate_limited` when the instance has used up its window. */
-  async admit(target: LoadedInstance): Promise<void> {
+  /**
+   * Throws (or rejects with) a 429 `rate_limited` when the instance has used up its window.
+   * Nothing to wait for (undefined) when no limit applies: most requests.
+   */
+  admit(target: LoadedInstance): Promise<void> | undefined {
     const own = target.instance.settings.rate_limit;
     const limit = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.fallback;
-    if (!limit) return;
-    const path = target.instance.path;
+    if (!limit) return undefined;
+    return this.hit(target.instance.path, limit);
+  }
+
+  private async hit(path: string, limit: WindowLimitSettings): Promise<void> {
     // Keyed by the path: in Redis, every instance counter of one limit shares a key prefix.
     const retryAfter = await this.windowOf(path, limit).counter.hit(path);
     if (retryAfter !== undefined) {

@@ -5,21 +5,88 @@
  */
 import { InternalStsError, isStsError, StsError } from '../errors/sts-errors';
 
-export async function guardedCall<T>(timeoutMs: number, code: string, work: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+export function guardedCall<T>(timeoutMs: number, code: string, work: () => T | PromiseLike<T>): T | Promise<T> {
+  let result: T | PromiseLike<T>;
   try {
-    const result = work();
-    if (!isThenable(result)) return result;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StsError(504, 'token_processing_timeout', 'The token could not be processed in time.')), timeoutMs);
-    });
-    return await Promise.race([Promise.resolve(result), timeout]);
+    result = work();
   } catch (error) {
-    if (isStsError(error)) throw error;
-    throw new InternalStsError('The token could not be processed.', { code, cause: error });
-  } finally {
-    clearTimeout(timer);
+    throw faultOf(error, code);
   }
+  // Synchronous work answers as it is: no promise, no timer.
+  if (!isThenable(result)) return result;
+  return withDeadline(Promise.resolve(result), timeoutMs, code);
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, code: string): Promise<T> {
+  const deadlines = deadlinesFor(timeoutMs);
+  return new Promise<T>((resolve, reject) => {
+    const pending = deadlines.add(() => reject(new StsError(504, 'token_processing_timeout', 'The token could not be processed in time.')));
+    work.then(
+      (value) => {
+        deadlines.remove(pending);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadlines.remove(pending);
+        reject(faultOf(error, code));
+      },
+    );
+  });
+}
+
+function faultOf(error: unknown, code: string): unknown {
+  return isStsError(error) ? error : new InternalStsError('The token could not be processed.', { code, cause: error });
+}
+
+interface Pending {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+/**
+ * The calls waiting under one timeout, behind one timer instead of a timer each: with the same
+ * timeout, deadlines fall in the order the calls started, so the oldest pending call is next.
+ */
+class Deadlines {
+  private readonly pending = new Set<Pending>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  add(expire: () => void): Pending {
+    const entry = { at: performance.now() + this.timeoutMs, expire };
+    this.pending.add(entry);
+    if (this.timer === undefined) this.timer = setTimeout(this.fire, this.timeoutMs);
+    // A pending call keeps the process alive, as its own timer did.
+    else if (this.pending.size === 1) this.timer.ref();
+    return entry;
+  }
+
+  remove(entry: Pending): void {
+    this.pending.delete(entry);
+    if (this.pending.size === 0) this.timer?.unref();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    for (const entry of this.pending) {
+      if (entry.at > now) {
+        this.timer = setTimeout(this.fire, Math.ceil(entry.at - now));
+        return;
+      }
+      this.pending.delete(entry);
+      entry.expire();
+    }
+  };
+}
+
+const byTimeout = new Map<number, Deadlines>();
+
+function deadlinesFor(timeoutMs: number): Deadlines {
+  let deadlines = byTimeout.get(timeoutMs);
+  if (!deadlines) byTimeout.set(timeoutMs, (deadlines = new Deadlines(timeoutMs)));
+  return deadlines;
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

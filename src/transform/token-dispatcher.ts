@@ -159,15 +159,15 @@ export class TokenDispatcher {
     });
     const accessToken = boundAccessToken(outputs);
     for (const { state, provider } of planned) {
-      await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState?.(state, instance));
+      if (provider.checkOutputTokenState) await this.guarded('token_issuance_failed', () => provider.checkOutputTokenState!(state, instance));
     }
 
     const validate = (tokenType: string, tokenState: JsonObject, tokenValidator: TokenValidator) =>
-      this.guarded('token_validation_failed', async () => {
+      this.guarded('token_validation_failed', () => {
         const replayGuard = this.options.replayGuardFor(tokenType);
-        const validated = await tokenValidator.validateToken({ inputTokenType: tokenType, inputTokenState: tokenState, realm, instance, request, replayGuard });
-        checkValidationResult(validated);
-        return validated;
+        const validated = tokenValidator.validateToken({ inputTokenType: tokenType, inputTokenState: tokenState, realm, instance, request, replayGuard });
+        // Checked within the guard (and its time limit), as soon as the validator answers.
+        return isThenable(validated) ? Promise.resolve(validated).then(checkedValidationResult) : checkedValidationResult(validated);
       });
     const result = await validate(inputTokenType, inputTokenState, validator);
     const actor = actorValidator ? await validate(actorTokenType!, exchange.actorTokenState!, actorValidator) : undefined;
@@ -224,7 +224,7 @@ export class TokenDispatcher {
     }
   }
 
-  private guarded<T>(code: string, work: () => T | Promise<T>): Promise<T> {
+  private guarded<T>(code: string, work: () => T | PromiseLike<T>): T | Promise<T> {
     return guardedCall(this.options.timeoutMs, code, work);
   }
 }
@@ -304,6 +304,15 @@ export function ready<T>(resolution: Resolution<T>, tokenType: string, target: L
       });
     }
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
+}
+
+function checkedValidationResult(result: TokenValidationResult): TokenValidationResult {
+  checkValidationResult(result);
+  return result;
 }
 
 function checkValidationResult(result: TokenValidationResult): void {

@@ -2,7 +2,7 @@
  * `POST /rest-sts{P}?_action=translate|validate|cancel` in PingAM's REST STS wire format.
  * Thin: finds the instance, checks the body's shape, hands over to the dispatcher.
  */
-import { Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TRANSLATE_EXAMPLES } from '../docs/api-examples';
@@ -43,14 +43,19 @@ export class TransformController {
   @ApiBody({ schema: { type: 'object' }, examples: TRANSLATE_EXAMPLES })
   @ApiOkResponse({ description: 'translate: `{"issued_token": "..."}` (`{"issued_tokens": {...}}` with output_token_states); token_details: `{"token_type", "expired", "claims"|"principal", ...}`; validate: `{"token_valid": true|false, "principal"?}`; cancel: `{"result": "..."}`; translate with authorization_request and redirect_error: a 302 to the registered redirect URI (or a 200 form_post page)' })
   @ApiErrors(400, 401, 404, 409, 413, 415, 429, 503, 504)
-  async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Query('_action') action: unknown, @Body() body: unknown): Promise<object | string | undefined> {
+  async act(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<object | string | undefined> {
+    // The query and body straight from the request: Nest's @Query/@Body resolve them per request for nothing.
+    const action = (request.query as Record<string, unknown>)._action;
+    const body: unknown = request.body;
     const target = instanceFromWildcard(this.realms, request);
-    await this.instanceLimits.admit(target);
+    const admitted = this.instanceLimits.admit(target);
+    if (admitted) await admitted;
     switch (checkedAction(action)) {
       case 'translate': {
         const { input_token_state, output_token_state, output_token_states, authorization_request, ...credentials } = parseBody(TranslateBody, body);
         const mode = target.instance.settings.translate_client_authentication;
-        const client = await this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
+        const authenticating = this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
+        const client = authenticating && (await authenticating);
         const translation = { target, inputTokenState: input_token_state, request: requestContextOf(request), ...(client && { client }) };
         // An OIDC redirect: a 302 (or a form_post page) to the client's registered redirect URI.
         if (authorization_request !== undefined) return sent(reply, await translateByRedirect(this.dispatcher, translation, authorization_request));
@@ -90,16 +95,16 @@ export class TransformController {
    * The client a translate or cancel authenticates: `required`, `optional` (only a client that
    * presents credentials: HTTP Basic or the body's members) or not at all (`undefined`), where
    * client members in the body are refused rather than ignored and the Authorization header is
-   * left alone, as before.
+   * left alone, as before. Undefined, not a promise, when no client is to be authenticated.
    */
-  private async client(
+  private client(
     target: LoadedInstance,
     request: FastifyRequest,
     reply: FastifyReply,
     members: ClientParameters,
     mode: 'optional' | 'required' | undefined,
     setting: string,
-  ): Promise<AuthenticatedClient | undefined> {
+  ): Promise<AuthenticatedClient> | undefined {
     const named = Object.entries(members).filter(([, value]) => value !== undefined).map(([name]) => name);
     if (mode === undefined) {
       if (named.length === 0) return undefined;
