@@ -1,0 +1,141 @@
+/** The read-only views: instances, one instance, keys, plugins, configuration status. */
+import { api } from './api.js';
+import { el, facts, table } from './dom.js';
+
+interface InstanceView {
+  path: string;
+  realm: string;
+  name: string;
+  transforms: { from: string; to: string }[];
+  outputs: string[];
+  issuer?: string;
+  links: { rel: string; href: string }[];
+}
+
+const linkList = (links: { rel: string; href: string }[]) =>
+  el('ul', { class: 'inline' }, ...links.map((link) => el('li', {}, el('a', { href: link.href }, link.rel))));
+
+export async function instancesView(): Promise<HTMLElement> {
+  const instances = await api<InstanceView[]>('GET', '/instances');
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, 'Instances'),
+    table(
+      `${instances.length} STS instance(s)`,
+      ['Instance', 'Transforms', 'Issuer', 'Documents'],
+      instances.map((instance) => [
+        el('a', { href: `#/instances${instance.path}` }, instance.path),
+        el('ul', { class: 'plain' }, ...instance.transforms.map((t) => el('li', {}, `${t.from} → ${t.to}`))),
+        instance.issuer ?? '—',
+        linkList(instance.links),
+      ]),
+    ),
+  );
+}
+
+export async function instanceView(path: string): Promise<HTMLElement> {
+  const { view, published, revision } = await api<{ view?: InstanceView; published: Record<string, unknown>; revision: string }>('GET', `/instances${path}`);
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, `Instance ${path}`),
+    view && facts([['Realm', view.realm], ['Issuer', view.issuer ?? '—'], ['Outputs', view.outputs.join(', ')], ['Revision', revision]], 'Instance facts'),
+    view && linkList(view.links),
+    el('h3', {}, 'As published'),
+    el('pre', { class: 'code', tabindex: '0', 'aria-label': 'Published settings' }, JSON.stringify(published, null, 2)),
+    el('p', {}, el('a', { href: `#/playground${path}` }, 'Try it in the playground')),
+  );
+}
+
+interface KeyView {
+  realm: string;
+  kid: string;
+  use: string;
+  type: string;
+  state: string;
+  next_rotation?: string;
+  jwk_thumbprint?: string;
+  certificate?: { subject: string; not_after: string; generated: boolean; expires_soon: boolean };
+}
+
+export async function keysView(): Promise<HTMLElement> {
+  const keys = await api<KeyView[]>('GET', '/keys');
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, 'Keys'),
+    table(
+      `${keys.length} key(s)`,
+      ['Realm', 'Key', 'Use', 'Type', 'State', 'Next rotation', 'JWK thumbprint', 'Certificate expires'],
+      keys.map((key) => [
+        key.realm,
+        key.kid,
+        key.use,
+        key.type,
+        el('span', { class: `state state-${key.state}` }, key.state),
+        key.next_rotation ?? '—',
+        el('code', { class: 'wrap' }, key.jwk_thumbprint ?? '—'),
+        key.certificate ? el('span', { class: key.certificate.expires_soon ? 'warning' : '' }, key.certificate.not_after, key.certificate.expires_soon && ' (expires soon)') : '—',
+      ]),
+    ),
+  );
+}
+
+interface PluginView {
+  name: string;
+  version: string;
+  loaded_version?: string;
+  error?: string;
+  isolation?: string;
+  used_by: string[];
+}
+
+export async function pluginsView(): Promise<HTMLElement> {
+  const plugins = await api<PluginView[]>('GET', '/plugins');
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, 'Plugins'),
+    plugins.length === 0
+      ? el('p', {}, 'No plugin folders.')
+      : table(
+          `${plugins.length} plugin(s)`,
+          ['Plugin', 'Loaded version', 'Runs', 'Load failure', 'Used by'],
+          plugins.map((plugin) => [plugin.name, plugin.loaded_version ?? 'not loaded', plugin.isolation ?? '—', plugin.error ? el('span', { class: 'warning' }, plugin.error) : '—', plugin.used_by.join(', ') || '—']),
+        ),
+  );
+}
+
+interface StatusView {
+  status: string;
+  hash: string;
+  loaded_at: string;
+  files: string[];
+  reload_failures: number;
+  refused_reload?: { at: string; problems: { file: string; path: string; message: string }[] };
+  unavailable_plugins: { file: string; path: string; message: string }[];
+}
+
+export async function statusView(): Promise<HTMLElement> {
+  const status = await api<StatusView>('GET', '/status');
+  const problems = (title: string, list: { file: string; path: string; message: string }[]) =>
+    list.length > 0 && el('section', {}, el('h3', {}, title), el('ul', {}, ...list.map((p) => el('li', { class: 'warning' }, `${p.file}${p.path ? ` at ${p.path}` : ''}: ${p.message}`))));
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, 'Configuration'),
+    facts(
+      [
+        ['Status', status.status],
+        ['Hash', status.hash],
+        ['Loaded at', status.loaded_at],
+        ['Files', status.files.join(', ')],
+        ['Refused reloads since start', String(status.reload_failures)],
+      ],
+      'Configuration status',
+    ),
+    status.refused_reload && problems(`Reload refused at ${status.refused_reload.at}`, status.refused_reload.problems),
+    problems('Plugins not loaded', status.unavailable_plugins),
+  );
+}
