@@ -1,6 +1,6 @@
 /**
  * The console's page and assets: `GET /console` (the one HTML page) and `GET /console/assets/<file>`
- * (its script modules, compiled from console-ui/ into dist/console-ui, and its stylesheet). Only
+ * (its script modules, compiled from console-ui/ into dist/console-ui, its stylesheet and icon). Only
  * plain file names are served, from those two folders. A policy that allows scripts and styles
  * from this server only: no inline script or style, nothing from elsewhere.
  */
@@ -18,7 +18,7 @@ export const CONSOLE_CSP =
 const ROOT = resolve(__dirname, '..', '..');
 const STATIC_DIR = join(ROOT, 'console-ui', 'static');
 const SCRIPTS_DIR = join(ROOT, 'dist', 'console-ui');
-const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
 @ApiExcludeController()
 @Controller('console')
@@ -33,7 +33,7 @@ export class ConsolePagesController {
   @Get('assets/:file')
   @Header('content-security-policy', CONSOLE_CSP)
   asset(@Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
-    const match = /^[a-z][a-z0-9-]*\.(js|css)$/.exec(file);
+    const match = /^[a-z][a-z0-9-]*\.(js|css|svg)$/.exec(file);
     const path = match && join(match[1] === 'js' ? SCRIPTS_DIR : STATIC_DIR, file);
     if (!match || !path || !existsSync(path)) throw new NotFoundError(`The console has no asset ${file}.`, { code: 'console_asset_not_found' });
     void reply.header('content-type', CONTENT_TYPES[match[1]]);
