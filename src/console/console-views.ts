@@ -96,7 +96,8 @@ function instanceView(set: RealmSet, loaded: LoadedInstance): InstanceView {
     name,
     transforms: settings.supported_token_transforms.map(({ from, to }) => ({ from, to })),
     outputs,
-    ...(issuer && { issuer: issuer.issuer }),
+    // The OIDC / OAuth issuer, else the SAML one.
+    ...((issuer || settings.saml2) && { issuer: issuer?.issuer ?? settings.saml2!.issuer }),
     links,
   };
 }

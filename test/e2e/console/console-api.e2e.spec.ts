@@ -52,6 +52,7 @@ describe('console API', () => {
       links: expect.arrayContaining([{ rel: 'JWKS', href: '/oauth2/default/jwks' }, { rel: 'OpenID discovery', href: '/.well-known/openid-configuration' }]),
     });
     expect(byPath['/sp'].links).toContainEqual({ rel: 'SAML metadata', href: '/saml2/sp/metadata' });
+    expect(byPath['/sp'].issuer).toBe('https://idp.sts.test'); // the SAML issuer where there is no OIDC one
     // Every link is served.
     for (const { href } of [...byPath['/default'].links, ...byPath['/sp'].links]) expect([href, (await fetch(server.baseUrl + href)).status]).toEqual([href, 200]);
   });
