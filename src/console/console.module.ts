@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { InstancePublisher } from '../realms/publish/instance-publisher.service';
+import { PublishModule } from '../realms/publish/publish.module';
 import { RealmsModule } from '../realms/realms.module';
 import type { ServerSettings } from '../server-settings';
 import { ConsoleApiController } from './console-api.controller';
+import { ConsoleInstancesController } from './console-instances.controller';
 import { ConsolePagesController } from './console-pages.controller';
 import { ConsoleSessionController } from './console-session.controller';
 import { ConsoleSessionGuard } from './console-session.guard';
@@ -19,14 +20,13 @@ export class ConsoleModule {
     if (!settings.adminToken) return { module: ConsoleModule };
     return {
       module: ConsoleModule,
-      imports: [RealmsModule],
-      controllers: [ConsolePagesController, ConsoleSessionController, ConsoleApiController, PlaygroundController],
+      imports: [RealmsModule, PublishModule.forRoot(settings)],
+      controllers: [ConsolePagesController, ConsoleSessionController, ConsoleApiController, ConsoleInstancesController, PlaygroundController],
       providers: [
         { provide: ConsoleSessions, useValue: new ConsoleSessions() },
         { provide: FailedSignIns, useValue: new FailedSignIns() },
         ConsoleSessionGuard,
         ConsoleViews,
-        InstancePublisher,
       ],
     };
   }
