@@ -5,6 +5,7 @@
  */
 import { api, ApiError, setCsrfToken } from './api.js';
 import { el, replaceContent } from './dom.js';
+import { instanceFormView } from './instance-form.js';
 import { playgroundView } from './playground.js';
 import { instancesView, instanceView, keysView, pluginsView, statusView } from './views.js';
 
@@ -18,7 +19,10 @@ const NAV: [string, string][] = [
 ];
 
 function viewFor(hash: string): Promise<HTMLElement> {
-  if (hash.startsWith('#/instances/')) return instanceView(hash.slice('#/instances'.length));
+  const opened = (path: string) => (location.hash = `#/instances${path}`);
+  if (hash === '#/new') return instanceFormView(undefined, opened);
+  if (hash.startsWith('#/edit/')) return instanceFormView(hash.slice('#/edit'.length), opened);
+  if (hash.startsWith('#/instances/')) return instanceView(hash.slice('#/instances'.length), () => (location.hash = '#/instances'));
   if (hash === '#/keys') return keysView();
   if (hash === '#/plugins') return pluginsView();
   if (hash === '#/configuration') return statusView();

@@ -1,5 +1,5 @@
 /** The read-only views: instances, one instance, keys, plugins, configuration status. */
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { el, facts, table } from './dom.js';
 
 interface InstanceView {
@@ -21,6 +21,7 @@ export async function instancesView(): Promise<HTMLElement> {
     'section',
     { 'aria-labelledby': 'view-title' },
     el('h2', { id: 'view-title' }, 'Instances'),
+    el('p', {}, el('a', { href: '#/new', class: 'button' }, 'New instance')),
     table(
       `${instances.length} STS instance(s)`,
       ['Instance', 'Transforms', 'Issuer', 'Documents'],
@@ -34,7 +35,7 @@ export async function instancesView(): Promise<HTMLElement> {
   );
 }
 
-export async function instanceView(path: string): Promise<HTMLElement> {
+export async function instanceView(path: string, onDeleted: () => void): Promise<HTMLElement> {
   const { view, published, revision } = await api<{ view?: InstanceView; published: Record<string, unknown>; revision: string }>('GET', `/instances${path}`);
   return el(
     'section',
@@ -44,8 +45,33 @@ export async function instanceView(path: string): Promise<HTMLElement> {
     view && linkList(view.links),
     el('h3', {}, 'As published'),
     el('pre', { class: 'code', tabindex: '0', 'aria-label': 'Published settings' }, JSON.stringify(published, null, 2)),
-    el('p', {}, el('a', { href: `#/playground${path}` }, 'Try it in the playground')),
+    el('p', { class: 'actions' }, el('a', { href: `#/playground${path}` }, 'Try it in the playground'), el('a', { href: `#/edit${path}` }, 'Edit')),
+    deleteControl(path, revision, onDeleted),
   );
+}
+
+/** Two steps, so a stray Enter deletes nothing; with the revision shown, so a changed instance is not deleted blind. */
+function deleteControl(path: string, revision: string, onDeleted: () => void): HTMLElement {
+  const start = el('button', { type: 'button', class: 'secondary' }, `Delete ${path}`);
+  const confirm = el('button', { type: 'button', class: 'danger', hidden: '' }, `Yes, delete ${path}`);
+  const message = el('p', { role: 'alert', class: 'warning' });
+  start.addEventListener('click', () => {
+    confirm.hidden = false;
+    confirm.focus();
+  });
+  confirm.addEventListener('click', () => {
+    api('DELETE', `/instances${path}`, undefined, { 'if-match': `"${revision}"` })
+      .then(onDeleted)
+      .catch((error: unknown) => {
+        message.textContent =
+          error instanceof ApiError && error.code === 'revision_mismatch'
+            ? 'Someone changed this instance after you opened it; it was not deleted. Open it again to see the change.'
+            : error instanceof ApiError
+              ? `${error.status} ${error.code}: ${error.message}`
+              : String(error);
+      });
+  });
+  return el('div', { class: 'actions' }, start, confirm, message);
 }
 
 interface KeyView {

@@ -1,6 +1,6 @@
 /**
  * The console in a real browser (Debian's chromium, headless): sign in with the admin token, see
- * the instances, run the playground for USERNAME -> OPENIDCONNECT and USERNAME -> SAML2 and read
+ * the instances, create one (a field error first, then served), lose no concurrent edit, run the playground for USERNAME -> OPENIDCONNECT and USERNAME -> SAML2 and read
  * the decoded claims and attributes (shown as text, however they are spelled), keep no secret in
  * web storage, work at 390 px, sign out and be refused. Screenshots are saved as artifacts.
  */
@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { DEMO_PASSWORD, fileIdentityStore, oidcInstance, saml2Instance, testPasswordHash } from '../../support/realm-fixtures';
+import { DEMO_PASSWORD, fileIdentityStore, oidcInstance, saml2Instance, testPasswordHash, type Json } from '../../support/realm-fixtures';
 import { REPO } from '../../support/spawned-server';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { artifactPath, launchChromium } from './console-browser';
@@ -88,6 +88,53 @@ describe('the console in chromium', () => {
     expect(await page.getByLabel('Configuration status').textContent()).toContain('UP');
   });
 
+  it('creates an instance: a bad value is shown at its field, the fixed one is served at once', async () => {
+    await page.getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('link', { name: 'New instance' }).click();
+    await page.getByRole('heading', { name: 'New instance' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('partners');
+    await page.getByLabel('Transforms').fill('USERNAME -> OPENIDCONNECT');
+    await page.getByLabel('ID token issuer').fill('https://sts.test');
+    await page.getByLabel('ID token audience').fill('rp-client');
+    await page.getByLabel('ID token signature algorithm').fill('RS256');
+    const signingKey = page.getByLabel('ID token signing key');
+    await signingKey.fill('no-such-key');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.locator('[aria-invalid="true"]').waitFor();
+    expect(await signingKey.getAttribute('aria-invalid')).toBe('true');
+    // The message is tied to the field, so a screen reader reads it with the field.
+    const errorId = (await signingKey.getAttribute('aria-describedby'))!.split(' ').pop()!;
+    expect(await page.locator(`#${errorId}`).textContent()).toContain('no-such-key');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe(await signingKey.getAttribute('id'));
+    await page.screenshot({ path: artifactPath('field-error.png'), fullPage: true });
+    await signingKey.fill('rsa-1');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.getByRole('heading', { name: 'Instance /partners' }).waitFor();
+    const translate = await fetch(`${server.baseUrl}/rest-sts/partners?_action=translate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input_token_state: { token_type: 'USERNAME', username: 'alice', password: DEMO_PASSWORD }, output_token_state: { token_type: 'OPENIDCONNECT', nonce: 'n' } }),
+    });
+    expect(translate.status).toBe(200);
+  });
+
+  it('reports an edit made by someone else meanwhile instead of overwriting it', async () => {
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit instance /partners' }).waitFor();
+    const current = (await (await fetch(`${server.baseUrl}/sts-publish/rest/partners`, { headers: { authorization: `Bearer ${CONSOLE_ADMIN_TOKEN}` } })).json()) as Json;
+    const meanwhile = await fetch(`${server.baseUrl}/sts-publish/rest/partners`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${CONSOLE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ instance_state: { ...current, oidc: { ...current.oidc, audience: ['their-client'] } } }),
+    });
+    expect(meanwhile.status).toBe(200);
+    await page.getByLabel('ID token audience').fill('my-client');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Someone changed this instance' }).waitFor();
+    const after = (await (await fetch(`${server.baseUrl}/sts-publish/rest/partners`, { headers: { authorization: `Bearer ${CONSOLE_ADMIN_TOKEN}` } })).json()) as Json;
+    expect(after.oidc.audience).toEqual(['their-client']);
+  });
+
   it('runs USERNAME -> OPENIDCONNECT in the playground: the claims decoded, shown as text, and verified', async () => {
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.getByRole('heading', { name: 'Playground' }).waitFor();
@@ -144,6 +191,6 @@ describe('the console in chromium', () => {
     await page.getByLabel('Admin token').waitFor();
     expect(await storedSecrets()).toBe('{}{}');
     // The only errors in the page's console are the refusals the test caused.
-    expect(consoleErrors.filter((text) => !/status of 40[13]/.test(text))).toEqual([]);
+    expect(consoleErrors.filter((text) => !/status of (400|401|403|412) /.test(text))).toEqual([]);
   });
 });
