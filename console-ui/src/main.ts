@@ -1,13 +1,14 @@
 /**
  * The console's shell: sign-in, the navigation, and a view per location hash (#/instances,
- * #/instances/<path>, #/keys, #/plugins, #/configuration, #/playground). Focus moves to each new
- * view's heading so keyboard and screen-reader users land on what changed.
+ * #/instances/<path>, #/new, #/edit/<path>, #/keys, #/plugins, #/configuration, #/playground,
+ * #/activity). Focus moves to each new view's heading so keyboard and screen-reader users land
+ * on what changed.
  */
 import { api, ApiError, setCsrfToken } from './api.js';
 import { el, replaceContent } from './dom.js';
 import { instanceFormView } from './instance-form.js';
 import { playgroundView } from './playground.js';
-import { instancesView, instanceView, keysView, pluginsView, statusView } from './views.js';
+import { activityView, instancesView, instanceView, keysView, pluginsView, statusView } from './views.js';
 
 const app = document.getElementById('app')!;
 const NAV: [string, string][] = [
@@ -16,6 +17,7 @@ const NAV: [string, string][] = [
   ['#/plugins', 'Plugins'],
   ['#/configuration', 'Configuration'],
   ['#/playground', 'Playground'],
+  ['#/activity', 'Activity'],
 ];
 
 function viewFor(hash: string): Promise<HTMLElement> {
@@ -26,6 +28,7 @@ function viewFor(hash: string): Promise<HTMLElement> {
   if (hash === '#/keys') return keysView();
   if (hash === '#/plugins') return pluginsView();
   if (hash === '#/configuration') return statusView();
+  if (hash.startsWith('#/activity')) return activityView();
   if (hash.startsWith('#/playground')) return playgroundView(hash.slice('#/playground'.length) || undefined);
   return instancesView();
 }

@@ -165,3 +165,41 @@ export async function statusView(): Promise<HTMLElement> {
     problems('Plugins not loaded', status.unavailable_plugins),
   );
 }
+
+interface ActivityView {
+  events: { at: string; action: string; outcome: string; instance?: string; input_type?: string; output_type?: string; principal?: string; error?: string; credential?: string; remote_address?: string }[];
+  transforms: { input: string; output: string; outcome: string; total: number; per_minute?: number }[];
+}
+
+export async function activityView(): Promise<HTMLElement> {
+  const activity = await api<ActivityView>('GET', '/activity');
+  const refresh = el('a', { href: `#/activity?${Date.now()}` }, 'Refresh');
+  return el(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    el('h2', { id: 'view-title' }, 'Activity'),
+    el('p', {}, refresh, ' (rates are per minute since the previous refresh)'),
+    activity.transforms.length === 0
+      ? el('p', {}, 'No transform yet.')
+      : table(
+          'Transforms since the server started',
+          ['Input', 'Output', 'Outcome', 'Total', 'Per minute'],
+          activity.transforms.map((row) => [row.input, row.output, el('span', { class: row.outcome === 'success' ? 'ok' : 'warning' }, row.outcome), String(row.total), row.per_minute === undefined ? '—' : String(row.per_minute)]),
+        ),
+    activity.events.length === 0
+      ? el('p', {}, 'No audit event yet.')
+      : table(
+          `Latest ${activity.events.length} audit events, newest first`,
+          ['Time', 'Action', 'Outcome', 'Instance', 'Types', 'Principal', 'Client address'],
+          activity.events.map((event) => [
+            event.at,
+            event.action + (event.credential ? ` (${event.credential})` : ''),
+            el('span', { class: event.outcome === 'success' ? 'ok' : 'warning' }, event.outcome + (event.error ? `: ${event.error}` : '')),
+            event.instance ?? '—',
+            event.input_type ? `${event.input_type} → ${event.output_type ?? ''}` : '—',
+            event.principal ?? '—',
+            event.remote_address ?? '—',
+          ]),
+        ),
+  );
+}

@@ -1,6 +1,7 @@
 /**
  * The read side of the console, under `/console/api` behind a console session: instances (with
- * links to their documents), one instance as published, keys, plugins, configuration status.
+ * links to their documents), one instance as published, keys, plugins, configuration status,
+ * recent activity.
  */
 import { Controller, Get, Header, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -11,6 +12,7 @@ import { addressFromWildcard, pathOf, type PublishedState } from '../realms/publ
 import { RealmRegistry } from '../realms/realm-registry.service';
 import { ConsoleSessionGuard } from './console-session.guard';
 import { ConsoleViews, type InstanceView, type KeyView } from './console-views';
+import { RecentActivity, type RecentEvent, type TransformActivity } from './recent-activity';
 
 @ApiExcludeController()
 @Controller('console/api')
@@ -21,6 +23,7 @@ export class ConsoleApiController {
   constructor(
     private readonly views: ConsoleViews,
     private readonly publisher: InstancePublisher,
+    private readonly activity: RecentActivity,
     realms: RealmRegistry,
   ) {
     // The admin API's own answer, so the console and /sts-publish/status never disagree.
@@ -55,6 +58,13 @@ export class ConsoleApiController {
   @Header('cache-control', 'no-store')
   plugins(): ReturnType<ConsoleViews['plugins']> {
     return this.views.plugins();
+  }
+
+  /** The latest audit events, newest first, and each transform's count and rate. */
+  @Get('activity')
+  @Header('cache-control', 'no-store')
+  async recentActivity(): Promise<{ events: RecentEvent[]; transforms: TransformActivity[] }> {
+    return { events: this.activity.recentEvents(), transforms: await this.activity.transforms() };
   }
 
   @Get('status')

@@ -11,6 +11,7 @@ import { ConsoleSessions } from './console-sessions';
 import { ConsoleViews } from './console-views';
 import { FailedSignIns } from './failed-sign-ins';
 import { PlaygroundController } from './playground.controller';
+import { RecentActivity } from './recent-activity';
 
 /** The admin console at /console: like the admin API, present only when STS_ADMIN_TOKEN is set. */
 @Module({})
@@ -27,6 +28,7 @@ export class ConsoleModule {
         { provide: FailedSignIns, useValue: new FailedSignIns() },
         ConsoleSessionGuard,
         ConsoleViews,
+        RecentActivity,
       ],
     };
   }

@@ -5,6 +5,7 @@
  * pipeline (audited) and whose answer decodes and verifies the token and masks credentials.
  */
 import 'reflect-metadata';
+import { RecentActivity, RECENT_EVENTS } from '../../../src/console/recent-activity';
 import { AUDIT_LOG, type AuditLog } from '../../../src/logging/audit-log';
 import { expectErrorBody } from '../../support/error-body';
 import { DEMO_PASSWORD, rootRealm, saml2Instance } from '../../support/realm-fixtures';
@@ -156,6 +157,39 @@ describe('console API', () => {
     expect(response.body.error).toEqual(expect.objectContaining({ code: 401, error: expect.any(String) }));
     expect(response.body.token).toBeUndefined();
     expect(audit).toHaveBeenCalledWith(expect.objectContaining({ action: 'issue', outcome: 'failure', instance: '/default', error: 'invalid_credentials', remote_address: '127.0.0.1' }));
+  });
+
+  it('shows the recent audit events, newest first, with no credential in them, and each transform\'s count and rate', async () => {
+    const activity = server.app.get(RecentActivity);
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    activity.clock = () => now;
+    const translate = () =>
+      client.send('POST', '/console/api/playground', {
+        instance: '/default',
+        input_token_state: { token_type: 'USERNAME', username: 'alice', password: DEMO_PASSWORD },
+        output_token_state: { token_type: 'OPENIDCONNECT', nonce: 'n-1' },
+      });
+    await translate();
+    const first = await client.get('/console/api/activity');
+    expect(first.status).toBe(200);
+    expect(first.body.events[0]).toEqual(expect.objectContaining({ at: '2026-01-01T00:00:00.000Z', action: 'issue', outcome: 'success', instance: '/default', principal: 'alice' }));
+    expect(JSON.stringify(first.body)).not.toContain(DEMO_PASSWORD);
+    const success = (body: { transforms: { input: string; output: string; outcome: string; total: number }[] }) =>
+      body.transforms.find((row) => row.input === 'USERNAME' && row.output === 'OPENIDCONNECT' && row.outcome === 'success');
+    expect(success(first.body)).toEqual({ input: 'USERNAME', output: 'OPENIDCONNECT', outcome: 'success', total: expect.any(Number) });
+    await translate();
+    await translate();
+    now += 60_000;
+    const second = await client.get('/console/api/activity');
+    expect(success(second.body)).toEqual(expect.objectContaining({ total: success(first.body)!.total + 2, per_minute: 2 }));
+  });
+
+  it(`keeps only the latest ${RECENT_EVENTS} audit events`, async () => {
+    const audit = server.app.get<symbol, AuditLog>(AUDIT_LOG);
+    for (let i = 0; i < RECENT_EVENTS + 10; i++) audit.record({ action: 'validate', outcome: 'success', instance: `/bulk-${i}` });
+    const events = (await client.get('/console/api/activity')).body.events;
+    expect(events).toHaveLength(RECENT_EVENTS);
+    expect(events[0].instance).toBe(`/bulk-${RECENT_EVENTS + 9}`);
   });
 
   it.each([

@@ -1,14 +1,17 @@
 /**
  * The console in a real browser (Debian's chromium, headless): sign in with the admin token, see
- * the instances, create one (a field error first, then served), lose no concurrent edit, run the playground for USERNAME -> OPENIDCONNECT and USERNAME -> SAML2 and read
- * the decoded claims and attributes (shown as text, however they are spelled), keep no secret in
- * web storage, work at 390 px, sign out and be refused. Screenshots are saved as artifacts.
+ * the instances, create one (a field error first, then served), lose no concurrent edit, run the
+ * playground for USERNAME -> OPENIDCONNECT and USERNAME -> SAML2 and read the decoded claims and
+ * attributes (shown as text, however they are spelled), see the audit lines in the Activity view,
+ * keep no secret in web storage, work at 390 px, sign out and be refused. Screenshots are saved
+ * as artifacts.
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD, fileIdentityStore, oidcInstance, saml2Instance, testPasswordHash, type Json } from '../../support/realm-fixtures';
+import { AUDIT_LOG, type AuditLog } from '../../../src/logging/audit-log';
 import { REPO } from '../../support/spawned-server';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { artifactPath, launchChromium } from './console-browser';
@@ -38,6 +41,8 @@ beforeAll(async () => {
     },
   };
   server = await startTestServer({ root: realm }, { adminToken: CONSOLE_ADMIN_TOKEN });
+  // The test server logs nothing, so the audit trail would be skipped: turn it on for the Activity view.
+  jest.spyOn(server.app.get<symbol, AuditLog>(AUDIT_LOG), 'enabled', 'get').mockReturnValue(true);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
@@ -171,6 +176,18 @@ describe('the console in chromium', () => {
     expect(await page.locator('main img').count()).toBe(0);
     expect(await scriptRan()).toBeUndefined();
     await page.screenshot({ path: artifactPath('playground-saml2.png'), fullPage: true });
+  });
+
+  it('shows the playground runs in the Activity view: the audit lines and the transform counts', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Activity' }).waitFor();
+    const events = page.getByRole('table', { name: /audit events/ });
+    const issued = events.getByRole('row').filter({ hasText: '/default' }).filter({ hasText: 'issue' }).first();
+    expect(await issued.textContent()).toContain('USERNAME → OPENIDCONNECT');
+    expect(await issued.textContent()).toContain('alice');
+    expect(await page.getByRole('table', { name: /Transforms/ }).textContent()).toContain('SAML2');
+    expect(await page.locator('main').textContent()).not.toContain(DEMO_PASSWORD);
+    await page.screenshot({ path: artifactPath('activity.png'), fullPage: true });
   });
 
   it('fits a 390 px wide screen: nothing but wide tables scrolls sideways', async () => {
