@@ -17,7 +17,8 @@ const INPUT_FIELDS: Record<string, string> = { OPENIDCONNECT: 'oidc_id_token', S
 type Inspection =
   | { kind: 'jws'; header: Record<string, unknown>; claims: Record<string, unknown>; verified: boolean; verification: string }
   | { kind: 'jwe'; header: Record<string, unknown>; verification: string }
-  | { kind: 'saml2'; issuer?: string; subject?: string; conditions: Record<string, unknown>; attributes: { name: string; values: string[] }[]; signed: boolean; xml: string }
+  | { kind: 'saml2'; issuer?: string; subject?: string; conditions: Record<string, unknown>; attributes: { name: string; values: string[] }[]; signed: boolean; verified: boolean; verification: string; xml: string }
+  | { kind: 'x509'; subject: string; issuer: string; serial_number: string; not_before: string; not_after: string; subject_alt_name?: string; sha256_fingerprint: string }
   | { kind: 'opaque'; length: number };
 
 interface Answer {
@@ -118,10 +119,25 @@ function tokenView(token: Inspection): Node[] {
       return [el('p', {}, token.verification), table('Header', ['Name', 'Value'], Object.entries(token.header).map(([name, value]) => [name, text(value)]))];
     case 'saml2':
       return [
-        el('p', {}, token.signed ? 'The assertion is signed.' : 'The assertion is not signed.'),
+        el('p', { class: token.verified ? 'ok' : 'warning', 'data-verified': String(token.verified) }, token.verification),
         facts([['Issuer', token.issuer ?? '—'], ['Subject', token.subject ?? '—'], ...Object.entries(token.conditions).map(([name, value]): [string, unknown] => [name, text(value)])], 'Assertion'),
         table('Attributes', ['Attribute', 'Values'], token.attributes.map((attribute) => [attribute.name, attribute.values.join(', ')])),
         el('pre', { class: 'code', tabindex: '0', 'aria-label': 'Assertion XML' }, token.xml),
+      ];
+    case 'x509':
+      return [
+        facts(
+          [
+            ['Subject', token.subject],
+            ['Issuer', token.issuer],
+            ['Serial number', token.serial_number],
+            ['Valid from', token.not_before],
+            ['Valid until', token.not_after],
+            ['Subject alternative names', token.subject_alt_name ?? '—'],
+            ['SHA-256 fingerprint', token.sha256_fingerprint],
+          ],
+          'Certificate',
+        ),
       ];
     case 'opaque':
       return [el('p', {}, `An opaque token of ${token.length} characters.`)];

@@ -44,8 +44,12 @@ export class PlaygroundController {
     const curl = curlCommand(this.realms.publicBaseUrl + path, translateBody);
     const answer = response.json() as { issued_token?: unknown };
     if (response.statusCode !== 200 || typeof answer.issued_token !== 'string') return { status: response.statusCode, curl, error: answer };
-    const jwks = this.realms.realmSet!.publication.jwksOf([loaded]);
-    return { status: 200, curl, token: await inspectIssuedToken(answer.issued_token, jwks) };
+    const saml2 = loaded.instance.settings.saml2;
+    const keys = {
+      jwks: this.realms.realmSet!.publication.jwksOf([loaded]),
+      ...(saml2 && { samlIssuer: saml2.issuer, samlSigningKey: saml2.signing_key === undefined ? undefined : loaded.realm.keys.get(saml2.signing_key) }),
+    };
+    return { status: 200, curl, token: await inspectIssuedToken(answer.issued_token, keys) };
   }
 }
 

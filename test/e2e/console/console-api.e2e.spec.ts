@@ -140,6 +140,8 @@ describe('console API', () => {
         conditions: expect.objectContaining({ NotBefore: expect.any(String), NotOnOrAfter: expect.any(String), Audience: ['https://sp.test'] }),
         attributes: [{ name: 'mail', values: ['alice@example.com'] }],
         signed: true,
+        verified: true,
+        verification: expect.stringContaining('rsa-saml'),
       }),
     );
     expect(response.body.token.xml).toMatch(/^<saml:Assertion[^\n]*\n {2}<saml:Issuer/);

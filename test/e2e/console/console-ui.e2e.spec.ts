@@ -173,6 +173,7 @@ describe('the console in chromium', () => {
     await attributes.waitFor();
     expect(await attributes.getByRole('row').filter({ hasText: 'cn' }).getByRole('cell').nth(1).textContent()).toBe(HOSTILE_NAME);
     expect(await page.getByLabel('Assertion', { exact: true }).textContent()).toContain('https://sp.test');
+    expect(await page.locator('[data-verified]').getAttribute('data-verified')).toBe('true');
     expect(await page.locator('main img').count()).toBe(0);
     expect(await scriptRan()).toBeUndefined();
     await page.screenshot({ path: artifactPath('playground-saml2.png'), fullPage: true });
