@@ -81,6 +81,7 @@ interface KeyView {
   type: string;
   state: string;
   next_rotation?: string;
+  next_key_event?: string;
   jwk_thumbprint?: string;
   certificate?: { subject: string; not_after: string; generated: boolean; expires_soon: boolean };
 }
@@ -93,14 +94,14 @@ export async function keysView(): Promise<HTMLElement> {
     el('h2', { id: 'view-title' }, 'Keys'),
     table(
       `${keys.length} key(s)`,
-      ['Realm', 'Key', 'Use', 'Type', 'State', 'Next rotation', 'JWK thumbprint', 'Certificate expires'],
+      ['Realm', 'Key', 'Use', 'Type', 'State', 'Next rotation step', 'JWK thumbprint', 'Certificate expires'],
       keys.map((key) => [
         key.realm,
         key.kid,
         key.use,
         key.type,
         el('span', { class: `state state-${key.state}` }, key.state),
-        key.next_rotation ?? '—',
+        key.next_rotation ?? key.next_key_event ?? '—',
         el('code', { class: 'wrap' }, key.jwk_thumbprint ?? '—'),
         key.certificate ? el('span', { class: key.certificate.expires_soon ? 'warning' : '' }, key.certificate.not_after, key.certificate.expires_soon && ' (expires soon)') : '—',
       ]),

@@ -40,6 +40,8 @@ export interface KeyView {
   readonly rotating_key?: string;
   readonly activates_at?: string;
   readonly next_rotation?: string;
+  /** When the ring next changes (a version pre-published or dropped). */
+  readonly next_key_event?: string;
   readonly retired_at?: string;
   readonly jwk_thumbprint?: string;
   readonly certificate?: { subject: string; not_after: string; x5t: string; generated: boolean; expires_soon: boolean };
@@ -118,6 +120,7 @@ async function realmKeyViews(realm: LoadedRealm, now: number): Promise<KeyView[]
         rotating_key: ring.name,
         activates_at: new Date(version.activatesAt).toISOString(),
         ...(next && { next_rotation: new Date(next.activatesAt).toISOString() }),
+        ...(Number.isFinite(ring.nextEventAt) && { next_key_event: new Date(ring.nextEventAt).toISOString() }),
       });
     }
   }

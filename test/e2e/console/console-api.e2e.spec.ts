@@ -8,7 +8,8 @@ import 'reflect-metadata';
 import { RecentActivity, RECENT_EVENTS } from '../../../src/console/recent-activity';
 import { AUDIT_LOG, type AuditLog } from '../../../src/logging/audit-log';
 import { expectErrorBody } from '../../support/error-body';
-import { DEMO_PASSWORD, rootRealm, saml2Instance } from '../../support/realm-fixtures';
+import { DEMO_PASSWORD, oidcInstance, rootRealm, saml2Instance } from '../../support/realm-fixtures';
+import { EC_P256_KEY, removeOpensslWorkDir, tempPath, writeSelfSigned } from '../../support/openssl';
 import { startTestServer, type TestServer } from '../../support/test-server';
 import { CONSOLE_ADMIN_TOKEN, ConsoleClient } from './console-client';
 
@@ -202,5 +203,42 @@ describe('console API', () => {
     ['an unknown instance', { instance: '/nowhere', input_token_state: { token_type: 'USERNAME' }, output_token_state: { token_type: 'OPENIDCONNECT' } }, 404, 'instance_not_found'],
   ])('refuses a playground run with %s', async (_, body, status, code) => {
     expectErrorBody(await client.send('POST', '/console/api/playground', body), status, code);
+  });
+});
+
+describe('console keys view: rotation and certificate expiry', () => {
+  let server: TestServer;
+  let client: ConsoleClient;
+
+  beforeAll(async () => {
+    // A certificate that ends in two days: inside the warning window.
+    const keyFile = tempPath('.key');
+    const certificateFile = tempPath('.crt');
+    writeSelfSigned(keyFile, certificateFile, '/CN=short-lived', EC_P256_KEY);
+    const realm = await rootRealm({
+      keys: [
+        { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
+        { kid: 'ec-rotating', use: 'sig', generate: { type: 'ec', curve: 'P-256' }, rotation: { every_days: 30, prepublish_days: 7 } },
+        { kid: 'short', use: 'sig', private_key_file: keyFile, certificate_file: certificateFile },
+      ],
+      instances: { default: oidcInstance('ES256', 'ec-rotating'), other: oidcInstance('ES256', 'short') },
+    });
+    server = await startTestServer({ root: realm }, { adminToken: CONSOLE_ADMIN_TOKEN });
+    client = new ConsoleClient(server.baseUrl);
+    await client.signIn();
+  });
+  afterAll(async () => {
+    await server.close();
+    removeOpensslWorkDir();
+  });
+
+  it('shows a rotating key\'s active version with its ring and next key event, and warns of a certificate about to expire', async () => {
+    const keys = (await client.get('/console/api/keys')).body;
+    expect(keys.find((key: { kid: string }) => key.kid === 'ec-rotating.v1')).toEqual(
+      expect.objectContaining({ rotating_key: 'ec-rotating', state: 'active', type: 'EC P-256', activates_at: expect.any(String), next_key_event: expect.any(String) }),
+    );
+    const short = keys.find((key: { kid: string }) => key.kid === 'short');
+    expect(short.certificate).toEqual(expect.objectContaining({ subject: 'CN=short-lived', generated: false, expires_soon: true }));
+    expect(keys.find((key: { kid: string }) => key.kid === 'ec-1').certificate.expires_soon).toBe(false);
   });
 });
