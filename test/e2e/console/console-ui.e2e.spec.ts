@@ -140,6 +140,31 @@ describe('the console in chromium', () => {
     expect(after.oidc.audience).toEqual(['their-client']);
   });
 
+  it('creates a SAML instance for a service provider and tries it in the playground: the assertion decoded and verified', async () => {
+    await page.getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('link', { name: 'New instance' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('crm');
+    await page.getByLabel('Transforms').fill('USERNAME -> SAML2');
+    await page.getByLabel('SAML issuer').fill('https://idp.sts.test');
+    await page.getByLabel('SAML service provider entity ID').fill('https://crm.example.test');
+    await page.getByLabel('SAML service provider ACS URL').fill('https://crm.example.test/acs');
+    await page.getByLabel('SAML signing key').fill('rsa-saml');
+    await page.getByLabel('Other settings (JSON)').fill(JSON.stringify({ saml2: { attributes: [{ name: 'mail', source: 'mail' }] } }));
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.getByRole('heading', { name: 'Instance /crm' }).waitFor();
+    await page.getByRole('link', { name: 'Try it in the playground' }).click();
+    await page.getByRole('heading', { name: 'Playground' }).waitFor();
+    expect(await page.getByLabel('Instance').inputValue()).toBe('/crm');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Run the translate' }).click();
+    const attributes = page.getByRole('table', { name: 'Attributes' });
+    await attributes.waitFor();
+    expect(await attributes.getByRole('row').filter({ hasText: 'mail' }).getByRole('cell').nth(1).textContent()).toBe('alice@example.com');
+    expect(await page.getByLabel('Assertion', { exact: true }).textContent()).toContain('https://crm.example.test');
+    expect(await page.locator('[data-verified]').getAttribute('data-verified')).toBe('true');
+  });
+
   it('runs USERNAME -> OPENIDCONNECT in the playground: the claims decoded, shown as text, and verified', async () => {
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.getByRole('heading', { name: 'Playground' }).waitFor();
