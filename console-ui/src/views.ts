@@ -83,6 +83,7 @@ interface KeyView {
   next_rotation?: string;
   next_key_event?: string;
   jwk_thumbprint?: string;
+  used_for: { instance: string; output: string; algorithm: string }[];
   certificate?: { subject: string; not_after: string; generated: boolean; expires_soon: boolean };
 }
 
@@ -94,12 +95,13 @@ export async function keysView(): Promise<HTMLElement> {
     el('h2', { id: 'view-title' }, 'Keys'),
     table(
       `${keys.length} key(s)`,
-      ['Realm', 'Key', 'Use', 'Type', 'State', 'Next rotation step', 'JWK thumbprint', 'Certificate expires'],
+      ['Realm', 'Key', 'Use', 'Type', 'Algorithm, signing for', 'State', 'Next rotation step', 'JWK thumbprint', 'Certificate expires'],
       keys.map((key) => [
         key.realm,
         key.kid,
         key.use,
         key.type,
+        key.used_for.length === 0 ? '—' : el('ul', { class: 'plain' }, ...key.used_for.map((use) => el('li', {}, `${use.algorithm}: ${use.instance} (${use.output})`))),
         el('span', { class: `state state-${key.state}` }, key.state),
         key.next_rotation ?? key.next_key_event ?? '—',
         el('code', { class: 'wrap' }, key.jwk_thumbprint ?? '—'),

@@ -44,7 +44,17 @@ export interface KeyView {
   readonly next_key_event?: string;
   readonly retired_at?: string;
   readonly jwk_thumbprint?: string;
+  /** Which instances sign with it, for what and with which algorithm. */
+  readonly used_for: KeyUse[];
   readonly certificate?: { subject: string; not_after: string; x5t: string; generated: boolean; expires_soon: boolean };
+}
+
+export interface KeyUse {
+  readonly instance: string;
+  /** `oidc` (ID tokens), `access_token` or `saml2`. */
+  readonly output: 'oidc' | 'access_token' | 'saml2';
+  /** As configured; for SAML without one, the default that fits the key. */
+  readonly algorithm: string;
 }
 
 @Injectable()
@@ -60,8 +70,9 @@ export class ConsoleViews {
   }
 
   async keys(now = Date.now()): Promise<KeyView[]> {
+    const set = this.served();
     const views: KeyView[] = [];
-    for (const realm of this.served().realms) views.push(...(await realmKeyViews(realm, now)));
+    for (const realm of set.realms) views.push(...(await realmKeyViews(realm, keyUses(set.instances.filter((loaded) => loaded.realm === realm)), now)));
     return views;
   }
 
@@ -104,7 +115,7 @@ function instanceView(set: RealmSet, loaded: LoadedInstance): InstanceView {
   };
 }
 
-async function realmKeyViews(realm: LoadedRealm, now: number): Promise<KeyView[]> {
+async function realmKeyViews(realm: LoadedRealm, uses: Map<string, KeyUse[]>, now: number): Promise<KeyView[]> {
   const views: KeyView[] = [];
   const ringKids = new Set<string>();
   for (const ring of realm.keys.keyRings) {
@@ -116,6 +127,7 @@ async function realmKeyViews(realm: LoadedRealm, now: number): Promise<KeyView[]
       const state = version.key === active ? 'active' : version.activatesAt > now ? 'pending' : 'retiring';
       views.push({
         ...(await keyFacts(realm, version.key, now)),
+        used_for: uses.get(ring.name) ?? [],
         state,
         rotating_key: ring.name,
         activates_at: new Date(version.activatesAt).toISOString(),
@@ -127,12 +139,12 @@ async function realmKeyViews(realm: LoadedRealm, now: number): Promise<KeyView[]
   for (const key of realm.keys.snapshot(now).keys) {
     if (ringKids.has(key.kid)) continue;
     const retiring = key.retiredAt !== undefined && key.retiredAt.getTime() <= now;
-    views.push({ ...(await keyFacts(realm, key, now)), state: retiring ? 'retiring' : 'active', ...(key.retiredAt && { retired_at: key.retiredAt.toISOString() }) });
+    views.push({ ...(await keyFacts(realm, key, now)), used_for: uses.get(key.kid) ?? [], state: retiring ? 'retiring' : 'active', ...(key.retiredAt && { retired_at: key.retiredAt.toISOString() }) });
   }
   return views;
 }
 
-async function keyFacts(realm: LoadedRealm, key: LoadedKey, now: number): Promise<Omit<KeyView, 'state'>> {
+async function keyFacts(realm: LoadedRealm, key: LoadedKey, now: number): Promise<Omit<KeyView, 'state' | 'used_for'>> {
   const certificate = key.certificate;
   return {
     realm: realm.path,
@@ -150,6 +162,19 @@ async function keyFacts(realm: LoadedRealm, key: LoadedKey, now: number): Promis
       },
     }),
   };
+}
+
+/** Signing key name (kid, or a rotating key's name) -> the instances that sign with it. */
+function keyUses(instances: readonly LoadedInstance[]): Map<string, KeyUse[]> {
+  const uses = new Map<string, KeyUse[]>();
+  const add = (name: string | undefined, use: KeyUse) => name !== undefined && uses.set(name, [...(uses.get(name) ?? []), use]);
+  for (const loaded of instances) {
+    const { path, settings } = loaded.instance;
+    if (settings.oidc) add(settings.oidc.signing_key, { instance: path, output: 'oidc', algorithm: settings.oidc.signature_algorithm });
+    if (settings.access_token) add(settings.access_token.signing_key, { instance: path, output: 'access_token', algorithm: settings.access_token.signature_algorithm });
+    if (settings.saml2) add(settings.saml2.signing_key, { instance: path, output: 'saml2', algorithm: settings.saml2.signature_algorithm ?? 'default for the key' });
+  }
+  return uses;
 }
 
 /** `RSA 2048`, `EC P-256`, `OKP Ed25519`, `oct 256`. */

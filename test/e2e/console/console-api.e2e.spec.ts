@@ -68,7 +68,7 @@ describe('console API', () => {
     expectErrorBody(await client.get('/console/api/instances/nowhere'), 404, 'instance_not_found');
   });
 
-  it('lists the keys with use, type, state, thumbprint and certificate expiry, and no key material', async () => {
+  it('lists the keys with use, type, state, who signs with them and with which algorithm, thumbprint and certificate expiry, and no key material', async () => {
     const response = await client.get('/console/api/keys');
     expect(response.status).toBe(200);
     const rsa = response.body.find((key: { kid: string }) => key.kid === 'rsa-1');
@@ -78,11 +78,13 @@ describe('console API', () => {
       use: 'sig',
       type: 'RSA 2048',
       state: 'active',
+      used_for: [{ instance: '/default', output: 'oidc', algorithm: 'RS256' }],
       jwk_thumbprint: expect.stringMatching(/^[\w-]{43}$/),
       certificate: { subject: expect.any(String), not_after: expect.any(String), x5t: expect.stringMatching(/^[\w-]{27}$/), generated: true, expires_soon: expect.any(Boolean) },
     });
     const hs = response.body.find((key: { kid: string }) => key.kid === 'hs-1');
-    expect(hs).toEqual({ realm: '/', kid: 'hs-1', use: 'sig', type: 'oct 256', state: 'active' });
+    expect(hs).toEqual({ realm: '/', kid: 'hs-1', use: 'sig', type: 'oct 256', state: 'active', used_for: [{ instance: '/hs256', output: 'oidc', algorithm: 'HS256' }] });
+    expect(response.body.find((key: { kid: string }) => key.kid === 'rsa-saml').used_for).toEqual([{ instance: '/sp', output: 'saml2', algorithm: 'default for the key' }]);
     expect(JSON.stringify(response.body)).not.toMatch(/"(d|k|p|q)":/);
   });
 
@@ -235,7 +237,7 @@ describe('console keys view: rotation and certificate expiry', () => {
   it('shows a rotating key\'s active version with its ring and next key event, and warns of a certificate about to expire', async () => {
     const keys = (await client.get('/console/api/keys')).body;
     expect(keys.find((key: { kid: string }) => key.kid === 'ec-rotating.v1')).toEqual(
-      expect.objectContaining({ rotating_key: 'ec-rotating', state: 'active', type: 'EC P-256', activates_at: expect.any(String), next_key_event: expect.any(String) }),
+      expect.objectContaining({ rotating_key: 'ec-rotating', state: 'active', type: 'EC P-256', activates_at: expect.any(String), next_key_event: expect.any(String), used_for: [{ instance: '/default', output: 'oidc', algorithm: 'ES256' }] }),
     );
     const short = keys.find((key: { kid: string }) => key.kid === 'short');
     expect(short.certificate).toEqual(expect.objectContaining({ subject: 'CN=short-lived', generated: false, expires_soon: true }));
