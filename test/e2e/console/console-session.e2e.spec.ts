@@ -178,3 +178,21 @@ describe('console sessions over HTTPS', () => {
     expect(response.headers.get('set-cookie')).toMatch(/^sts_console=[\w-]{43}; Path=\/console; HttpOnly; Secure; SameSite=Strict$/);
   });
 });
+
+describe('console API under the server\'s rate limits', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ root: await rootRealm() }, { adminToken: CONSOLE_ADMIN_TOKEN }, { rate_limits: { per_address: { requests: 2, per_seconds: 60 } } });
+  });
+  afterAll(() => server.close());
+
+  it('limits /console/api like the token endpoints and the admin API, but not the page itself', async () => {
+    const client = new ConsoleClient(server.baseUrl);
+    expect((await client.signIn('wrong')).status).toBe(401);
+    expect((await client.signIn('wrong')).status).toBe(401);
+    const limited = await client.signIn();
+    expectErrorBody(limited, 429, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${server.baseUrl}/console`)).status).toBe(200);
+  });
+});
