@@ -6,7 +6,10 @@
  */
 import 'reflect-metadata';
 import { RecentActivity, RECENT_EVENTS } from '../../../src/console/recent-activity';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AUDIT_LOG, type AuditLog } from '../../../src/logging/audit-log';
+import { RealmRegistry } from '../../../src/realms/realm-registry.service';
 import { expectErrorBody } from '../../support/error-body';
 import { DEMO_PASSWORD, oidcInstance, rootRealm, saml2Instance } from '../../support/realm-fixtures';
 import { EC_P256_KEY, removeOpensslWorkDir, tempPath, writeSelfSigned } from '../../support/openssl';
@@ -208,7 +211,7 @@ describe('console API', () => {
   });
 });
 
-describe('console keys view: rotation and certificate expiry', () => {
+describe('console keys and configuration views: rotation, certificate expiry, a refused reload', () => {
   let server: TestServer;
   let client: ConsoleClient;
 
@@ -242,5 +245,18 @@ describe('console keys view: rotation and certificate expiry', () => {
     const short = keys.find((key: { kid: string }) => key.kid === 'short');
     expect(short.certificate).toEqual(expect.objectContaining({ subject: 'CN=short-lived', generated: false, expires_soon: true }));
     expect(keys.find((key: { kid: string }) => key.kid === 'ec-1').certificate.expires_soon).toBe(false);
+  });
+
+  it('shows a refused reload with the file and the reason, while the previous configuration is served', async () => {
+    const realmFile = join(server.configDir, 'realms', 'root.yaml');
+    const good = await readFile(realmFile, 'utf8');
+    await writeFile(realmFile, good.replace('signing_key: short', 'signing_key: no-such-key'));
+    expect((await server.app.get(RealmRegistry).reload()).applied).toBe(false);
+    const status = (await client.get('/console/api/status')).body;
+    expect(status.status).toBe('STALE');
+    expect(status.refused_reload.problems).toEqual([expect.objectContaining({ file: realmFile, path: 'instances.other.oidc.signing_key', message: expect.stringContaining('no-such-key') })]);
+    await writeFile(realmFile, good);
+    expect((await server.app.get(RealmRegistry).reload()).applied).toBe(true);
+    expect((await client.get('/console/api/status')).body.status).toBe('UP');
   });
 });
