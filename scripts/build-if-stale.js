@@ -15,7 +15,7 @@ const { join } = require('node:path');
 const ROOT = join(__dirname, '..');
 // tsc (not incremental) rewrites every output file on each build, this one included.
 const OUTPUT = 'dist/main.js';
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const INPUTS = ['src', 'console-ui', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
 /** Why dist/ needs a build, or undefined when it is up to date. */
 function staleReason(root) {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ConsoleModule } from './console/console.module';
 import { StsExceptionFilter } from './errors/sts-exception.filter';
 import { AUDIT_LOG, type AuditLog } from './logging/audit-log';
 import { HealthModule } from './health/health.module';
@@ -30,7 +31,7 @@ export class AppModule {
   static forRoot(settings: ServerSettings, serverConfig: ServerConfig, { metrics, audit, limits }: AppParts): DynamicModule {
     return {
       module: AppModule,
-      imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, Saml2MetadataModule, HealthModule, PublishModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
+      imports: [TokensModule.forRoot(settings, serverConfig), RealmsModule, TransformModule, OAuthModule, KeysModule, Saml2MetadataModule, HealthModule, PublishModule.forRoot(settings), ConsoleModule.forRoot(settings), MetricsModule.forRoot(settings, metrics)],
       providers: [
         { provide: SERVER_SETTINGS, useValue: settings },
         { provide: AUDIT_LOG, useValue: audit },

@@ -99,6 +99,11 @@ export class RealmKeys implements RealmKeyResolver {
     return { keys: [...this.byKid.values(), ...versions], aliases };
   }
 
+  /** The rotating keys (for the admin console's key list). */
+  get keyRings(): KeyRing[] {
+    return [...this.rings.values()];
+  }
+
   /** When a ring needs its next version or can drop an old one: the realm is reloaded then. */
   nextKeyEventAt(): number {
     return Math.min(Infinity, ...[...this.rings.values()].map((ring) => ring.nextEventAt));

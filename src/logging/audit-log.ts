@@ -33,7 +33,14 @@ export interface AuditEvent {
 const MAX_PRINCIPAL = 256;
 
 export class AuditLog {
+  /** Told of every event written (the admin console keeps the latest in memory). */
+  private readonly listeners: ((event: AuditEvent) => void)[] = [];
+
   constructor(private readonly log: Logger) {}
+
+  subscribe(listener: (event: AuditEvent) => void): void {
+    this.listeners.push(listener);
+  }
 
   /** False when the log level leaves audit lines out: callers then skip building them. */
   get enabled(): boolean {
@@ -44,6 +51,7 @@ export class AuditLog {
     if (!this.enabled) return;
     const principal = event.principal && event.principal.length > MAX_PRINCIPAL ? `${event.principal.slice(0, MAX_PRINCIPAL)}...` : event.principal;
     this.log.info({ audit: { ...event, principal } }, `audit ${event.action} ${event.outcome}`);
+    for (const listener of this.listeners) listener({ ...event, principal });
   }
 }
 

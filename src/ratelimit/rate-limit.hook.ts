@@ -12,9 +12,9 @@ import type { RateLimitSettings } from '../server-config/server-config';
 import { addressKey, clientAddress, TrustedProxies } from './client-address';
 import type { WindowCounters } from './window-counters';
 
-/** Token endpoints and the admin API; health, metrics, JWKS, metadata and docs are not limited. */
+/** Token endpoints, the admin API and the console's API; health, metrics, JWKS, metadata and docs are not limited. */
 export function isRateLimitedRoute(url: string, method: string): boolean {
-  if (url.startsWith('/rest-sts/') || url.startsWith('/sts-publish/')) return true;
+  if (url.startsWith('/rest-sts/') || url.startsWith('/sts-publish/') || url.startsWith('/console/api/')) return true;
   return url.startsWith('/oauth2/') && method === 'POST';
 }
 

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/sts-errors';
+import { ConflictError, NotFoundError } from '../../errors/sts-errors';
 import { ConfigError, ConfigProblem, formatConfigProblem } from '../config-problem';
 import type { LoadedRealm } from '../loaded-instance';
 import { RealmRegistry } from '../realm-registry.service';
@@ -14,6 +14,7 @@ import { SERVER_SETTINGS, type ServerSettings } from '../../server-settings';
 import { writeFileAtomic } from './atomic-file-writer';
 import { checkIfMatch, revisionOf } from './instance-revision';
 import { InstanceAddress, InstanceState, pathOf, PublishedState } from './instance-state';
+import { InvalidInstanceStateError } from './invalid-instance-state';
 import { clientSecretKid } from './pingam-instance-mapping';
 import { removeSecret, secretKeyEntry, storeSecret } from './published-secret';
 import { RealmDocument } from './realm-document';
@@ -140,9 +141,7 @@ export class InstancePublisher {
       await this.realms.load(new Map([[realm.filePath, text]]));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      throw new InvalidRequestError(`The instance configuration is invalid: ${describe(error.problems, realm.file)}`, {
-        code: 'invalid_instance_state',
-      });
+      throw new InvalidInstanceStateError(`The instance configuration is invalid: ${describe(error.problems, realm.file)}`, error.problems);
     }
   }
 
