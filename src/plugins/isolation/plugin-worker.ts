@@ -7,6 +7,7 @@
  * An error no call catches (a rejection left behind, a throw from a timer) is written to stderr
  * and ends this thread; the server answers its calls in flight and starts another worker.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { RealmKey, StsPluginManifest, StsRealmContext } from '../../plugin-api/token-contract';
@@ -29,6 +30,17 @@ function fatal(kind: string, error: unknown): void {
   process.exit(1);
 }
 process.on('unhandledRejection', (reason) => fatal('unhandled rejection', reason));
+
+/**
+ * Plugin work yields the CPU to the thread that serves HTTP: on Linux a nice value set with pid 0
+ * applies to the calling thread only, so a CPU-heavy plugin slows its own calls, not the server's.
+ */
+const PLUGIN_THREAD_NICE = 10;
+try {
+  setPriority(0, PLUGIN_THREAD_NICE);
+} catch {
+  // Not permitted or not supported here: the plugin runs at the server's priority.
+}
 process.on('uncaughtException', (error) => fatal('uncaught exception', error));
 
 /** The contract's methods; a handler's other members stay in the worker. */
