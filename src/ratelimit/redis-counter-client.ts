@@ -38,6 +38,8 @@ export class RedisCounterClient {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => undefined);
+    // Also after QUIT: a Sentinel client's failover watch holds its own connections to the sentinels.
+    this.redis.disconnect();
   }
 }

@@ -147,11 +147,9 @@ export class RedisTokenStore implements TokenStore {
   async close(): Promise<void> {
     this.closing = true; // A deliberate close is not an outage to log.
     if (this.client.status === 'end') return;
-    if (this.client.status === 'ready') {
-      await this.client.quit().catch(() => this.client.disconnect());
-    } else {
-      this.client.disconnect();
-    }
+    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
+    // Also after QUIT: a Sentinel client's failover watch holds its own connections to the sentinels.
+    this.client.disconnect();
   }
 
   private issuedKey(hash: string): string {

@@ -1,0 +1,44 @@
+/** Every store operation on a real 3-primary Redis Cluster: the keys of each multi-key operation share a slot. */
+import Redis from 'ioredis';
+import { startRedisCluster, stopAllRedisClusters, type RedisTestCluster } from '../../test/support/redis-cluster';
+import { connectedStore, describeEveryRedisStoreOperation } from '../../test/support/redis-store-operations';
+import { issuedRecord, uniqueKey } from '../../test/support/token-store-contract';
+import type { RedisBackendSettings } from '../server-config/server-config';
+
+let cluster: RedisTestCluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 30_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  stopAllRedisClusters();
+});
+
+function clusterBackend(): RedisBackendSettings {
+  // One seed is enough: the client learns the other primaries from it.
+  return { type: 'redis', cluster: [{ host: '127.0.0.1', port: cluster.ports[0] }], keyPrefix: 'cluster-test:', connectTimeoutMs: 2000, commandTimeoutMs: 1000, waitForReplicas: 0, waitTimeoutMs: 500 };
+}
+
+describeEveryRedisStoreOperation('RedisTokenStore on a Cluster', clusterBackend);
+
+it('spreads token records over the primaries', async () => {
+  const store = await connectedStore(clusterBackend());
+  try {
+    for (let i = 0; i < 30; i++) await store.saveIssued(uniqueKey('h'), issuedRecord());
+    const counts = await Promise.all(
+      cluster.ports.map(async (port) => {
+        const node = new Redis(port, '127.0.0.1');
+        try {
+          return (await node.keys('cluster-test:tok:*')).length;
+        } finally {
+          node.disconnect();
+        }
+      }),
+    );
+    expect(counts.filter((count) => count > 0)).toHaveLength(3);
+  } finally {
+    await store.close();
+  }
+});
