@@ -26,8 +26,8 @@ export interface RedisTestSentinelSet {
   primaryPort(): Promise<number>;
   /** SIGKILL of the current primary's process; resolves with its port. */
   killPrimary(): Promise<number>;
-  /** Starts a killed data node again with its data (as a supervisor would); the sentinels make it a replica. */
-  restart(port: number): Promise<void>;
+  /** Starts a killed data node again with its data, as a replica of `primaryPort` (as a supervisor that asks the sentinels would). */
+  restart(port: number, primaryPort: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,9 +40,7 @@ export async function startRedisSentinelSet(): Promise<RedisTestSentinelSet> {
     await Promise.all([...children.values()].map((child) => terminateServerProcess(child, 'redis (sentinel set)')));
     await rm(dir, { recursive: true, force: true });
   };
-  const argsOf = new Map<number, string[]>();
   const launch = async (name: string, port: number, args: string[], reply = '+PONG') => {
-    argsOf.set(port, args);
     children.set(port, await launchServerProcess(`${name} on port ${port}`, REDIS_SERVER, args, { cwd: dir, running, timeoutMs: START_TIMEOUT_MS, ready: () => answersOnPort(port, { send: 'PING\r\n', reply }) }));
   };
   try {
@@ -78,7 +76,7 @@ export async function startRedisSentinelSet(): Promise<RedisTestSentinelSet> {
         children.delete(port);
         return port;
       },
-      restart: (port) => launch('redis-server (restarted)', port, argsOf.get(port)!),
+      restart: (port, primaryPort) => launch('redis-server (restarted)', port, [...data(port), '--replicaof', '127.0.0.1', String(primaryPort)]),
       stop,
     };
   } catch (error) {
