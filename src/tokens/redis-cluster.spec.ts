@@ -1,6 +1,6 @@
-/** Every store operation on a real 3-primary Redis Cluster: the keys of each multi-key operation share a slot. */
+/** Every store operation on a real 3-primary Redis Cluster, as an ACL user: the keys of each multi-key operation share a slot. */
 import Redis from 'ioredis';
-import { startRedisCluster, stopAllRedisClusters, type RedisTestCluster } from '../../test/support/redis-cluster';
+import { startRedisCluster, stopAllRedisClusters, TEST_CLUSTER_USER, type RedisTestCluster } from '../../test/support/redis-cluster';
 import { connectedStore, describeEveryRedisStoreOperation } from '../../test/support/redis-store-operations';
 import { issuedRecord, uniqueKey } from '../../test/support/token-store-contract';
 import type { RedisBackendSettings } from '../server-config/server-config';
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 function clusterBackend(): RedisBackendSettings {
   // One seed is enough: the client learns the other primaries from it.
-  return { type: 'redis', cluster: [{ host: '127.0.0.1', port: cluster.ports[0] }], keyPrefix: 'cluster-test:', connectTimeoutMs: 2000, commandTimeoutMs: 1000, waitForReplicas: 0, waitTimeoutMs: 500 };
+  return { type: 'redis', cluster: [{ host: '127.0.0.1', port: cluster.ports[0] }], username: TEST_CLUSTER_USER.name, password: TEST_CLUSTER_USER.password, keyPrefix: 'cluster-test:', connectTimeoutMs: 2000, commandTimeoutMs: 1000, waitForReplicas: 0, waitTimeoutMs: 500 };
 }
 
 describeEveryRedisStoreOperation('RedisTokenStore on a Cluster', clusterBackend);
@@ -29,7 +29,7 @@ it('spreads token records over the primaries', async () => {
     for (let i = 0; i < 30; i++) await store.saveIssued(uniqueKey('h'), issuedRecord());
     const counts = await Promise.all(
       cluster.ports.map(async (port) => {
-        const node = new Redis(port, '127.0.0.1');
+        const node = new Redis({ port, host: '127.0.0.1', username: TEST_CLUSTER_USER.name, password: TEST_CLUSTER_USER.password });
         try {
           return (await node.keys('cluster-test:tok:*')).length;
         } finally {
