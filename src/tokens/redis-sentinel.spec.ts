@@ -1,5 +1,5 @@
-/** Every store operation on a real Sentinel set (primary + replica + 3 sentinels), each write confirmed by the replica (WAIT 1). */
-import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, type RedisTestSentinelSet } from '../../test/support/redis-sentinel';
+/** Every store operation on a real Sentinel set (primary + replica + 3 sentinels, ACL users and a sentinel password), each write confirmed by the replica (WAIT 1). */
+import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, TEST_SENTINEL_USERS, type RedisTestSentinelSet } from '../../test/support/redis-sentinel';
 import { connectedStore, describeEveryRedisStoreOperation } from '../../test/support/redis-store-operations';
 import { issuedRecord, uniqueKey } from '../../test/support/token-store-contract';
 import type { RedisBackendSettings } from '../server-config/server-config';
@@ -18,7 +18,9 @@ afterAll(async () => {
 function sentinelBackend(waitForReplicas = 1): RedisBackendSettings {
   return {
     type: 'redis',
-    sentinel: { sentinels: sentinels.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), name: SENTINEL_PRIMARY_NAME },
+    sentinel: { sentinels: sentinels.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), name: SENTINEL_PRIMARY_NAME, password: TEST_SENTINEL_USERS.sentinelPassword },
+    username: TEST_SENTINEL_USERS.data.name,
+    password: TEST_SENTINEL_USERS.data.password,
     keyPrefix: 'sentinel-test:',
     connectTimeoutMs: 2000,
     commandTimeoutMs: 1000,

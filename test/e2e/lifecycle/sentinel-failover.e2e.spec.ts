@@ -9,7 +9,7 @@
  */
 import 'reflect-metadata';
 import { DEMO_PASSWORD, oidcInstance, rootRealm } from '../../support/realm-fixtures';
-import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, type RedisTestSentinelSet } from '../../support/redis-sentinel';
+import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, TEST_SENTINEL_USERS, type RedisTestSentinelSet } from '../../support/redis-sentinel';
 import { startTestServer, type TestServer } from '../../support/test-server';
 
 const COMMAND_TIMEOUT_MS = 1000;
@@ -33,6 +33,8 @@ let node: TestServer;
 
 beforeAll(async () => {
   sentinels = await startRedisSentinelSet();
+  process.env.TEST_SENTINEL_PASSWORD = TEST_SENTINEL_USERS.sentinelPassword;
+  process.env.TEST_REDIS_PASSWORD = TEST_SENTINEL_USERS.data.password;
   const realm = await rootRealm();
   Object.assign(realm.instances as object, { persisted: oidcInstance('ES256', 'ec-1', { persist_issued_tokens: true }) });
   node = await startTestServer({ root: realm }, {}, {
@@ -41,6 +43,9 @@ beforeAll(async () => {
       redis: {
         sentinels: sentinels.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
         name: SENTINEL_PRIMARY_NAME,
+        sentinel_password_env: 'TEST_SENTINEL_PASSWORD',
+        username: TEST_SENTINEL_USERS.data.name,
+        password_env: 'TEST_REDIS_PASSWORD',
         wait_for_replicas: 1,
         wait_timeout_ms: 500,
         connect_timeout_ms: 1000,
@@ -54,6 +59,8 @@ afterAll(async () => {
   await node?.close();
   await sentinels?.stop();
   stopAllRedisSentinelSets();
+  delete process.env.TEST_SENTINEL_PASSWORD;
+  delete process.env.TEST_REDIS_PASSWORD;
 });
 
 async function translate(instance: string): Promise<Outcome> {
