@@ -42,3 +42,14 @@ it('spreads token records over the primaries', async () => {
     await store.close();
   }
 });
+
+it('sends WAIT with the write to the key\'s primary: without replicas a write that needs one answers 503', async () => {
+  const store = await connectedStore({ ...clusterBackend(), waitForReplicas: 1, waitTimeoutMs: 100 });
+  try {
+    const error = await store.saveIssued(uniqueKey('h'), issuedRecord()).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 503, code: 'token_store_unavailable' });
+    expect(String((error as Error).cause)).toMatch(/only 0 of 1 replicas confirmed the write in time/);
+  } finally {
+    await store.close();
+  }
+});
