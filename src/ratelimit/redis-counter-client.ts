@@ -5,12 +5,12 @@
  * neither refuses every client nor lifts every limit. Loss and recovery are logged once each.
  */
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+
 import type { RedisBackendSettings } from '../server-config/server-config';
-import { connectRedis } from '../tokens/redis-token-store';
+import { connectRedis, type RedisClient } from '../tokens/redis-connection';
 
 export class RedisCounterClient {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   private readonly logger = new Logger('SharedCounters');
   private falling = false;
@@ -38,6 +38,8 @@ export class RedisCounterClient {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => undefined);
+    // Also after QUIT: a Sentinel client's failover watch holds its own connections to the sentinels.
+    this.redis.disconnect();
   }
 }

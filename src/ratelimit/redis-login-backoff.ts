@@ -6,9 +6,11 @@
  * ends, as the in-process records are forgotten. Times are Redis's clock, so nodes agree.
  * User names are stored as SHA-256 digests, not in clear. When Redis does not answer, this
  * process's own LoginBackoff answers (the back-off then holds per process).
+ * Both scripts read a user's and an address's keys together, so all back-off keys carry one hash
+ * tag, `{lb}`: in a Redis Cluster they live in one slot (login attempts are few; the slot is small).
  */
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../tokens/redis-connection';
 import type { LoginBackoffSettings } from '../server-config/server-config';
 import { LoginBackoff, type LoginBackoffStore, MAX_ADDRESSES_PER_USER, userKey } from './login-backoff';
 import type { RedisCounterClient } from './redis-counter-client';
@@ -66,7 +68,7 @@ redis.call('PEXPIREAT', KEYS[2], forget_user)
 return 0`;
 
 type Keys = [user: string, userAddresses: string, address: string];
-type RedisWithBackoff = Redis & {
+type RedisWithBackoff = RedisClient & {
   loginRetryAfter(...args: [...Keys, string]): Promise<number>;
   loginSettle(...args: [...Keys, ...string[]]): Promise<number>;
 };
@@ -104,7 +106,7 @@ export class RedisLoginBackoff implements LoginBackoffStore {
 
   private keys(username: string, address: string): Keys {
     const user = createHash('sha256').update(userKey(username)).digest('base64url');
-    const prefix = `${this.client.keyPrefix}lb:`;
+    const prefix = `${this.client.keyPrefix}{lb}:`;
     return [`${prefix}u:${user}`, `${prefix}ua:${user}`, `${prefix}a:${address}`];
   }
 }

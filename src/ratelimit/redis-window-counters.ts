@@ -4,7 +4,7 @@
  * When Redis does not answer, the request is counted in this process instead (the limits then
  * hold per process, as without `shared`).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from '../tokens/redis-connection';
 import type { RedisCounterClient } from './redis-counter-client';
 import { retryAfterOf, WindowCounter, type WindowLimit } from './window-counter';
 import type { SharedWindowCounter, WindowCounters } from './window-counters';
@@ -19,7 +19,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-type RedisWithHit = Redis & { hitWindow(key: string, windowMs: number): Promise<[number, number]> };
+type RedisWithHit = RedisClient & { hitWindow(key: string, windowMs: number): Promise<[number, number]> };
 
 export class RedisWindowCounters implements WindowCounters {
   private readonly redis: RedisWithHit;

@@ -107,7 +107,7 @@ describe('loadServerConfig', () => {
     expect(config.tokenStore).toEqual({
       defaultTokenLifetimeSeconds: 120,
       purgeIntervalSeconds: 30,
-      backend: { type: 'redis', url: 'rediss://cache.internal:6380/2', keyPrefix: 'eu:', connectTimeoutMs: 500, commandTimeoutMs: 250 },
+      backend: { type: 'redis', url: 'rediss://cache.internal:6380/2', keyPrefix: 'eu:', connectTimeoutMs: 500, commandTimeoutMs: 250, waitForReplicas: 0, waitTimeoutMs: 500 },
     });
   });
 
@@ -122,6 +122,8 @@ describe('loadServerConfig', () => {
       keyPrefix: 'sts:',
       connectTimeoutMs: 2000,
       commandTimeoutMs: 1000,
+      waitForReplicas: 0,
+      waitTimeoutMs: 500,
     });
   });
 
@@ -188,7 +190,7 @@ describe('loadServerConfig', () => {
       { path: 'token_store.redis', message: expect.stringMatching(/required when type is redis.*url or url_env/) },
     ]);
     expect(problemsOf(await refusal({ token_store: { type: 'redis', redis: { key_prefix: 'a:' } } }))).toEqual([
-      { path: 'token_store.redis', message: 'give url or url_env' },
+      { path: 'token_store.redis', message: 'give url or url_env (one server), sentinels and name (a Sentinel set), or cluster (a Cluster)' },
     ]);
   });
 

@@ -3,12 +3,13 @@
  * and wrong types are refused, each problem naming file and key path. The file is optional.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { displayPath } from '../common/display-path';
 import { ConfigError } from '../realms/config-problem';
 import { readConfigYaml } from '../realms/config-yaml';
 import { validateSchema } from '../realms/schema-validation';
 import { isAddressOrRange } from '../ratelimit/client-address';
+import { readCaFile } from '../tokens/redis-connection';
 import type { PluginIsolationSettings, PluginRunSettings, RedisBackendSettings, ServerConfig, SqliteBackendSettings, WindowLimitSettings } from './server-config';
 import { PluginLimitsSchema, PluginSettingsSchema, REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema, WindowLimitSchema } from './server-config-schema';
 
@@ -27,7 +28,7 @@ export function loadServerConfig(configDir: string, env: NodeJS.ProcessEnv = pro
 
   const store = value.token_store;
   const backend: SqliteBackendSettings | RedisBackendSettings =
-    store.type === 'redis' ? redisBackend(store.redis, env, file) : { type: 'sqlite', file: store.sqlite.file };
+    store.type === 'redis' ? redisBackend(store.redis, env, file, configDir) : { type: 'sqlite', file: store.sqlite.file };
   for (const [path, shared] of [['rate_limits.shared', value.rate_limits?.shared], ['login_backoff.shared', value.login_backoff?.shared]] as const) {
     if (shared && backend.type !== 'redis') throw new ConfigError([{ file, path, message: 'needs token_store.type: redis (shared counters live in Redis)' }]);
   }
@@ -104,26 +105,65 @@ function readYaml(path: string, file: string): unknown {
   return parsed.content ?? {};
 }
 
-function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEnv, file: string): RedisBackendSettings {
+function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEnv, file: string, configDir: string): RedisBackendSettings {
   const problem = (path: string, message: string): never => {
     throw new ConfigError([{ file, path: `token_store.redis${path}`, message }]);
   };
-  if (!redis) return problem('', 'required when type is redis (give url or url_env)');
+  /** The value of the variable a `*_env` key names; never shown: it may be a password. */
+  const fromEnv = (key: string, name: string): string => env[name] || problem(`.${key}`, `environment variable ${name} is not set`);
+  const LAYOUTS = 'give url or url_env (one server), sentinels and name (a Sentinel set), or cluster (a Cluster)';
+  if (!redis) return problem('', `required when type is redis (${LAYOUTS})`);
+  const given = [redis.url !== undefined || redis.url_env !== undefined, redis.sentinels !== undefined, redis.cluster !== undefined].filter(Boolean).length;
+  if (given !== 1) return problem('', given === 0 ? LAYOUTS : 'give only one of url/url_env, sentinels, cluster');
   if (redis.url !== undefined && redis.url_env !== undefined) return problem('', 'give url or url_env, not both');
+  if (redis.sentinels === undefined) {
+    for (const key of ['name', 'sentinel_username', 'sentinel_password_env'] as const) if (redis[key] !== undefined) problem(`.${key}`, 'only with sentinels');
+  }
+  if (redis.wait_for_replicas > 0 && redis.wait_timeout_ms >= redis.command_timeout_ms) problem('.wait_timeout_ms', `must be less than command_timeout_ms (${redis.command_timeout_ms}), or the command timeout ends the wait first`);
+
   let url = redis.url;
-  if (url === undefined) {
-    if (redis.url_env === undefined) return problem('', 'give url or url_env');
-    url = env[redis.url_env];
-    // The value may hold a password: say what is wrong with it, never show it.
-    if (!url) return problem('.url_env', `environment variable ${redis.url_env} is not set`);
+  if (url === undefined && redis.url_env !== undefined) {
+    url = fromEnv('url_env', redis.url_env);
     if (!REDIS_URL_PATTERN.test(url)) return problem('.url_env', `environment variable ${redis.url_env} does not hold a redis:// or rediss:// URL`);
   }
+  if (url !== undefined && redis.tls && !url.startsWith('rediss://')) problem('.tls', 'needs a rediss:// URL (TLS to a redis:// URL is a contradiction)');
+  for (const [key, nodes] of [['sentinels', redis.sentinels], ['cluster', redis.cluster]] as const) {
+    if (nodes?.length === 0) problem(`.${key}`, 'must list at least one host and port');
+  }
+  if (redis.sentinels !== undefined && redis.name === undefined) problem('.name', 'required with sentinels: the primary\'s name as the sentinels know it (sentinel monitor <name> ...)');
+
+  const caFile = redis.tls?.ca_file;
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readCaFile(resolve(configDir, caFile));
+    } catch (error) {
+      problem('.tls.ca_file', `cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (!ca?.includes('-----BEGIN CERTIFICATE-----')) problem('.tls.ca_file', `${caFile} holds no PEM certificate`);
+  }
+  const tls = redis.tls && { ...(ca !== undefined && { ca }), ...(redis.tls.server_name !== undefined && { serverName: redis.tls.server_name }) };
+  const sentinelPassword = redis.sentinel_password_env === undefined ? undefined : fromEnv('sentinel_password_env', redis.sentinel_password_env);
   return {
     type: 'redis',
-    url,
+    ...(url !== undefined && { url }),
+    ...(redis.sentinels && {
+      sentinel: {
+        sentinels: redis.sentinels.map(({ host, port }) => ({ host, port })),
+        name: redis.name!,
+        ...(redis.sentinel_username !== undefined && { username: redis.sentinel_username }),
+        ...(sentinelPassword !== undefined && { password: sentinelPassword }),
+      },
+    }),
+    ...(redis.cluster && { cluster: redis.cluster.map(({ host, port }) => ({ host, port })) }),
+    ...(redis.username !== undefined && { username: redis.username }),
+    ...(redis.password_env !== undefined && { password: fromEnv('password_env', redis.password_env) }),
+    ...(tls && { tls }),
     keyPrefix: redis.key_prefix,
     connectTimeoutMs: redis.connect_timeout_ms,
     commandTimeoutMs: redis.command_timeout_ms,
+    waitForReplicas: redis.wait_for_replicas,
+    waitTimeoutMs: redis.wait_timeout_ms,
   };
 }
 

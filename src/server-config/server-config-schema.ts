@@ -18,6 +18,35 @@ export class SqliteStoreSchema {
   file: string = 'tokens.sqlite';
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME_MESSAGE = (key: string) => `${key} must be the name of an environment variable`;
+
+/** A sentinel or a Cluster seed node. */
+export class RedisNodeSchema {
+  @MinLength(1, { message: 'host must not be empty' })
+  @IsString()
+  host!: string;
+
+  @Max(65535)
+  @Min(1)
+  @IsInt()
+  port!: number;
+}
+
+/** TLS to every Redis node and sentinel; present turns TLS on. */
+export class RedisTlsSchema {
+  /** PEM file of the CA certificates to trust instead of the system's; relative to STS_CONFIG_DIR. */
+  @MinLength(1, { message: 'ca_file must not be empty' })
+  @IsString()
+  @IsOptional()
+  ca_file?: string;
+
+  @MinLength(1, { message: 'server_name must not be empty' })
+  @IsString()
+  @IsOptional()
+  server_name?: string;
+}
+
 export class RedisStoreSchema {
   @Matches(REDIS_URL_PATTERN, { message: 'url must be a redis:// or rediss:// URL' })
   @IsString()
@@ -25,11 +54,74 @@ export class RedisStoreSchema {
   url?: string;
 
   /** Name of the environment variable holding the URL, so a password stays out of the file. */
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'url_env must be the name of an environment variable' })
+  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('url_env') })
   @IsString()
   @IsOptional()
   url_env?: string;
 
+  /** Sentinel set: the sentinels to ask for the current primary, and the primary's name. */
+  @Type(() => RedisNodeSchema)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
+  sentinels?: RedisNodeSchema[];
+
+  @MinLength(1, { message: 'name must not be empty' })
+  @IsString()
+  @IsOptional()
+  name?: string;
+
+  /** The sentinels' own ACL user, when they require one. */
+  @MinLength(1, { message: 'sentinel_username must not be empty' })
+  @IsString()
+  @IsOptional()
+  sentinel_username?: string;
+
+  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('sentinel_password_env') })
+  @IsString()
+  @IsOptional()
+  sentinel_password_env?: string;
+
+  /** Cluster seed nodes. */
+  @Type(() => RedisNodeSchema)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
+  cluster?: RedisNodeSchema[];
+
+  /** ACL user of the data nodes (any layout). */
+  @MinLength(1, { message: 'username must not be empty' })
+  @IsString()
+  @IsOptional()
+  username?: string;
+
+  /** Name of the environment variable holding the data nodes' password; passwords never go in the file. */
+  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('password_env') })
+  @IsString()
+  @IsOptional()
+  password_env?: string;
+
+  @Type(() => RedisTlsSchema)
+  @ValidateNested()
+  @IsObject()
+  @IsOptional()
+  tls?: RedisTlsSchema;
+
+  /** Replicas that must confirm each write (Redis WAIT) before the STS answers. */
+  @Max(16)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  wait_for_replicas: number = 0;
+
+  @Max(60_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  wait_timeout_ms: number = 500;
+
+  /** No braces: the store places its own hash tags. */
+  @Matches(/^[^{}]*$/, { message: 'key_prefix must not contain { or } (the store places its own Cluster hash tags)' })
   @MaxLength(128)
   @IsString()
   @IsOptional()

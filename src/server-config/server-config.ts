@@ -1,4 +1,5 @@
 /** The server-level configuration (`server.yaml`) as the rest of the server uses it: checked, defaults applied. */
+import type { RedisConnectionSettings } from '../tokens/redis-connection';
 
 export interface ServerConfig {
   /** `server.yaml` as shown in messages (relative to the working directory when inside it), present or not. */
@@ -76,13 +77,13 @@ export interface SqliteBackendSettings {
   readonly file: string;
 }
 
-export interface RedisBackendSettings {
+/** One server (`url`), a Sentinel set (`sentinel`) or a Cluster (`cluster`); passwords come from the environment, never log them. */
+export interface RedisBackendSettings extends RedisConnectionSettings {
   readonly type: 'redis';
-  /** From `url`, or from the environment variable `url_env` names; may hold a password, never log it. */
-  readonly url: string;
   readonly keyPrefix: string;
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
+  /** Replicas that must confirm each token-store write (Redis WAIT); 0: no wait. */
+  readonly waitForReplicas: number;
+  readonly waitTimeoutMs: number;
 }
 
 /** Nest injection token of the process's ServerConfig. */

@@ -5,8 +5,9 @@
  * background, so the node recovers by itself.
  */
 import { Logger, type LoggerService } from '@nestjs/common';
-import Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
+import { connectRedis, describeRedis, type RedisClient, type RedisConnectionSettings } from './redis-connection';
 import { sessionFromRow, sessionToRow, type SessionRow } from './session-rows';
 import type { IssuedTokenRecord, SessionRecord, TokenStore } from './token-store';
 
@@ -32,43 +33,31 @@ const LINK_TOKEN_SCRIPT = `
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl < 0 or tonumber(ARGV[3]) > ttl then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
   return 1`;
+/** Replaces a session's hash: KEYS[1] the hash, ARGV[1] keep-until (ms), then field, value pairs. */
+const SAVE_SESSION_SCRIPT = `
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+  return 1`;
 const END_SESSION_SCRIPT = `${LIVE_SESSION_CHECK}
   redis.call('HSET', KEYS[1], 'ended_at', ARGV[1])
   return redis.call('HGETALL', KEYS[1])`;
 
-export interface RedisTokenStoreOptions {
-  /** `redis://[user:password@]host:port/db` or `rediss://...`; may hold a password, never logged. */
-  readonly url: string;
+export interface RedisTokenStoreOptions extends RedisConnectionSettings {
   readonly keyPrefix: string;
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
+  /**
+   * Replicas that must hold a write before it is confirmed (Redis WAIT), so a token answered
+   * with 200 survives a failover; 0 does not wait. A write fewer replicas confirm within
+   * `waitTimeoutMs` fails with 503 (a replay key is kept anyway: the caller must not retry into a "replay").
+   */
+  readonly waitForReplicas?: number;
+  readonly waitTimeoutMs?: number;
 }
 
-/** Delay before reconnect attempt n: quick at first, then once a second, forever. */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(attempt * 100, 1000);
-}
-
-/** A client that fails fast while Redis is away (no queueing, no resending); shared by everything kept in Redis. */
-export function connectRedis(options: Pick<RedisTokenStoreOptions, 'url' | 'connectTimeoutMs' | 'commandTimeoutMs'>): Redis {
-  return new Redis(options.url, {
-    connectTimeout: options.connectTimeoutMs,
-    commandTimeout: options.commandTimeoutMs,
-    // Fail fast instead of queueing while disconnected: a request must not hang on Redis.
-    enableOfflineQueue: false,
-    // A command in flight when the connection drops fails at once, and is never sent again
-    // after the reconnect: a resent SET NX would turn the caller's retry into a "replay".
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: reconnectDelayMs,
-    // How long close() lets a socket end gracefully; ioredis arms this timer even for a socket
-    // that is already gone (while reconnecting), and it holds the process open until it fires.
-    disconnectTimeout: 200,
-  });
-}
+export { connectRedis, reconnectDelayMs } from './redis-connection';
 
 export class RedisTokenStore implements TokenStore {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   /** Connection state as last logged, so a loss and a recovery are each logged once. */
   private reachable: boolean | undefined;
   private closing = false;
@@ -90,7 +79,7 @@ export class RedisTokenStore implements TokenStore {
     // The fields of the interface only, as SQLite keeps them (an absent `claims` stays absent).
     const { instance, tokenType, principal, issuedAt, expiresAt, claims } = record;
     const json = JSON.stringify({ instance, tokenType, principal, issuedAt, expiresAt, claims });
-    await this.command(() => this.client.set(this.issuedKey(hash), json, 'PXAT', expiresAt));
+    await this.replicated((batch) => batch.set(this.issuedKey(hash), json, 'PXAT', expiresAt));
   }
 
   async findIssued(hash: string, now: number): Promise<IssuedTokenRecord | undefined> {
@@ -108,7 +97,7 @@ export class RedisTokenStore implements TokenStore {
   async firstUse(key: string, expiresAt: number, now: number): Promise<boolean> {
     if (expiresAt <= now) return true; // Never remembered: it is expired already.
     // NX makes it atomic across nodes: only the first SET of a live key answers OK.
-    const reply = await this.command(() => this.client.set(this.replayKey(key), '1', 'PXAT', expiresAt, 'NX'));
+    const reply = await this.replicated((batch) => batch.set(this.replayKey(key), '1', 'PXAT', expiresAt, 'NX'), { mustReach: false });
     return reply === 'OK';
   }
 
@@ -117,7 +106,8 @@ export class RedisTokenStore implements TokenStore {
     const key = this.sessionKey(hash);
     const { ended_at, ...row } = sessionToRow(record);
     const fields = { ...row, ...(ended_at !== null && { ended_at }) };
-    await this.command(() => this.client.multi().del(key).hset(key, fields).pexpireat(key, record.keepUntil).exec());
+    const pairs = Object.entries(fields).flatMap(([field, value]) => [field, String(value)]);
+    await this.replicated((batch) => batch.eval(SAVE_SESSION_SCRIPT, 1, key, record.keepUntil, ...pairs));
   }
 
   async findSession(hash: string, now: number): Promise<SessionRecord | undefined> {
@@ -127,19 +117,19 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async touchSession(hash: string, idleExpiresAt: number, now: number): Promise<SessionRecord | undefined> {
-    const reply = await this.command(() => this.client.eval(TOUCH_SESSION_SCRIPT, 1, this.sessionKey(hash), now, idleExpiresAt));
+    const reply = await this.replicated((batch) => batch.eval(TOUCH_SESSION_SCRIPT, 1, this.sessionKey(hash), now, idleExpiresAt));
     return this.sessionOf(pairs(reply));
   }
 
   async endSession(hash: string, now: number): Promise<SessionRecord | undefined> {
-    const reply = await this.command(() => this.client.eval(END_SESSION_SCRIPT, 1, this.sessionKey(hash), now));
+    const reply = await this.replicated((batch) => batch.eval(END_SESSION_SCRIPT, 1, this.sessionKey(hash), now));
     return this.sessionOf(pairs(reply));
   }
 
   async linkSessionToken(sessionHash: string, tokenHash: string, expiresAt: number): Promise<void> {
     const ttl = expiresAt - Date.now();
     if (ttl <= 0) return;
-    await this.command(() => this.client.eval(LINK_TOKEN_SCRIPT, 1, this.sessionTokensKey(sessionHash), tokenHash, expiresAt, ttl));
+    await this.replicated((batch) => batch.eval(LINK_TOKEN_SCRIPT, 1, this.sessionTokensKey(sessionHash), tokenHash, expiresAt, ttl));
   }
 
   async sessionTokens(sessionHash: string, now: number): Promise<string[]> {
@@ -157,11 +147,9 @@ export class RedisTokenStore implements TokenStore {
   async close(): Promise<void> {
     this.closing = true; // A deliberate close is not an outage to log.
     if (this.client.status === 'end') return;
-    if (this.client.status === 'ready') {
-      await this.client.quit().catch(() => this.client.disconnect());
-    } else {
-      this.client.disconnect();
-    }
+    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
+    // Also after QUIT: a Sentinel client's failover watch holds its own connections to the sentinels.
+    this.client.disconnect();
   }
 
   private issuedKey(hash: string): string {
@@ -205,6 +193,24 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
+  /**
+   * Runs one write and, with `waitForReplicas`, WAIT on the same connection right after it (one
+   * pipeline: in a Cluster both go to the key's primary); the write's reply.
+   */
+  private async replicated(write: (batch: ChainableCommander) => ChainableCommander, { mustReach = true } = {}): Promise<unknown> {
+    const replicas = this.options.waitForReplicas ?? 0;
+    const results = await this.command(async () => {
+      const batch = write(this.client.pipeline());
+      if (replicas > 0) batch.wait(replicas, this.options.waitTimeoutMs ?? this.options.commandTimeoutMs);
+      return (await batch.exec()) ?? [];
+    });
+    for (const [error] of results) if (error) throw new TokenStoreUnavailableError({ cause: error });
+    if (replicas > 0 && mustReach && Number(results[1]?.[1]) < replicas) {
+      throw new TokenStoreUnavailableError({ cause: new Error(`only ${String(results[1]?.[1])} of ${replicas} replicas confirmed the write in time`) });
+    }
+    return results[0]?.[1];
+  }
+
   private async command<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -230,14 +236,8 @@ export class RedisTokenStore implements TokenStore {
     this.reachable = true;
   }
 
-  /** host:port/db of the URL, without credentials. */
   private where(): string {
-    try {
-      const url = new URL(this.options.url);
-      return `${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-    } catch {
-      return 'the configured URL';
-    }
+    return describeRedis(this.options);
   }
 }
 

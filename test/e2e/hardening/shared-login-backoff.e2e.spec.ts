@@ -70,11 +70,11 @@ it('answers a parallel burst spread over both nodes with no more "wrong" than on
 it('keeps user names out of Redis: keys carry a digest, values only counts and times', async () => {
   const client = new Redis(redis.url);
   try {
-    const keys = await client.keys(`${PREFIX}lb:*`);
-    expect(keys.some((key) => key.startsWith(`${PREFIX}lb:u:`))).toBe(true);
-    expect(keys.some((key) => key.startsWith(`${PREFIX}lb:a:198.51.100.30`))).toBe(true);
+    const keys = await client.keys(`${PREFIX}{lb}:*`);
+    expect(keys.some((key) => key.startsWith(`${PREFIX}{lb}:u:`))).toBe(true);
+    expect(keys.some((key) => key.startsWith(`${PREFIX}{lb}:a:198.51.100.30`))).toBe(true);
     expect(keys.filter((key) => /alice|bob|user\d/i.test(key))).toEqual([]);
-    for (const key of keys.filter((k) => k.startsWith(`${PREFIX}lb:u:`))) {
+    for (const key of keys.filter((k) => k.startsWith(`${PREFIX}{lb}:u:`))) {
       expect(Object.keys(await client.hgetall(key)).sort()).toEqual(expect.arrayContaining(['count']));
       // Forgotten max_delay (8 s) after the lock ends: never kept without an expiry.
       const ttl = await client.pttl(key);

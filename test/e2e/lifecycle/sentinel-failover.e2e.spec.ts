@@ -1,0 +1,145 @@
+/**
+ * A Sentinel failover under a light load: the primary is killed (SIGKILL) while two clients
+ * translate into a persisted OIDC instance (needs the store) and one into a stateless one.
+ * Requests that need the store answer 200 or 503 token_store_unavailable (never a 500, never
+ * later than the command timeout allows), the node recovers by itself once the sentinels have
+ * promoted the replica, every token answered with 200 is still found afterwards (each write is
+ * confirmed by the replica: wait_for_replicas 1), and the stateless transform keeps answering 200.
+ * The figures are printed for the operations documentation; only correctness is asserted.
+ */
+import 'reflect-metadata';
+import { DEMO_PASSWORD, oidcInstance, rootRealm } from '../../support/realm-fixtures';
+import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, TEST_SENTINEL_USERS, type RedisTestSentinelSet } from '../../support/redis-sentinel';
+import { startTestServer, type TestServer } from '../../support/test-server';
+
+const COMMAND_TIMEOUT_MS = 1000;
+/** Upper bound of one request: a command timeout, plus a connect timeout and slack for the event loop. */
+const REQUEST_BOUND_MS = 5000;
+const RECOVERY_BOUND_MS = 30_000;
+
+const login = { input_token_state: { token_type: 'USERNAME', username: 'alice', password: DEMO_PASSWORD }, output_token_state: { token_type: 'OPENIDCONNECT' } };
+
+interface Outcome {
+  readonly instance: string;
+  readonly startedAt: number;
+  readonly ms: number;
+  readonly status: number;
+  readonly error?: string;
+  readonly token?: string;
+}
+
+let sentinels: RedisTestSentinelSet;
+let node: TestServer;
+
+beforeAll(async () => {
+  sentinels = await startRedisSentinelSet();
+  process.env.TEST_SENTINEL_PASSWORD = TEST_SENTINEL_USERS.sentinelPassword;
+  process.env.TEST_REDIS_PASSWORD = TEST_SENTINEL_USERS.data.password;
+  const realm = await rootRealm();
+  Object.assign(realm.instances as object, { persisted: oidcInstance('ES256', 'ec-1', { persist_issued_tokens: true }) });
+  node = await startTestServer({ root: realm }, {}, {
+    token_store: {
+      type: 'redis',
+      redis: {
+        sentinels: sentinels.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+        name: SENTINEL_PRIMARY_NAME,
+        sentinel_password_env: 'TEST_SENTINEL_PASSWORD',
+        username: TEST_SENTINEL_USERS.data.name,
+        password_env: 'TEST_REDIS_PASSWORD',
+        wait_for_replicas: 1,
+        wait_timeout_ms: 500,
+        connect_timeout_ms: 1000,
+        command_timeout_ms: COMMAND_TIMEOUT_MS,
+      },
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await node?.close();
+  await sentinels?.stop();
+  stopAllRedisSentinelSets();
+  delete process.env.TEST_SENTINEL_PASSWORD;
+  delete process.env.TEST_REDIS_PASSWORD;
+});
+
+async function translate(instance: string): Promise<Outcome> {
+  const startedAt = Date.now();
+  const res = await node.post(`/rest-sts/${instance}?_action=translate`, login);
+  return { instance, startedAt, ms: Date.now() - startedAt, status: res.status, error: res.body?.error, token: res.body?.issued_token };
+}
+
+it('answers 503 (never 500) during the failover, recovers by itself and loses no token answered with 200', async () => {
+  const outcomes: Outcome[] = [];
+  let stopAt = Number.POSITIVE_INFINITY;
+  const client = async (instance: string) => {
+    while (Date.now() < stopAt) {
+      outcomes.push(await translate(instance));
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  };
+  const load = Promise.all([client('persisted'), client('persisted'), client('default')]);
+
+  await new Promise((done) => setTimeout(done, 1000));
+  const oldPrimary = await sentinels.primaryPort();
+  const killedAt = Date.now();
+  await sentinels.killPrimary();
+  // The sentinels promote the replica; a supervisor then restarts the crashed process as the new
+  // primary's replica. Until then WAIT 1 has no replica to confirm writes.
+  while ((await sentinels.primaryPort()) === oldPrimary) {
+    if (Date.now() > killedAt + RECOVERY_BOUND_MS) throw new Error('the sentinels did not promote the replica');
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const promotedAt = Date.now();
+  await sentinels.restart(oldPrimary, await sentinels.primaryPort());
+  const restartedAt = Date.now();
+  // Run until the persisted instance has answered 200 twenty times in a row after the kill, or the bound.
+  const deadline = killedAt + RECOVERY_BOUND_MS;
+  for (;;) {
+    const persistedAfter = outcomes.filter((o) => o.instance === 'persisted' && o.startedAt > killedAt);
+    const tail = persistedAfter.slice(-20);
+    if (tail.length === 20 && tail.every((o) => o.status === 200) && persistedAfter.some((o) => o.status !== 200)) break;
+    if (Date.now() > deadline) break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  stopAt = Date.now();
+  await load;
+
+  const persisted = outcomes.filter((o) => o.instance === 'persisted');
+  const stateless = outcomes.filter((o) => o.instance === 'default');
+  const failed = persisted.filter((o) => o.status !== 200);
+  const lastFailure = failed.at(-1);
+  const recoveredAt = persisted.find((o) => lastFailure && o.startedAt > lastFailure.startedAt && o.status === 200)?.startedAt;
+  const issued = persisted.filter((o) => o.status === 200).map((o) => o.token!);
+  let lost = 0;
+  const validateStatuses = new Set<number>();
+  for (const token of issued) {
+    const res = await node.post('/rest-sts/persisted?_action=validate', { validated_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: token } });
+    validateStatuses.add(res.status);
+    if (res.status === 200 && res.body?.token_valid !== true) lost++;
+  }
+  const figures = {
+    persistedRequests: persisted.length,
+    failed: failed.length,
+    failedStatuses: [...new Set(failed.map((o) => `${o.status} ${o.error}`))],
+    recoverySecondsAfterKill: recoveredAt === undefined ? undefined : (recoveredAt - killedAt) / 1000,
+    promotionSecondsAfterKill: (promotedAt - killedAt) / 1000,
+    recoverySecondsAfterRestart: recoveredAt === undefined ? undefined : (recoveredAt - restartedAt) / 1000,
+    failedBeforeRestart: failed.filter((o) => o.startedAt < restartedAt).length,
+    failedAfterRestart: failed.filter((o) => o.startedAt >= restartedAt).length,
+    slowestRequestMs: Math.max(...outcomes.map((o) => o.ms)),
+    tokensAnswered200: issued.length,
+    tokensLost: lost,
+    statelessRequests: stateless.length,
+    statelessNot200: stateless.filter((o) => o.status !== 200).length,
+  };
+  console.log(`Sentinel failover figures: ${JSON.stringify(figures)}`);
+
+  expect(await sentinels.primaryPort()).not.toBe(oldPrimary);
+  expect(failed.map((o) => `${o.status} ${o.error}`).filter((s) => s !== '503 token_store_unavailable')).toEqual([]);
+  expect(figures.slowestRequestMs).toBeLessThan(REQUEST_BOUND_MS);
+  expect(persisted.slice(-20).every((o) => o.status === 200)).toBe(true);
+  expect([...validateStatuses]).toEqual([200]);
+  expect(lost).toBe(0);
+  expect(figures.statelessNot200).toBe(0);
+}, 90_000);
