@@ -7,8 +7,8 @@
  */
 import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { matchesSecretDigest, secretDigest } from '../common/secret-digest';
 import { InvalidRequestError, TooManyRequestsError } from '../errors/sts-errors';
 import { AUDIT_LOG, type AuditLog } from '../logging/audit-log';
 import { SERVER_SETTINGS, type ServerSettings } from '../server-settings';
@@ -31,7 +31,7 @@ export class ConsoleSessionController {
     private readonly failedSignIns: FailedSignIns,
   ) {
     // The module exists only with an admin token.
-    this.expected = digest(settings.adminToken ?? '');
+    this.expected = secretDigest(settings.adminToken ?? '');
   }
 
   @Post()
@@ -42,7 +42,7 @@ export class ConsoleSessionController {
     const token = (body as { admin_token?: unknown } | undefined)?.admin_token;
     if (typeof token !== 'string' || token === '') throw new InvalidRequestError('Send {"admin_token": "<the server\'s admin token>"}.', { code: 'admin_token_missing' });
 
-    if (!timingSafeEqual(digest(token), this.expected)) {
+    if (!matchesSecretDigest(token, this.expected)) {
       this.failedSignIns.record(request.ip);
       // Who tried, never with what.
       this.logger.warn(`Console sign-in refused from ${request.ip}: wrong token`);
@@ -69,8 +69,4 @@ export class ConsoleSessionController {
     this.sessions.end(sessionOf(request).id);
     void reply.header('set-cookie', clearedSessionCookie(request));
   }
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -6,7 +6,8 @@
  * client's first success the SHA-256 of its secret is kept in memory and later calls compare
  * digests. Nothing is cached for a failure.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { secretDigest } from '../common/secret-digest';
 import { parseScryptHash, ScryptHash, verifyPassword } from '../identity/scrypt-password';
 import type { InstanceSettings } from '../plugin-api/settings';
 import type { ClientCredentials } from './client-credentials';
@@ -28,7 +29,7 @@ export class ClientAuthenticator {
       const fromEnv = client.client_secret_env ? env[client.client_secret_env] : undefined;
       this.clients.set(client.client_id, {
         hash: client.client_secret_hash ? parseScryptHash(client.client_secret_hash) : undefined,
-        digest: fromEnv ? sha256(fromEnv) : undefined,
+        digest: fromEnv ? secretDigest(fromEnv) : undefined,
       });
     }
   }
@@ -51,14 +52,10 @@ export class ClientAuthenticator {
   }
 
   private async secretMatches(client: RegisteredClient, secret: string): Promise<boolean> {
-    const presented = sha256(secret);
+    const presented = secretDigest(secret);
     if (client.digest) return timingSafeEqual(presented, client.digest);
     if (!client.hash || !(await verifyPassword(secret, client.hash))) return false;
     client.digest = presented;
     return true;
   }
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

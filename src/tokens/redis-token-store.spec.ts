@@ -1,5 +1,6 @@
 import { describeSessionStoreContract } from '../../test/support/session-store-contract';
 import { startRedisServer, stopAllRedisServers, type RedisTestServer } from '../../test/support/redis-server';
+import { eventually } from '../../test/support/redis-store-operations';
 import {
   describeTokenStoreContract,
   expectUnavailable,
@@ -38,19 +39,6 @@ function newStore(options: Partial<RedisTokenStoreOptions> = {}, logger = quietL
   );
   stores.push(store);
   return store;
-}
-
-/** Polls `operation` until it succeeds; fails after `ms`. */
-async function eventually<T>(operation: () => Promise<T>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 /** The first ping after a store is created waits for the connection. */

@@ -14,8 +14,7 @@ import { ServiceUnavailableError, StsError } from '../../errors/sts-errors';
 import type { ReplayGuard, StsRealmContext } from '../../plugin-api/token-contract';
 import { RealmKeys } from '../../keys/realm-keys';
 import { PluginLoadError } from '../plugin-manifest';
-import { REALMS_KEPT } from './realm-window';
-import { packError, packKey, unpackError, type FromWorker, type PluginDescription, type RealmData, type Role, type ToWorker, type WorkerStart } from './worker-protocol';
+import { packError, packKey, REALMS_KEPT, unpackError, type FromWorker, type PluginDescription, type RealmData, type Role, type ToWorker, type WorkerStart } from './worker-protocol';
 
 export interface PluginLimits {
   readonly workers: number;

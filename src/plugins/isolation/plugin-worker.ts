@@ -12,8 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { RealmKey, StsPluginManifest, StsRealmContext } from '../../plugin-api/token-contract';
 import { manifestFromModule } from '../plugin-manifest';
-import { REALMS_KEPT } from './realm-window';
-import { packError, unpackError, unpackKey, type FromWorker, type PluginDescription, type RealmData, type RpcTarget, type ToWorker, type WorkerStart } from './worker-protocol';
+import { packError, REALMS_KEPT, unpackError, unpackKey, type FromWorker, type PluginDescription, type RealmData, type RpcTarget, type ToWorker, type WorkerStart } from './worker-protocol';
 
 
 const port = parentPort!;

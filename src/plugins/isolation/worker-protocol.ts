@@ -9,6 +9,9 @@ import type { LoadedKey } from '../../keys/loaded-key';
 
 export type Role = 'validators' | 'providers';
 
+/** Realms a worker keeps (oldest dropped first); the server tracks the same window per worker, so it knows which to send again. */
+export const REALMS_KEPT = 32;
+
 /** What a worker tells the server about the plugin it loaded: enough to build proxy handlers. */
 export interface PluginDescription {
   readonly contractVersion: string;

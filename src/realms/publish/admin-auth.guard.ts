@@ -6,10 +6,11 @@
  * repeated back.
  */
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { parse as parseCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { matchesSecretDigest, secretDigest } from '../../common/secret-digest';
 import { InvalidTokenError, NotFoundError } from '../../errors/sts-errors';
+import { bearerToken } from '../../http/bearer-token';
 import { AUDIT_LOG, type AuditLog } from '../../logging/audit-log';
 import { SERVER_CONFIG, type ServerConfig } from '../../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../../server-settings';
@@ -28,7 +29,7 @@ export class AdminAuthGuard implements CanActivate {
     @Inject(AUDIT_LOG) private readonly audit: AuditLog,
     @Optional() @Inject(SERVER_CONFIG) config?: ServerConfig,
   ) {
-    this.expected = settings.adminToken ? digest(settings.adminToken) : undefined;
+    this.expected = settings.adminToken ? secretDigest(settings.adminToken) : undefined;
     this.tokenHeader = config?.adminTokenHeader;
   }
 
@@ -38,7 +39,7 @@ export class AdminAuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const presented = bearerToken(request.headers.authorization) ?? adminTokenHeaderValue(request, this.tokenHeader);
-    if (presented !== undefined && timingSafeEqual(digest(presented), this.expected)) return true;
+    if (presented !== undefined && matchesSecretDigest(presented, this.expected)) return true;
 
     // For the security log: who tried, never with what.
     this.logger.warn(`Admin API refused ${request.method} ${request.routeOptions.url ?? ''} from ${request.ip}: ${presented === undefined ? 'no admin token' : 'wrong token'}`);
@@ -67,14 +68,4 @@ function adminTokenHeaderValue(request: FastifyRequest, lowerCaseName: string | 
   if (typeof cookies !== 'string') return undefined;
   const cookie = Object.entries(parseCookie(cookies)).find(([name]) => name.toLowerCase() === lowerCaseName)?.[1];
   return cookie !== undefined && cookie.trim() !== '' ? cookie.trim() : undefined;
-}
-
-/** The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); undefined for anything else. */
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
-  return match?.[1];
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -8,8 +8,8 @@
  * makes new key objects, so it drops every entry) and until the token's `exp`. Least recently
  * used entries go first beyond `verified_token_cache_max_entries` (server.yaml).
  */
-import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
+import { tokenHash } from '../../tokens/token-hash';
 
 export const DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
 
@@ -64,7 +64,7 @@ export class VerifiedTokenCache {
     let trustId = this.trustIds.get(trust);
     if (trustId === undefined) this.trustIds.set(trust, (trustId = this.nextTrustId++));
     // A digest instead of the token keeps an entry small whatever max_token_bytes allows.
-    return `${trustId}:${createHash('sha256').update(token).digest('base64')}`;
+    return `${trustId}:${tokenHash(token)}`;
   }
 
   private evictBeyondBound(): void {
