@@ -18,6 +18,14 @@ describe('PluginWorkerPool', () => {
         checkConfiguration() { return []; },
       } } };`,
     );
+    // Loads in ~400 ms (longer than the call limit of the test below), then answers at once.
+    writeFileSync(
+      join(dir, 'slow-start.js'),
+      `const until = Date.now() + 400; while (Date.now() < until);
+      module.exports = { name: 'slow', contractVersion: '1.0', validators: { SLOW: {
+        async validateToken({ inputTokenState }) { await new Promise((r) => setTimeout(r, inputTokenState.ms)); return { principal: 'slow:' + inputTokenState.ms }; },
+      } } };`,
+    );
     writeFileSync(join(dir, 'bad.js'), `module.exports = { name: 'other-name', contractVersion: '1.0', validators: { X: { validateToken() {} } } };`);
     writeFileSync(join(dir, 'throws.js'), `throw new Error('cannot start');`);
   });
@@ -66,5 +74,14 @@ describe('PluginWorkerPool', () => {
     await expect(call(pool, 5000)).rejects.toMatchObject({ status: 504, code: 'token_processing_timeout' });
     await expect(call(pool, 1)).resolves.toEqual({ principal: 'slow:1' });
     expect(restarts).toEqual(['timeout']);
+  });
+
+  it("does not count a fresh worker's start against the call's time limit", async () => {
+    const pool = new PluginWorkerPool({ name: 'slow', entry: join(dir, 'slow-start.js'), entryName: 'slow-start.js' }, { ...LIMITS, workers: 1, callTimeoutMs: 200 });
+    pools.push(pool);
+    await pool.load();
+    await expect(call(pool, 5000)).rejects.toMatchObject({ status: 504, code: 'token_processing_timeout' });
+    // The replacement takes ~400 ms to load; the call, 1 ms of work, is answered.
+    await expect(call(pool, 1)).resolves.toEqual({ principal: 'slow:1' });
   });
 });

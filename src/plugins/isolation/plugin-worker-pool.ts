@@ -30,6 +30,8 @@ const CRASH_WINDOW_MS = 60_000;
 const CRASHES_BEFORE_BACKOFF = 5;
 const FIRST_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 300_000;
+/** How long a call may wait for a fresh worker to start, on top of its own time limit. */
+const WORKER_START_ALLOWANCE_MS = 10_000;
 
 /** The compiled worker entry: beside this file when running from dist/, else the build's (tests run the sources). */
 const WORKER_FILE = [join(__dirname, 'plugin-worker.js'), join(__dirname, '..', '..', '..', 'dist', 'plugins', 'isolation', 'plugin-worker.js')].find((file) => existsSync(file))!;
@@ -37,7 +39,7 @@ const WORKER_FILE = [join(__dirname, 'plugin-worker.js'), join(__dirname, '..', 
 interface PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
   readonly realm?: StsRealmContext;
   readonly replayGuard?: ReplayGuard;
 }
@@ -48,6 +50,8 @@ interface Slot {
   readonly calls: Map<number, PendingCall>;
   /** Realm ids this worker has been sent, oldest first (it keeps the same window). */
   readonly realmsSent: Set<number>;
+  /** Set once the worker has loaded the plugin: calls' clocks run from then. */
+  started?: boolean;
   /** Why it is going away, when this side ended it. */
   ending?: RestartReason | 'closed';
   /** The error that ended it, when it ended itself. */
@@ -122,8 +126,21 @@ export class PluginWorkerPool {
       replayGuard: params?.replayGuard !== undefined,
     };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.timedOut(slot, id), this.limits.callTimeoutMs);
+      // A worker that is still starting (after a restart, on a busy machine) is not the plugin being slow.
+      const arm = (ms: number) => setTimeout(() => this.timedOut(slot, id), ms);
+      const timer = arm(slot.started ? this.limits.callTimeoutMs : this.limits.callTimeoutMs + WORKER_START_ALLOWANCE_MS);
       slot.calls.set(id, { resolve, reject, timer, realm: params?.realm, replayGuard: params?.replayGuard });
+      if (!slot.started) {
+        slot.ready.then(
+          () => {
+            const pending = slot.calls.get(id);
+            if (!pending) return;
+            clearTimeout(pending.timer);
+            pending.timer = arm(this.limits.callTimeoutMs);
+          },
+          () => undefined,
+        );
+      }
       try {
         slot.worker.postMessage(message);
       } catch (error) {
@@ -170,6 +187,7 @@ export class PluginWorkerPool {
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'ready':
+          slot.started = true;
           return described(message.description);
         case 'load-error':
           refused(new PluginLoadError(message.message));
