@@ -13,4 +13,7 @@ module.exports = {
   // so are openid-client and its oauth4webapi (the tests' relying party).
   transformIgnorePatterns: ['^(?!.*/node_modules/(jose|content-disposition|openid-client|oauth4webapi)/).*/node_modules/'],
   testTimeout: 30000,
+  // Jest's default on a 2-core machine is one worker; most suites spend their time waiting on the
+  // servers and tools they start (openssl, slapd, redis, chromium), so two keep both cores busy.
+  maxWorkers: 2,
 };
