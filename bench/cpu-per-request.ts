@@ -3,8 +3,9 @@
  * the server's CPU time per request (user + system, every thread of the worker, from
  * /proc/<pid>/stat) for one scenario at one worker. A busy machine changes requests per second a
  * lot and CPU per request little, so this is how a change to the request path is judged outside a
- * quiet full run. With `--against`, a second build (a copy of dist/ from before a change, kept
- * beside dist/ so it finds node_modules) is loaded in turn with the current one, round by round.
+ * quiet full run. With `--against`, other builds (copies of dist/ from before a change, kept
+ * beside dist/ so they find node_modules; comma-separated) are loaded in turn with the current
+ * one, round by round.
  * `--echo` adds the echo app's `/echo` route, the floor of an HTTP request on this machine.
  * `--cpu-prof DIR` writes a V8 CPU profile of each server into DIR when it stops.
  */
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       scenario.freshIdToken ? new BodyPool((await config.idTokens.mintMany(perLoad)).map(scenario.freshIdToken), true) : undefined;
     const sts = (label: string, script: string) => startSts(label, script, config, scenario, profileDir);
     servers.push(await sts('current', join(REPO, 'dist', 'main.js')));
-    if (against) servers.push(await sts(against, resolve(against)));
+    for (const other of against?.split(',') ?? []) servers.push(await sts(other, resolve(other)));
     if (argv.includes('--echo')) servers.push(await startEcho(config, profileDir));
 
     for (let r = 1; r <= rounds; r++) {
