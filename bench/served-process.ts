@@ -14,9 +14,10 @@ export interface ServedProcess {
 /**
  * Runs `node <script>` with `env` on top of PATH and NODE_ENV=production, and resolves once
  * `readyPath` answers 2xx (GET), or rejects with the process output if it exits or takes > 60 s.
+ * `nodeArgs` go before the script (`--cpu-prof`, which NODE_OPTIONS does not take).
  */
-export async function startServed(script: string, env: Record<string, string>, port: number, readyPath: string): Promise<ServedProcess> {
-  const child = spawn(process.execPath, [script], {
+export async function startServed(script: string, env: Record<string, string>, port: number, readyPath: string, nodeArgs: readonly string[] = []): Promise<ServedProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

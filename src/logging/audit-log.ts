@@ -50,8 +50,10 @@ export class AuditLog {
   record(event: AuditEvent): void {
     if (!this.enabled) return;
     const principal = event.principal && event.principal.length > MAX_PRINCIPAL ? `${event.principal.slice(0, MAX_PRINCIPAL)}...` : event.principal;
-    this.log.info({ audit: { ...event, principal } }, `audit ${event.action} ${event.outcome}`);
-    for (const listener of this.listeners) listener({ ...event, principal });
+    // The caller's event as it is unless the principal was cut (no copy per line); listeners get their own.
+    const written = principal === event.principal ? event : { ...event, principal };
+    this.log.info({ audit: written }, `audit ${event.action} ${event.outcome}`);
+    for (const listener of this.listeners) listener({ ...written });
   }
 }
 

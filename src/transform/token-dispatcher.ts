@@ -143,7 +143,10 @@ export class TokenDispatcher {
     }
   }
 
-  private async issue({ target, inputTokenState, request, client, issuedTo, ...exchange }: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
+  private async issue(transform: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
+    // Named fields, not a rest object: copying the rest out cost more than the rest of this function.
+    const { target, inputTokenState, request, client, issuedTo } = transform;
+    const exchange = { actorTokenState: transform.actorTokenState, decide: transform.decide };
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType, target, 'input');
@@ -155,7 +158,7 @@ export class TokenDispatcher {
       const provider = ready(this.registry.resolveProvider(instance.settings, outputTokenType), outputTokenType, target, 'output');
       checkTransform(target, inputTokenType, outputTokenType);
       if (actorTokenType) checkTransform(target, actorTokenType, outputTokenType);
-      return { ...output, outputTokenType, provider };
+      return { name: output.name, field: output.field, state: output.state, outputTokenType, provider };
     });
     const accessToken = boundAccessToken(outputs);
     for (const { state, provider } of planned) {

@@ -22,6 +22,9 @@ import { CancelBody, parseBody, RedirectErrorBody, TokenDetailsBody, TranslateBo
 import { redirectWithError, translateByRedirect, type RedirectAnswer } from '../oidc-redirect/oidc-redirects';
 import { TokenDispatcher } from './token-dispatcher';
 
+/** The client authentication members a JSON body may carry (ClientAuthenticationMembers in request-bodies.ts). */
+const CLIENT_MEMBERS = ['client_id', 'client_assertion_type', 'client_assertion'] as const;
+
 const ACTIONS = ['translate', 'validate', 'cancel', 'token_details', 'session_info', 'redirect_error'] as const;
 
 @ApiTags('REST STS')
@@ -52,10 +55,12 @@ export class TransformController {
     if (admitted) await admitted;
     switch (checkedAction(action)) {
       case 'translate': {
-        const { input_token_state, output_token_state, output_token_states, authorization_request, ...credentials } = parseBody(TranslateBody, body);
+        // The body's client members are read where needed, not copied out (no rest destructuring per request).
+        const translate = parseBody(TranslateBody, body);
         const mode = target.instance.settings.translate_client_authentication;
-        const authenticating = this.client(target, request, reply, credentials, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
+        const authenticating = this.client(target, request, reply, translate, mode === 'none' ? undefined : mode, 'translate_client_authentication: none');
         const client = authenticating && (await authenticating);
+        const { input_token_state, output_token_state, output_token_states, authorization_request } = translate;
         const translation = { target, inputTokenState: input_token_state, request: requestContextOf(request), ...(client && { client }) };
         // An OIDC redirect: a 302 (or a form_post page) to the client's registered redirect URI.
         if (authorization_request !== undefined) return sent(reply, await translateByRedirect(this.dispatcher, translation, authorization_request));
@@ -105,7 +110,7 @@ export class TransformController {
     mode: 'optional' | 'required' | undefined,
     setting: string,
   ): Promise<AuthenticatedClient> | undefined {
-    const named = Object.entries(members).filter(([, value]) => value !== undefined).map(([name]) => name);
+    const named = CLIENT_MEMBERS.filter((name) => members[name] !== undefined);
     if (mode === undefined) {
       if (named.length === 0) return undefined;
       throw new InvalidRequestError(`Instance ${target.instance.path} does not authenticate clients here (${setting}); leave out ${named.join(', ')}.`);
