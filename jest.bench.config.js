@@ -2,4 +2,4 @@
 // slow the timing-sensitive e2e specs running beside it.
 const base = require('./jest.config.js');
 
-module.exports = { ...base, roots: ['<rootDir>/test/bench'], testPathIgnorePatterns: [], testTimeout: 300000 };
+module.exports = { ...base, roots: ['<rootDir>/test/bench'], testPathIgnorePatterns: [], testTimeout: 300000, maxWorkers: 1 };
