@@ -91,11 +91,15 @@ export class SharedKeyRings {
     const client = this.client;
     if (client.status === 'ready') return client;
     await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`not ready within ${this.settings.connectTimeoutMs} ms`)), this.settings.connectTimeoutMs);
-      client.once('ready', () => {
+      const ready = () => {
         clearTimeout(timer);
         done();
-      });
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', ready);
+        fail(new Error(`not ready within ${this.settings.connectTimeoutMs} ms`));
+      }, this.settings.connectTimeoutMs);
+      client.once('ready', ready);
     });
     return client;
   }
