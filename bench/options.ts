@@ -1,5 +1,8 @@
-/** Command-line options of `npm run bench -- [--quick] [--seconds N] [--only a,b] [--out file]`. */
+/** Command-line options of `npm run bench -- [--quick] [--seconds N] [--only a,b] [--skip-multi-node] [--out file]`. */
 import { resolve } from 'node:path';
+
+/** The scenario with two STS processes on a Redis Cluster (bench/multi-node.ts). */
+export const MULTI_NODE_SCENARIO = 'multi-node';
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -10,21 +13,28 @@ export interface BenchOptions {
   readonly workerCounts: readonly number[];
   /** Scenario names to run; empty: all. */
   readonly only: readonly string[];
+  /** Run the multi-node scenario (two STS processes on a Redis Cluster): unless --skip-multi-node, or --only without it. */
+  readonly multiNode: boolean;
+  /** `--only multi-node`: that scenario alone, printed, without the worker passes and results.json. */
+  readonly onlyMultiNode: boolean;
   readonly out: string;
 }
 
-const USAGE = 'usage: npm run bench -- [--quick] [--seconds N] [--connections N] [--workers 1,2] [--only name,name] [--out file]';
+const USAGE = 'usage: npm run bench -- [--quick] [--seconds N] [--connections N] [--workers 1,2] [--only name,name] [--skip-multi-node] [--out file]';
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
-  const value = flagReader(argv, ['--quick', '--seconds', '--connections', '--workers', '--only', '--out'], USAGE);
+  const value = flagReader(argv, ['--quick', '--seconds', '--connections', '--workers', '--only', '--skip-multi-node', '--out'], USAGE);
+  const only = value('--only')?.split(',') ?? [];
   return {
     quick,
     connections: positive(value('--connections') ?? '50', '--connections', USAGE),
     warmupSeconds: quick ? 1 : 2,
     seconds: positive(value('--seconds') ?? (quick ? '1' : '5'), '--seconds', USAGE),
     workerCounts: (value('--workers') ?? '1,2').split(',').map((n) => positive(n, '--workers', USAGE)),
-    only: value('--only')?.split(',') ?? [],
+    only: only.filter((name) => name !== MULTI_NODE_SCENARIO),
+    multiNode: !argv.includes('--skip-multi-node') && (only.length === 0 || only.includes(MULTI_NODE_SCENARIO)),
+    onlyMultiNode: only.length > 0 && only.every((name) => name === MULTI_NODE_SCENARIO),
     out: resolve(value('--out') ?? 'bench/results.json'),
   };
 }

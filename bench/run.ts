@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { writeBenchConfig } from './bench-config';
 import { renderChart } from './chart';
 import { parseOptions } from './options';
+import { formatMultiNode, measureMultiNode, type MultiNodeResult } from './multi-node';
 import { formatReport } from './report';
 import { buildResults, runFacts } from './results';
 import { scenarios } from './scenarios';
@@ -18,26 +19,38 @@ async function main(): Promise<void> {
   const config = await writeBenchConfig();
   const all = scenarios(config);
   const passes: WorkerPass[] = [];
+  let multiNode: MultiNodeResult | undefined;
+  const settings = { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.seconds };
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (options.onlyMultiNode) {
+    try {
+      // The STS processes generate the bench keys into the shared data directory on first start.
+      process.stdout.write(`${formatMultiNode(await measureMultiNode(config, settings, options.quick, log))}\n`);
+    } finally {
+      rmSync(dirname(config.configDir), { recursive: true, force: true });
+    }
+    return;
+  }
   try {
     const unknown = options.only.filter((name) => !all.some((s) => s.name === name));
     if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${all.map((s) => s.name).join(', ')}`);
     const chosen = options.only.length > 0 ? all.filter((s) => options.only.includes(s.name)) : all;
-    const settings = { connections: options.connections, warmupSeconds: options.warmupSeconds, seconds: options.seconds };
-    const log = (line: string) => process.stderr.write(`${line}\n`);
     for (const [index, workers] of options.workerCounts.entries()) {
       // --quick keeps the scaling pass to one scenario and the peer to the headline pass.
       const subset = options.quick && index > 0 ? chosen.filter((s) => s.name === 'oidc-es256>oidc-es256') : chosen;
       passes.push(await measureWorkerPass(workers, config, subset, settings, !(options.quick && index > 0), log));
     }
+    if (options.multiNode) multiNode = await measureMultiNode(config, settings, options.quick, log);
   } finally {
     rmSync(dirname(config.configDir), { recursive: true, force: true });
   }
-  const results = buildResults(passes, all, runFacts(options.connections, options.seconds, options.quick));
+  const results = { ...buildResults(passes, all, runFacts(options.connections, options.seconds, options.quick)), ...(multiNode && { multi_node: multiNode }) };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
   const chart = chartPath(options.out);
   writeFileSync(chart, renderChart(results));
-  process.stdout.write(`${formatReport(results)}\n\nwritten: ${options.out}, ${chart}\n`);
+  const multiNodeReport = multiNode ? `\n\n${formatMultiNode(multiNode)}` : '';
+  process.stdout.write(`${formatReport(results)}${multiNodeReport}\n\nwritten: ${options.out}, ${chart}\n`);
 }
 
 /** results.json -> results.svg, beside it. */

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { folderVersion, loadInProcess, snapshotPlugin } from '../plugins/plugin-loader';
 import { ConfigError, formatConfigProblem } from '../realms/config-problem';
+import { SharedKeyRings } from '../keys/rotation/shared-key-rings';
 import { loadRealms } from '../realms/realm-loader';
 import type { RealmSet } from '../realms/realm-set';
 import { loadServerConfig } from '../server-config/server-config-loader';
@@ -61,7 +62,11 @@ export function directories(values: { 'config-dir'?: string; 'data-dir'?: string
 /** Throws ConfigError with the server's messages, or resolves to the loaded configuration. */
 export async function loadConfiguration(dirs: Directories): Promise<LoadedConfiguration> {
   // server.yaml first, as at start-up (TokensModule). The token store itself is not opened.
-  const { publicBaseUrl } = loadServerConfig(dirs.configDir);
+  const { publicBaseUrl, tokenStore } = loadServerConfig(dirs.configDir);
+  // A rotating key with the Redis store and no key-wrapping key is refused as at start-up; with
+  // one, the rings are checked from the data directory: nothing is read from or written to Redis.
+  const backend = tokenStore.backend;
+  const sharing = backend.type === 'redis' && backend.keyWrappingKey === undefined ? { sharedKeyRings: new SharedKeyRings(backend) } : {};
   const scratch = await mkdtemp(join(tmpdir(), 'rest-sts-cli-'));
   try {
     const keysBefore = await copyKeys(dirs.dataDir, scratch);
@@ -71,7 +76,7 @@ export async function loadConfiguration(dirs: Directories): Promise<LoadedConfig
     const plugins = { dir: dirs.pluginsDir, loadError: (name: string) => failures.get(name), names: () => folders };
     let realms: RealmSet;
     try {
-      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry, plugins, requirePlugins: requirePluginsFromEnv(process.env), publicBaseUrl });
+      realms = await loadRealms({ configDir: dirs.configDir, dataDir: scratch, env: process.env, registry, plugins, requirePlugins: requirePluginsFromEnv(process.env), publicBaseUrl, ...sharing });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Messages about generated key files name the real data directory, as the server's would.

@@ -10,7 +10,7 @@ import type { IdentityStoreConfig } from './schema/identity-store-config';
 import { KeyLoadContext, KeyLoadError, loadKey } from '../keys/key-loader';
 import type { LoadedKey } from '../keys/loaded-key';
 import { RealmKeys } from '../keys/realm-keys';
-import { loadKeyRing } from '../keys/rotation/key-ring-store';
+import { loadKeyRing, type KeyRingSharing } from '../keys/rotation/key-ring-store';
 import type { KeyRing } from '../keys/rotation/key-ring';
 import { longestTokenLifetimeSeconds } from '../keys/token-lifetimes';
 import { planKeyPublication } from '../keys/key-publication';
@@ -28,7 +28,7 @@ import { ParsedRealmFile, parseRealmFile } from './realm-file-parser';
 import { RealmReadOptions, readRealmFiles } from './realm-file-reader';
 import { RealmSet } from './realm-set';
 
-export interface RealmLoadOptions extends KeyLoadContext, RealmReadOptions {
+export interface RealmLoadOptions extends KeyLoadContext, KeyRingSharing, RealmReadOptions {
   readonly registry: TokenTypeRegistry;
   /** When given, bindings to plugins that are not loaded are reported (warnings, or errors with requirePlugins). */
   readonly plugins?: PluginFolders;

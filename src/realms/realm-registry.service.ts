@@ -6,7 +6,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { DebouncedWatch, watchDebounced } from '../common/debounced-watch';
 import { PluginManager } from '../plugins/plugin-manager.service';
-import { PUBLIC_BASE_URL } from '../server-config/server-config';
+import { SharedKeyRings } from '../keys/rotation/shared-key-rings';
+import { PUBLIC_BASE_URL, SERVER_CONFIG, type ServerConfig } from '../server-config/server-config';
 import { SERVER_SETTINGS, ServerSettings } from '../server-settings';
 import { TokenTypeRegistry } from '../transform/token-type-registry';
 import { ConfigError, type ConfigProblem, formatConfigProblem } from './config-problem';
@@ -43,7 +44,14 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly plugins: PluginManager,
     /** server.yaml's public_base_url, resolved; the base of every endpoint URL in the metadata documents. */
     @Optional() @Inject(PUBLIC_BASE_URL) readonly publicBaseUrl: string = 'http://127.0.0.1:8080',
-  ) {}
+    @Optional() @Inject(SERVER_CONFIG) serverConfig?: ServerConfig,
+  ) {
+    // With a Redis token store, nodes share their rotating keys' rings through it.
+    const backend = serverConfig?.tokenStore.backend;
+    this.sharedKeyRings = backend?.type === 'redis' ? new SharedKeyRings(backend) : undefined;
+  }
+
+  private readonly sharedKeyRings: SharedKeyRings | undefined;
 
   /** Throws ConfigError: a bad configuration at start stops the server. */
   async onModuleInit(): Promise<void> {
@@ -55,9 +63,10 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     if (this.settings.watchConfig) this.startWatching();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.watcher?.close();
     clearTimeout(this.keyEventTimer);
+    await this.sharedKeyRings?.close();
   }
 
   instance(path: string): LoadedInstance | undefined {
@@ -133,6 +142,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
       requirePlugins,
       overrides,
       publicBaseUrl: this.publicBaseUrl,
+      ...(this.sharedKeyRings && { sharedKeyRings: this.sharedKeyRings }),
     });
   }
 

@@ -112,4 +112,24 @@ describe('token_store.redis layouts', () => {
     const error = await backendOf({ url_env: 'U' }, { U: 'not-a-url-secret' }).catch((caught: Error) => caught);
     expect(String((error as Error).message)).not.toContain('secret');
   });
+
+  it('reads the key-wrapping key for shared rotating keys from the environment (32 bytes, base64)', async () => {
+    const key = Buffer.alloc(32, 7);
+    const backend = await backendOf({ url: 'redis://h/0', key_wrapping_key_env: 'WRAP' }, { WRAP: key.toString('base64') });
+    expect(backend.keyWrappingKey).toEqual(key);
+    expect((await backendOf({ url: 'redis://h/0' })).keyWrappingKey).toBeUndefined();
+  });
+
+  it.each([
+    ['unset', {}, 'environment variable WRAP is not set'],
+    ['16 bytes', { WRAP: Buffer.alloc(16, 1).toString('base64') }, 'environment variable WRAP must hold 32 random bytes in base64 (openssl rand -base64 32), not 16 bytes'],
+    ['a passphrase', { WRAP: 'correct horse battery staple' }, expect.stringMatching(/^environment variable WRAP must hold 32 random bytes in base64 .*, not \d+ bytes$/)],
+  ])('refuses a key-wrapping key that is %s', async (_what, env, message) => {
+    expect(await problemsOf({ url: 'redis://h/0', key_wrapping_key_env: 'WRAP' }, env)).toEqual([{ path: 'token_store.redis.key_wrapping_key_env', message }]);
+  });
+
+  it('never shows the key-wrapping key', async () => {
+    const error = await backendOf({ url: 'redis://h/0', key_wrapping_key_env: 'WRAP' }, { WRAP: 'c2VjcmV0LXdyYXBwaW5n' }).catch((caught: Error) => caught);
+    expect(String((error as Error).message)).not.toContain('c2VjcmV0LXdyYXBwaW5n');
+  });
 });

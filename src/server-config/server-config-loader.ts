@@ -10,6 +10,7 @@ import { readConfigYaml } from '../realms/config-yaml';
 import { validateSchema } from '../realms/schema-validation';
 import { isAddressOrRange } from '../ratelimit/client-address';
 import { readCaFile } from '../tokens/redis-connection';
+import { WRAPPING_KEY_BYTES } from '../keys/rotation/key-material-wrapping';
 import type { PluginIsolationSettings, PluginRunSettings, RedisBackendSettings, ServerConfig, SqliteBackendSettings, WindowLimitSettings } from './server-config';
 import { PluginLimitsSchema, PluginSettingsSchema, REDIS_URL_PATTERN, RedisStoreSchema, ServerConfigSchema, WindowLimitSchema } from './server-config-schema';
 
@@ -144,6 +145,10 @@ function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEn
   }
   const tls = redis.tls && { ...(ca !== undefined && { ca }), ...(redis.tls.server_name !== undefined && { serverName: redis.tls.server_name }) };
   const sentinelPassword = redis.sentinel_password_env === undefined ? undefined : fromEnv('sentinel_password_env', redis.sentinel_password_env);
+  const keyWrappingKey = redis.key_wrapping_key_env === undefined ? undefined : Buffer.from(fromEnv('key_wrapping_key_env', redis.key_wrapping_key_env), 'base64');
+  if (keyWrappingKey && keyWrappingKey.length !== WRAPPING_KEY_BYTES) {
+    problem('.key_wrapping_key_env', `environment variable ${redis.key_wrapping_key_env} must hold ${WRAPPING_KEY_BYTES} random bytes in base64 (openssl rand -base64 32), not ${keyWrappingKey.length} bytes`);
+  }
   return {
     type: 'redis',
     ...(url !== undefined && { url }),
@@ -164,6 +169,7 @@ function redisBackend(redis: RedisStoreSchema | undefined, env: NodeJS.ProcessEn
     commandTimeoutMs: redis.command_timeout_ms,
     waitForReplicas: redis.wait_for_replicas,
     waitTimeoutMs: redis.wait_timeout_ms,
+    ...(keyWrappingKey && { keyWrappingKey }),
   };
 }
 

@@ -101,6 +101,12 @@ export class RedisStoreSchema {
   @IsOptional()
   password_env?: string;
 
+  /** Name of the environment variable holding the key that wraps rotating keys before they are shared through Redis. */
+  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('key_wrapping_key_env') })
+  @IsString()
+  @IsOptional()
+  key_wrapping_key_env?: string;
+
   @Type(() => RedisTlsSchema)
   @ValidateNested()
   @IsObject()

@@ -84,6 +84,8 @@ export interface RedisBackendSettings extends RedisConnectionSettings {
   /** Replicas that must confirm each token-store write (Redis WAIT); 0: no wait. */
   readonly waitForReplicas: number;
   readonly waitTimeoutMs: number;
+  /** 32 bytes from `key_wrapping_key_env`: wraps rotating keys shared through Redis (AES-256-GCM). */
+  readonly keyWrappingKey?: Buffer;
 }
 
 /** Nest injection token of the process's ServerConfig. */

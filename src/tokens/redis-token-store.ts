@@ -5,7 +5,7 @@
  * background, so the node recovers by itself.
  */
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
+import { Cluster, type ChainableCommander } from 'ioredis';
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
 import { connectRedis, describeRedis, type RedisClient, type RedisConnectionSettings } from './redis-connection';
 import { sessionFromRow, sessionToRow, type SessionRow } from './session-rows';
@@ -204,11 +204,25 @@ export class RedisTokenStore implements TokenStore {
       if (replicas > 0) batch.wait(replicas, this.options.waitTimeoutMs ?? this.options.commandTimeoutMs);
       return (await batch.exec()) ?? [];
     });
-    for (const [error] of results) if (error) throw new TokenStoreUnavailableError({ cause: error });
+    for (const [error] of results) {
+      if (!error) continue;
+      this.followMovedSlot(error);
+      throw new TokenStoreUnavailableError({ cause: error });
+    }
     if (replicas > 0 && mustReach && Number(results[1]?.[1]) < replicas) {
       throw new TokenStoreUnavailableError({ cause: new Error(`only ${String(results[1]?.[1])} of ${replicas} replicas confirmed the write in time`) });
     }
     return results[0]?.[1];
+  }
+
+  /**
+   * ioredis follows a MOVED reply of a single command, but not of a write + WAIT pipeline whose
+   * WAIT was answered (its replies differ): after a Cluster failover it would keep sending that
+   * slot to the old primary, now a replica. Refresh the slot map so the next request goes to
+   * the new primary; this one still fails (nothing is sent twice).
+   */
+  private followMovedSlot(error: Error): void {
+    if (this.client instanceof Cluster && /^(MOVED|ASK) /.test(error.message)) this.client.refreshSlotsCache();
   }
 
   private async command<T>(call: () => Promise<T>): Promise<T> {

@@ -153,6 +153,18 @@ describe('--quick', () => {
     expect(stdout).toContain(`written: ${join(work, 'results.json')}, ${join(work, 'results.svg')}`);
   });
 
+  test('runs two STS processes on a Redis Cluster: each token issued on one node validates and cancels on the other', () => {
+    const multi = results.multi_node;
+    for (const load of [multi.one_node, multi.two_nodes]) {
+      expect(load).toMatchObject({ errors: 0, non2xx: 0 });
+      expect(load.rps).toBeGreaterThan(0);
+      expect(load.p99_ms).toBeGreaterThanOrEqual(load.p50_ms);
+    }
+    expect(multi.tokens_checked).toBeGreaterThan(0);
+    expect(multi.cross_node_mismatches).toBe(0);
+    expect(stdout).toContain(`tokens issued on one node and checked on the other: ${multi.tokens_checked}, mismatches: 0`);
+  });
+
   test('draws the chart beside results.json: every scenario, the echo ceilings and the peers', () => {
     const svg = readFileSync(join(work, 'results.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -168,6 +180,7 @@ describe('bad options', () => {
     [['--only', 'nope>nothing'], 'unknown scenario nope>nothing'],
     [['--fast'], 'unknown option --fast'],
     [['--out'], '--out needs a value'],
+    [['--only', 'multi-node,nope>nothing'], 'unknown scenario nope>nothing'],
   ])('%j exits 1: %s', async (args, message) => {
     const ran = await run(process.execPath, [RUN, ...args]);
     expect(ran.code).toBe(1);

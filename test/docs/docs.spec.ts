@@ -166,12 +166,15 @@ function makeFixtures(dir: string): void {
 }
 
 /** Every `<something>_env: NAME` in a snippet, with a value that suits what it names. */
+/** Values for `*_env` keys that need a given form; every other one gets a long secret. */
+const EXAMPLE_ENV_VALUES: Record<string, string> = { url_env: 'redis://127.0.0.1:6379/0', key_wrapping_key_env: Buffer.alloc(32, 1).toString('base64') };
+
 function variablesNamed(content: unknown, found = new Map<string, string>()): Map<string, string> {
   if (Array.isArray(content)) content.forEach((item) => variablesNamed(item, found));
   else if (content && typeof content === 'object') {
     for (const [key, value] of Object.entries(content)) {
       if (key.endsWith('_env') && typeof value === 'string') {
-        found.set(value, key === 'url_env' ? 'redis://127.0.0.1:6379/0' : 'docs-example-secret-0123456789-abcdefghijklmnopqrstuvwxyz');
+        found.set(value, EXAMPLE_ENV_VALUES[key] ?? 'docs-example-secret-0123456789-abcdefghijklmnopqrstuvwxyz');
       } else variablesNamed(value, found);
     }
   }

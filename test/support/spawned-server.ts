@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../bench/free-port';
-import type { TestResponse } from './test-server';
+import type { TestResponse } from './test-response';
 
 export { freePort };
 

@@ -12,6 +12,7 @@ import { createApp } from '../../src/app.factory';
 import type { ConfigError } from '../../src/realms/config-problem';
 import { configErrorOf } from './config-errors';
 import type { ServerSettings } from '../../src/server-settings';
+import type { TestResponse } from './test-response';
 
 export interface TestServer {
   readonly baseUrl: string;
@@ -23,11 +24,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface TestResponse {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
-}
+export type { TestResponse } from './test-response';
 
 /**
  * Writes each realm object as `<name>.yaml` (or raw YAML text) into a new config directory, and

@@ -272,6 +272,16 @@ describe('check-config and list-instances', () => {
     expect(problems).toEqual(serverLines);
   });
 
+  it('refuses a rotating key with the Redis token store and no key-wrapping key, as the server does', async () => {
+    const realm = await rootRealm({ keys: [{ kid: 'ec-rot', use: 'sig', generate: { type: 'ec' }, rotation: { every_days: 30 } }], instances: { default: oidcInstance('ES256', 'ec-rot') } });
+    // Nothing listens on port 1: the refusal comes before any connection.
+    const dir = await writeConfigDir({ root: realm }, { token_store: { type: 'redis', redis: { url: 'redis://127.0.0.1:1/0' } } });
+    roots.push(dir.root);
+    const result = await run(['check-config', '--config-dir', dir.configDir, '--data-dir', dir.dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${dir.configDir}/realms/root.yaml: keys[0].rotation: with token_store type redis, rotating keys are shared through Redis, and their private keys leave this process only wrapped: set token_store.redis.key_wrapping_key_env in server.yaml`);
+  });
+
   it('reports a broken server.yaml and a missing realms directory like the server', async () => {
     const dir = await writeConfigDir({ root: await rootRealm() }, { token_store: { type: 'mongodb' } });
     roots.push(dir.root);

@@ -8,7 +8,8 @@
  * The figures are printed for the operations documentation; only correctness is asserted.
  */
 import 'reflect-metadata';
-import { DEMO_PASSWORD, oidcInstance, rootRealm } from '../../support/realm-fixtures';
+import { measureFailover, PERSISTED_INSTANCE, startFailoverLoad } from '../../support/failover-load';
+import { rootRealm } from '../../support/realm-fixtures';
 import { startRedisSentinelSet, stopAllRedisSentinelSets, SENTINEL_PRIMARY_NAME, TEST_SENTINEL_USERS, type RedisTestSentinelSet } from '../../support/redis-sentinel';
 import { startTestServer, type TestServer } from '../../support/test-server';
 
@@ -16,17 +17,6 @@ const COMMAND_TIMEOUT_MS = 1000;
 /** Upper bound of one request: a command timeout, plus a connect timeout and slack for the event loop. */
 const REQUEST_BOUND_MS = 5000;
 const RECOVERY_BOUND_MS = 30_000;
-
-const login = { input_token_state: { token_type: 'USERNAME', username: 'alice', password: DEMO_PASSWORD }, output_token_state: { token_type: 'OPENIDCONNECT' } };
-
-interface Outcome {
-  readonly instance: string;
-  readonly startedAt: number;
-  readonly ms: number;
-  readonly status: number;
-  readonly error?: string;
-  readonly token?: string;
-}
 
 let sentinels: RedisTestSentinelSet;
 let node: TestServer;
@@ -36,7 +26,7 @@ beforeAll(async () => {
   process.env.TEST_SENTINEL_PASSWORD = TEST_SENTINEL_USERS.sentinelPassword;
   process.env.TEST_REDIS_PASSWORD = TEST_SENTINEL_USERS.data.password;
   const realm = await rootRealm();
-  Object.assign(realm.instances as object, { persisted: oidcInstance('ES256', 'ec-1', { persist_issued_tokens: true }) });
+  Object.assign(realm.instances as object, PERSISTED_INSTANCE);
   node = await startTestServer({ root: realm }, {}, {
     token_store: {
       type: 'redis',
@@ -63,23 +53,8 @@ afterAll(async () => {
   delete process.env.TEST_REDIS_PASSWORD;
 });
 
-async function translate(instance: string): Promise<Outcome> {
-  const startedAt = Date.now();
-  const res = await node.post(`/rest-sts/${instance}?_action=translate`, login);
-  return { instance, startedAt, ms: Date.now() - startedAt, status: res.status, error: res.body?.error, token: res.body?.issued_token };
-}
-
 it('answers 503 (never 500) during the failover, recovers by itself and loses no token answered with 200', async () => {
-  const outcomes: Outcome[] = [];
-  let stopAt = Number.POSITIVE_INFINITY;
-  const client = async (instance: string) => {
-    while (Date.now() < stopAt) {
-      outcomes.push(await translate(instance));
-      await new Promise((done) => setTimeout(done, 20));
-    }
-  };
-  const load = Promise.all([client('persisted'), client('persisted'), client('default')]);
-
+  const load = startFailoverLoad(node);
   await new Promise((done) => setTimeout(done, 1000));
   const oldPrimary = await sentinels.primaryPort();
   const killedAt = Date.now();
@@ -93,53 +68,24 @@ it('answers 503 (never 500) during the failover, recovers by itself and loses no
   const promotedAt = Date.now();
   await sentinels.restart(oldPrimary, await sentinels.primaryPort());
   const restartedAt = Date.now();
-  // Run until the persisted instance has answered 200 twenty times in a row after the kill, or the bound.
-  const deadline = killedAt + RECOVERY_BOUND_MS;
-  for (;;) {
-    const persistedAfter = outcomes.filter((o) => o.instance === 'persisted' && o.startedAt > killedAt);
-    const tail = persistedAfter.slice(-20);
-    if (tail.length === 20 && tail.every((o) => o.status === 200) && persistedAfter.some((o) => o.status !== 200)) break;
-    if (Date.now() > deadline) break;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  stopAt = Date.now();
-  await load;
+  await load.untilRecovered(killedAt, killedAt + RECOVERY_BOUND_MS);
+  await load.stop();
 
-  const persisted = outcomes.filter((o) => o.instance === 'persisted');
-  const stateless = outcomes.filter((o) => o.instance === 'default');
-  const failed = persisted.filter((o) => o.status !== 200);
-  const lastFailure = failed.at(-1);
-  const recoveredAt = persisted.find((o) => lastFailure && o.startedAt > lastFailure.startedAt && o.status === 200)?.startedAt;
-  const issued = persisted.filter((o) => o.status === 200).map((o) => o.token!);
-  let lost = 0;
-  const validateStatuses = new Set<number>();
-  for (const token of issued) {
-    const res = await node.post('/rest-sts/persisted?_action=validate', { validated_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: token } });
-    validateStatuses.add(res.status);
-    if (res.status === 200 && res.body?.token_valid !== true) lost++;
-  }
+  const { figures: measured, failed, validateStatuses } = await measureFailover(node, load.outcomes, killedAt);
   const figures = {
-    persistedRequests: persisted.length,
-    failed: failed.length,
-    failedStatuses: [...new Set(failed.map((o) => `${o.status} ${o.error}`))],
-    recoverySecondsAfterKill: recoveredAt === undefined ? undefined : (recoveredAt - killedAt) / 1000,
+    ...measured,
     promotionSecondsAfterKill: (promotedAt - killedAt) / 1000,
-    recoverySecondsAfterRestart: recoveredAt === undefined ? undefined : (recoveredAt - restartedAt) / 1000,
+    recoverySecondsAfterRestart: measured.recoverySecondsAfterKill === undefined ? undefined : measured.recoverySecondsAfterKill - (restartedAt - killedAt) / 1000,
     failedBeforeRestart: failed.filter((o) => o.startedAt < restartedAt).length,
     failedAfterRestart: failed.filter((o) => o.startedAt >= restartedAt).length,
-    slowestRequestMs: Math.max(...outcomes.map((o) => o.ms)),
-    tokensAnswered200: issued.length,
-    tokensLost: lost,
-    statelessRequests: stateless.length,
-    statelessNot200: stateless.filter((o) => o.status !== 200).length,
   };
   console.log(`Sentinel failover figures: ${JSON.stringify(figures)}`);
 
   expect(await sentinels.primaryPort()).not.toBe(oldPrimary);
   expect(failed.map((o) => `${o.status} ${o.error}`).filter((s) => s !== '503 token_store_unavailable')).toEqual([]);
   expect(figures.slowestRequestMs).toBeLessThan(REQUEST_BOUND_MS);
-  expect(persisted.slice(-20).every((o) => o.status === 200)).toBe(true);
-  expect([...validateStatuses]).toEqual([200]);
-  expect(lost).toBe(0);
+  expect(load.outcomes.filter((o) => o.instance === 'persisted').slice(-20).every((o) => o.status === 200)).toBe(true);
+  expect(validateStatuses).toEqual([200]);
+  expect(figures.tokensLost).toBe(0);
   expect(figures.statelessNot200).toBe(0);
 }, 90_000);
