@@ -100,16 +100,18 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Re-reads every realm file; reloads run one at a time, in order. */
-  reload(): Promise<ReloadOutcome> {
-    this.reloading = this.reloading.then(() => this.reloadNow());
+  reload(why: 'files' | 'key schedule' = 'files'): Promise<ReloadOutcome> {
+    this.reloading = this.reloading.then(() => this.reloadNow(why));
     return this.reloading;
   }
 
-  private async reloadNow(): Promise<ReloadOutcome> {
+  private async reloadNow(why: 'files' | 'key schedule'): Promise<ReloadOutcome> {
     try {
+      const kidsBefore = this.servedKids();
       this.serve(await this.load());
       this.scheduleKeyEvents();
-      this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
+      // Key-schedule reloads run every few minutes with shared rings: say so only when keys moved on.
+      if (why === 'files' || this.servedKids() !== kidsBefore) this.logger.log(`Configuration reloaded: ${this.instancePaths().join(', ')}`);
       return { applied: true };
     } catch (caught) {
       // Anything else (an unreadable file, a read racing an editor's save) must not reject: a
@@ -178,7 +180,7 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
     const next = Math.min(...(this.current?.realms.map((realm) => realm.keys.nextKeyEventAt()) ?? []));
     if (!Number.isFinite(next)) return;
     const delay = Math.min(Math.max(next - Date.now(), 1000), 86_400_000);
-    this.keyEventTimer = setTimeout(() => void this.reload(), delay);
+    this.keyEventTimer = setTimeout(() => void this.reload('key schedule'), delay);
     this.keyEventTimer.unref();
   }
 
@@ -190,6 +192,11 @@ export class RealmRegistry implements OnModuleInit, OnModuleDestroy {
       (error) => this.logger.error(`Watching ${this.settings.configDir} failed: ${error.message}`),
       (name) => /(^|\/)\.|~$|\.tmp$|\.swp$/.test(name), // editor and temp files
     );
+  }
+
+  /** Every key version each realm signs with or publishes, as one comparable string. */
+  private servedKids(): string {
+    return (this.current?.realms ?? []).map((realm) => realm.keys.snapshot().keys.map((key) => key.kid).join(',')).join(';');
   }
 
   private instancePaths(): string[] {
