@@ -243,19 +243,10 @@ export class TokenFulfillment {
     }
   }
 
-  /** The attributes, the subject and the criteria: all within one time limit, all or nothing. */
+  /** The criteria, the subject and the attributes: all within one time limit, all or nothing. */
   private evaluate(bindings: CelBindings, input: FulfillmentInput): { computed: Record<string, JsonValue | null>; principal: string } {
     return this.evaluateWithin(() => {
-      const computed: Record<string, JsonValue | null> = {};
-      for (const { name, path, value } of this.attributes) computed[name] = evaluateAt(value, bindings, path);
-      let principal = input.principal;
-      if (this.subject) {
-        const subject = evaluateAt(this.subject, bindings, 'token_fulfillment.subject');
-        if (typeof subject !== 'string' || subject === '') {
-          throw new StsError(500, 'expression_evaluation_failed', 'token_fulfillment.subject must give a non-empty string.');
-        }
-        principal = subject;
-      }
+      // Criteria first: a refusal is the answer even where an attribute could not be computed.
       for (const criterion of this.criteria) {
         if (criterion.outputTypes && !criterion.outputTypes.some((type) => input.outputTokenTypes.includes(type))) continue;
         const met = evaluateAt(criterion.condition, bindings, `${criterion.path}.condition`);
@@ -264,6 +255,16 @@ export class TokenFulfillment {
         }
         if (!met) throw new StsError(403, 'issuance_criteria_not_met', criterion.message);
       }
+      let principal = input.principal;
+      if (this.subject) {
+        const subject = evaluateAt(this.subject, bindings, 'token_fulfillment.subject');
+        if (typeof subject !== 'string' || subject === '') {
+          throw new StsError(500, 'expression_evaluation_failed', 'token_fulfillment.subject must give a non-empty string.');
+        }
+        principal = subject;
+      }
+      const computed: Record<string, JsonValue | null> = {};
+      for (const { name, path, value } of this.attributes) computed[name] = evaluateAt(value, bindings, path);
       return { computed, principal };
     }, 'token_fulfillment');
   }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { answersOnPort, freePort, killServerProcesses, launchServerProcess, terminateServerProcess } from './spawned-server';
+import { answersOnPort, freePort, isRunning, killServerProcesses, launchServerProcess, terminateServerProcess } from './spawned-server';
 
 const START_TIMEOUT_MS = 30_000;
 const running = new Set<ChildProcess>();
@@ -86,13 +86,13 @@ export async function startPostgres(): Promise<PostgresTestServer> {
             await client.end();
           }
         },
-        stop: () => terminateServerProcess(child, 'postgres'),
+        stop: () => shutDown(child, data),
         restart: async () => {
-          await terminateServerProcess(child, 'postgres');
+          await shutDown(child, data);
           child = await listen();
         },
         dispose: async () => {
-          await terminateServerProcess(child, 'postgres');
+          await shutDown(child, data);
           dataDirs.delete(data);
           await rm(dir, { recursive: true, force: true });
         },
@@ -106,11 +106,34 @@ export async function startPostgres(): Promise<PostgresTestServer> {
   }
 }
 
+/**
+ * A fast shutdown (SIGINT to the postmaster: clients are disconnected; SIGTERM would wait for the
+ * STS's pooled connections to close), then the runuser wrapper is gone too.
+ */
+async function shutDown(child: ChildProcess, data: string): Promise<void> {
+  const pid = postmasterPid(data);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + 10_000;
+    while (isRunning(pid) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
+  }
+  await terminateServerProcess(child, 'postgres');
+}
+
+function postmasterPid(data: string): number | undefined {
+  const pid = Number(readFileSafe(join(data, 'postmaster.pid')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /** Kills every postgres this test file started and did not stop; for afterAll. */
 export function stopAllPostgres(): void {
   for (const data of dataDirs) {
-    const pid = Number(readFileSafe(join(data, 'postmaster.pid')).split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0) killQuietly(pid);
+    const pid = postmasterPid(data);
+    if (pid !== undefined) killQuietly(pid);
   }
   killServerProcesses(running);
 }

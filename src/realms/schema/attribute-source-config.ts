@@ -229,10 +229,13 @@ export class TokenFulfillmentConfig {
   @IsOptional()
   cost_limit: number = 1_000_000;
 
-  /** Wall-clock limit for evaluating all of a request's expressions; default 50 ms. */
+  /**
+   * Wall-clock limit for evaluating a request's expressions (each lookup key, then the rest
+   * together); default 250 ms. A backstop behind cost_limit, with room for a busy machine.
+   */
   @Max(5000)
   @Min(1)
   @IsInt()
   @IsOptional()
-  expression_timeout_ms: number = 50;
+  expression_timeout_ms: number = 250;
 }
