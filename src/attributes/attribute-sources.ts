@@ -14,12 +14,14 @@ export function buildAttributeSources(
 ): { sources: ReadonlyMap<string, AttributeSource>; problems: ConfigurationProblem[] } {
   const sources = new Map<string, AttributeSource>();
   const problems: ConfigurationProblem[] = [];
+  const seen = new Set<string>();
   configs.forEach((config, index) => {
     const at = (field: string) => `attribute_sources[${index}].${field}`;
-    if (sources.has(config.name)) {
+    if (seen.has(config.name)) {
       problems.push({ path: at('name'), message: `"${config.name}" names another source too; source names are unique in a realm` });
       return;
     }
+    seen.add(config.name);
     const found =
       config.type === 'ldap' ? LdapAttributeSource.problems(config) : config.type === 'sql' ? SqlAttributeSource.problems(config, env) : HttpAttributeSource.problems(config);
     problems.push(...found.map(({ field, message }) => ({ path: at(field), message })));
