@@ -15,7 +15,7 @@ import { measureWorkerPass, type WorkerPass } from './worker-pass';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const config = await writeBenchConfig();
+  const config = await writeBenchConfig({ directory: true });
   const all = scenarios(config);
   const passes: WorkerPass[] = [];
   try {
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       passes.push(await measureWorkerPass(workers, config, subset, settings, !(options.quick && index > 0), log));
     }
   } finally {
+    await config.directory?.dispose();
     rmSync(dirname(config.configDir), { recursive: true, force: true });
   }
   const results = buildResults(passes, all, runFacts(options.connections, options.seconds, options.quick));
