@@ -92,7 +92,13 @@ export class TokenFulfillment {
     private readonly attributes: readonly Named<CompiledExpression>[],
     private readonly subject: CompiledExpression | undefined,
     private readonly criteria: readonly Criterion[],
-  ) {}
+  ) {
+    this.evaluationCost =
+      criteria.reduce((sum, criterion) => sum + criterion.condition.cost, 0) + (subject?.cost ?? 0) + attributes.reduce((sum, attribute) => sum + attribute.value.cost, 0);
+  }
+
+  /** What evaluate() runs at most: the criteria, the subject and the attributes together. */
+  private readonly evaluationCost: number;
 
   static async compile(config: TokenFulfillmentConfig, place: FulfillmentPlace): Promise<CompiledFulfillment> {
     const problems: CompiledFulfillment['problems'] = [];
@@ -215,7 +221,7 @@ export class TokenFulfillment {
 
   /** One lookup: its key, then the cache or the source; an optional source that fails gives nothing. */
   private async lookUp(lookup: PreparedLookup, bindings: CelBindings, metrics: LookupMetrics | undefined): Promise<Attributes> {
-    const key = this.evaluateWithin(() => lookup.key.evaluate(bindings), `${lookup.path}.key`);
+    const key = this.evaluateWithin(() => lookup.key.evaluate(bindings), `${lookup.path}.key`, lookup.key.cost);
     if (key === null || key === '') return {};
     if (typeof key !== 'string') {
       throw new StsError(500, 'expression_evaluation_failed', `${lookup.path}.key must give a string (or null to skip the lookup), not ${typeof key}.`);
@@ -266,12 +272,12 @@ export class TokenFulfillment {
       const computed: Record<string, JsonValue | null> = {};
       for (const { name, path, value } of this.attributes) computed[name] = evaluateAt(value, bindings, path);
       return { computed, principal };
-    }, 'token_fulfillment');
+    }, 'token_fulfillment', this.evaluationCost);
   }
 
-  private evaluateWithin<T>(work: () => T, path: string): T {
+  private evaluateWithin<T>(work: () => T, path: string, estimatedCost: number): T {
     try {
-      return withinTimeLimit(this.config.expression_timeout_ms, work);
+      return withinTimeLimit(this.config.expression_timeout_ms, work, estimatedCost);
     } catch (error) {
       throw stsErrorOf(error, path);
     }

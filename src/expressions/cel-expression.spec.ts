@@ -1,5 +1,5 @@
 import { celInputOf, compileExpression, ExpressionCompileError, ExpressionEvaluationError } from './cel-expression';
-import { TimeLimitExceeded, withinTimeLimit } from './time-limit';
+import { DIRECT_COST, TimeLimitExceeded, withinTimeLimit } from './time-limit';
 
 const VARIABLES = new Set(['principal', 'token', 'ldap']);
 const OPTIONS = { variables: VARIABLES, maxListLength: 256, costLimit: 1_000_000 };
@@ -87,6 +87,19 @@ describe('withinTimeLimit', () => {
       }),
     ).toThrow(TimeLimitExceeded);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('runs work of a small estimated cost directly, and costly work under the watchdog', () => {
+    expect(withinTimeLimit(50, () => 'direct', DIRECT_COST)).toBe('direct');
+    expect(() =>
+      withinTimeLimit(
+        50,
+        () => {
+          for (;;);
+        },
+        DIRECT_COST + 1,
+      ),
+    ).toThrow(TimeLimitExceeded);
   });
 
   it('passes the work\'s own errors through', () => {

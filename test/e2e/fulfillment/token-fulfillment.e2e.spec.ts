@@ -107,6 +107,8 @@ describe('token fulfillment against real sources', () => {
         http_optional: instance({ lookups: [profileLookup({ path: '/slow/{key}', required: false })], attributes: { locale: "has(profile.locale) ? profile.locale : 'en'" } }, { locale: 'locale' }),
         pg_slow: instance({ lookups: [hrLookup({ query: 'SELECT department FROM staff WHERE login = $1 AND pg_sleep(3) IS NOT NULL' })] }),
         pg_many: instance({ lookups: [hrLookup({ query: 'SELECT entry FROM audit WHERE login = $1' })] }),
+        // The key computed from the request (a mail address), for inputs whose principal is not the uid.
+        by_mail: instance({ lookups: [ldapLookup({ filter: '(mail={key})', key: "principal + '@example.com'" })], attributes: { surname: 'ldap.sn' } }, { family_name: 'surname' }),
         ldap_only: instance({ lookups: [ldapLookup()], attributes: { mail: 'ldap.mail' } }, { email: 'mail' }),
         pg_only: instance({ lookups: [hrLookup()], attributes: { department: 'hr.department' } }, { department: 'department' }),
         per_output: {
@@ -168,6 +170,10 @@ describe('token fulfillment against real sources', () => {
 
   it.each(INJECTIONS)('the principal %j reaches filters, queries and paths as a value only', async (username) => {
     expect(issuedJwtClaims(await translate(server, 'inject', asUser(username))).found).toEqual([false, false, false, false]);
+  });
+
+  it('looks up by a key computed with an expression', async () => {
+    expect(issuedJwtClaims(await translate(server, 'by_mail', asUser('alice'))).family_name).toBe('Liddell');
   });
 
   it('caches an answer per key for cache_seconds', async () => {
