@@ -6,6 +6,23 @@ import { HttpAttributeSource } from './http-attribute-source';
 import { LdapAttributeSource } from './ldap-attribute-source';
 import { SqlAttributeSource } from './sql-attribute-source';
 
+/** Keys that belong to one type (or driver): written on another, they are refused rather than ignored. */
+const KEYS_OF_TYPE: readonly (readonly [keyof AttributeSourceConfig, string])[] = [
+  ...(['url', 'start_tls', 'ca_file', 'tls_reject_unauthorized', 'bind_dn', 'bind_password_env', 'base_dn'] as const).map((key) => [key, 'ldap'] as const),
+  ['driver', 'sql'],
+  ['file', 'sqlite'],
+  ['connection_env', 'postgres'],
+  ['base_url', 'http'],
+];
+
+function misplacedKeys(config: AttributeSourceConfig): { field: string; message: string }[] {
+  const kinds = [config.type, ...(config.type === 'sql' && config.driver ? [config.driver] : [])];
+  return KEYS_OF_TYPE.filter(([key, kind]) => config[key] !== undefined && !kinds.includes(kind as never)).map(([key, kind]) => ({
+    field: key,
+    message: `${key} only applies to ${kind === 'sqlite' || kind === 'postgres' ? `sql sources with driver ${kind}` : `sources of type ${kind}`}`,
+  }));
+}
+
 /** Problems have paths inside the realm file (`attribute_sources[0].url`). */
 export function buildAttributeSources(
   configs: readonly AttributeSourceConfig[],
@@ -22,8 +39,10 @@ export function buildAttributeSources(
       return;
     }
     seen.add(config.name);
-    const found =
-      config.type === 'ldap' ? LdapAttributeSource.problems(config) : config.type === 'sql' ? SqlAttributeSource.problems(config, env) : HttpAttributeSource.problems(config);
+    const found = misplacedKeys(config);
+    found.push(
+      ...(config.type === 'ldap' ? LdapAttributeSource.problems(config) : config.type === 'sql' ? SqlAttributeSource.problems(config, env) : HttpAttributeSource.problems(config)),
+    );
     problems.push(...found.map(({ field, message }) => ({ path: at(field), message })));
     if (found.length > 0) return;
     const source =

@@ -21,6 +21,13 @@ import type { TokenFulfillmentConfig } from '../realms/schema/attribute-source-c
 import { type AttributeSource, AttributeSourceFailure, type Attributes, LookupConfigError, type SourceLookup } from './attribute-source';
 import { LookupCache } from './lookup-cache';
 
+/** Lookup keys that belong to one source type: on a lookup in another, refused rather than ignored. */
+const LOOKUP_KEYS = [
+  ['filter', 'ldap'],
+  ['query', 'sql'],
+  ['path', 'http'],
+] as const;
+
 /** Namespaces the STS fills itself; a lookup cannot take these names. */
 const BUILT_IN_NAMESPACES = ['principal', 'token', 'session', 'request'] as const;
 
@@ -124,6 +131,11 @@ export class TokenFulfillment {
         problems.push({ path: `${path}.source`, message: `no attribute source "${lookupConfig.source}" in this realm (${known.length ? `it has ${known.join(', ')}` : 'it has none; add attribute_sources'})` });
         continue;
       }
+      const misplaced = LOOKUP_KEYS.filter(([key, type]) => lookupConfig[key] !== undefined && source.type !== type);
+      for (const [key, type] of misplaced) {
+        problems.push({ path: `${path}.${key}`, message: `${key} only applies to lookups in ${type} sources; "${source.name}" is ${source.type}` });
+      }
+      if (misplaced.length > 0) continue;
       const namespace = lookupConfig.as ?? source.name;
       if (namespaces.has(namespace)) {
         problems.push({ path: `${path}.${lookupConfig.as ? 'as' : 'source'}`, message: `the namespace "${namespace}" is taken; name this lookup's namespace with as:` });

@@ -93,6 +93,22 @@ describe('token_fulfillment refused at load', () => {
     expectConfigProblem(error, 'attribute_sources[4].name', /^"hr" names another source too/);
   });
 
+  it('keys of another source type or driver are refused, not ignored', async () => {
+    const error = await problemsOf({}, [
+      { name: 'web', type: 'http', base_url: 'https://x.test', driver: 'sqlite' },
+      { name: 'db', type: 'sql', driver: 'sqlite', file: 'x.sqlite', connection_env: PG_ENV, url: 'ldap://127.0.0.1' },
+    ]);
+    expectConfigProblem(error, 'attribute_sources[0].driver', /^driver only applies to sources of type sql$/);
+    expectConfigProblem(error, 'attribute_sources[1].connection_env', /^connection_env only applies to sql sources with driver postgres$/);
+    expectConfigProblem(error, 'attribute_sources[1].url', /^url only applies to sources of type ldap$/);
+  });
+
+  it('lookup keys of another source type are refused, not ignored', async () => {
+    const error = await problemsOf({ lookups: [{ source: 'hr', query: 'SELECT a FROM b WHERE c = $1', filter: '(uid={key})' }, { source: 'profile', path: '/u/{key}', query: 'SELECT 1 WHERE $1 = $1' }] });
+    expectConfigProblem(error, `${AT}.lookups[0].filter`, /^filter only applies to lookups in ldap sources; "hr" is sql$/);
+    expectConfigProblem(error, `${AT}.lookups[1].query`, /^query only applies to lookups in sql sources; "profile" is http$/);
+  });
+
   it('a source name that cannot be a namespace is refused by the schema', async () => {
     const error = await problemsOf({}, [{ name: 'Bad-Name', type: 'http', base_url: 'https://x.test' }]);
     expectConfigProblem(error, 'attribute_sources[0].name', /lower-case identifier/);
