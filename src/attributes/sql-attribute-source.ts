@@ -90,18 +90,28 @@ function postgresRunner(config: AttributeSourceConfig, env: NodeJS.ProcessEnv): 
   };
 }
 
+/** An unused SQLite handle is closed after this long (so a replaced configuration's goes away too). */
+const SQLITE_IDLE_CLOSE_MS = 60_000;
+
 function sqliteRunner(file: string): RunQuery {
   let database: Database.Database | undefined;
+  let idle: NodeJS.Timeout | undefined;
   const statements = new Map<string, Database.Statement>();
+  const close = () => {
+    database?.close();
+    database = undefined;
+    statements.clear();
+  };
   return async (query, key) => {
+    clearTimeout(idle);
+    idle = setTimeout(close, SQLITE_IDLE_CLOSE_MS).unref();
     try {
       database ??= new Database(file, { readonly: true, fileMustExist: true });
       let statement = statements.get(query);
       if (!statement) statements.set(query, (statement = database.prepare(`SELECT * FROM (${query.replace(KEY_PARAMETER, '$key')}) LIMIT ${MAX_ROWS + 1}`)));
       return statement.all({ key }) as Row[];
     } catch (error) {
-      database = undefined;
-      statements.clear();
+      close();
       throw new AttributeSourceFailure('unavailable', `the database could not be read (${(error as Error).message})`, { cause: error });
     }
   };

@@ -68,6 +68,15 @@ describe('token fulfillment examples', () => {
             issuance_criteria: [{ condition: 'has(directory.tenant)', message: 'Only people of a tenant get access tokens.' }],
           },
         },
+        // Computed attributes reach SAML2 attribute_map by name, as claim_map.
+        saml: {
+          supported_token_transforms: [{ from: 'USERNAME', to: 'SAML2' }],
+          saml2: { issuer: 'https://sts.test/saml', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', attribute_map: { department: 'department' }, signing_key: 'rsa-1', sign_assertion: false },
+          token_fulfillment: {
+            lookups: [{ source: 'directory', query: 'SELECT department FROM people WHERE login = $1' }],
+            attributes: { department: "directory.department + ' (' + principal + ')'" },
+          },
+        },
         // PingOne: a claim of the authentication JWT added to the access token, then introspected.
         fulfil: {
           supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'JWT' }],
@@ -128,6 +137,12 @@ describe('token fulfillment examples', () => {
     const res = await server.post('/rest-sts/atm?_action=translate', usernameTo('JWT', {}, 'bob', DEMO_PASSWORD));
     expectRefused(res, 403, 'issuance_criteria_not_met');
     expect(res.body.message).toBe('Only people of a tenant get access tokens.');
+  });
+
+  it('computed attributes reach a SAML2 assertion through attribute_map', async () => {
+    const res = await server.post('/rest-sts/saml?_action=translate', usernameTo('SAML2', {}, 'alice', DEMO_PASSWORD));
+    const assertion = issuedToken(res);
+    expect(assertion).toMatch(/<saml:Attribute [^>]*Name="department"[^>]*>\s*<saml:AttributeValue[^>]*>R&amp;D \(alice\)<\/saml:AttributeValue>/);
   });
 
   it('PingOne token fulfillment: a claim of the authentication JWT in the access token, shown by introspection', async () => {
