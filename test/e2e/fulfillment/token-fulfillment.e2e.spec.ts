@@ -107,6 +107,7 @@ describe('token fulfillment against real sources', () => {
         http_optional: instance({ lookups: [profileLookup({ path: '/slow/{key}', required: false })], attributes: { locale: "has(profile.locale) ? profile.locale : 'en'" } }, { locale: 'locale' }),
         pg_slow: instance({ lookups: [hrLookup({ query: 'SELECT department FROM staff WHERE login = $1 AND pg_sleep(3) IS NOT NULL' })] }),
         pg_many: instance({ lookups: [hrLookup({ query: 'SELECT entry FROM audit WHERE login = $1' })] }),
+        context: instance({ attributes: { ctx: '[request.realm, request.instance, request.input_type, request.output_types, session.amr, has(request.client_id), principal]' } }, { ctx: 'ctx' }),
         // The key computed from the request (a mail address), for inputs whose principal is not the uid.
         by_mail: instance({ lookups: [ldapLookup({ filter: '(mail={key})', key: "principal + '@example.com'" })], attributes: { surname: 'ldap.sn' } }, { family_name: 'surname' }),
         ldap_only: instance({ lookups: [ldapLookup()], attributes: { mail: 'ldap.mail' } }, { email: 'mail' }),
@@ -170,6 +171,10 @@ describe('token fulfillment against real sources', () => {
 
   it.each(INJECTIONS)('the principal %j reaches filters, queries and paths as a value only', async (username) => {
     expect(issuedJwtClaims(await translate(server, 'inject', asUser(username))).found).toEqual([false, false, false, false]);
+  });
+
+  it('offers the request and the session to expressions', async () => {
+    expect(issuedJwtClaims(await translate(server, 'context', asUser('alice'))).ctx).toEqual(['/', '/context', 'USERNAME', ['OPENIDCONNECT'], ['pwd'], false, 'alice']);
   });
 
   it('looks up by a key computed with an expression', async () => {
