@@ -100,12 +100,19 @@ export class TokenFulfillment {
     private readonly subject: CompiledExpression | undefined,
     private readonly criteria: readonly Criterion[],
   ) {
+    const expressions = [...lookups.map((lookup) => lookup.key), ...criteria.map((criterion) => criterion.condition), ...(subject ? [subject] : []), ...attributes.map((attribute) => attribute.value)];
+    this.namesUsed = new Set(expressions.flatMap((expression) => [...expression.names]));
     this.evaluationCost =
       criteria.reduce((sum, criterion) => sum + criterion.condition.cost, 0) + (subject?.cost ?? 0) + attributes.reduce((sum, attribute) => sum + attribute.value.cost, 0);
   }
 
   /** What evaluate() runs at most: the criteria, the subject and the attributes together. */
   private readonly evaluationCost: number;
+  /**
+   * The namespaces some expression names: only those are bound, so a long list in a namespace
+   * nothing reads (an input's 1000 groups) does not trip max_list_length.
+   */
+  private readonly namesUsed: ReadonlySet<string>;
 
   static async compile(config: TokenFulfillmentConfig, place: FulfillmentPlace): Promise<CompiledFulfillment> {
     const problems: CompiledFulfillment['problems'] = [];
@@ -182,7 +189,8 @@ export class TokenFulfillment {
   async fulfil(input: FulfillmentInput, metrics?: LookupMetrics): Promise<Fulfilled> {
     const base = this.bindingsOf(input);
     const found = await Promise.all(this.lookups.map(async (lookup) => [lookup.namespace, await this.lookUp(lookup, base, metrics)] as const));
-    const bindings: CelBindings = { ...base, ...Object.fromEntries(found.map(([namespace, attributes]) => [namespace, this.celInput(attributes, namespace)])) };
+    const used = found.filter(([namespace]) => this.namesUsed.has(namespace));
+    const bindings: CelBindings = { ...base, ...Object.fromEntries(used.map(([namespace, attributes]) => [namespace, this.celInput(attributes, namespace)])) };
     const { computed, principal } = this.evaluate(bindings, input);
     return { principal, session: withAttributes(input.session, computed) };
   }
@@ -190,10 +198,9 @@ export class TokenFulfillment {
   /** What expressions see before any lookup: the principal, the input's attributes, the session, the request. */
   private bindingsOf(input: FulfillmentInput): CelBindings {
     const { session } = input;
-    return this.guardedInput(() => ({
-      principal: input.principal,
-      token: celInputOf((session?.attributes ?? {}) as JsonValue, this.config.max_list_length, 'token'),
-      session: celInputOf(
+    const namespaces: Record<string, () => JsonValue> = {
+      token: () => (session?.attributes ?? {}) as JsonValue,
+      session: () =>
         session
           ? {
               amr: [...session.authenticationMethods],
@@ -201,26 +208,24 @@ export class TokenFulfillment {
               ...(typeof session.acr === 'string' && { acr: session.acr }),
             }
           : {},
-        this.config.max_list_length,
-        'session',
-      ),
-      request: celInputOf(
-        {
-          realm: this.place.realmPath,
-          instance: this.place.instancePath,
-          input_type: input.inputTokenType,
-          output_types: [...input.outputTokenTypes],
-          remote_address: input.request.remoteAddress,
-          ...(input.clientId !== undefined && { client_id: input.clientId }),
-        },
-        this.config.max_list_length,
-        'request',
-      ),
-    }));
+      request: () => ({
+        realm: this.place.realmPath,
+        instance: this.place.instancePath,
+        input_type: input.inputTokenType,
+        output_types: [...input.outputTokenTypes],
+        remote_address: input.request.remoteAddress,
+        ...(input.clientId !== undefined && { client_id: input.clientId }),
+      }),
+    };
+    const bindings: Record<string, CelBindings[string]> = { principal: input.principal };
+    for (const [name, value] of Object.entries(namespaces)) {
+      if (this.namesUsed.has(name)) bindings[name] = this.celInput(value(), name);
+    }
+    return bindings;
   }
 
-  private celInput(attributes: Attributes, namespace: string) {
-    return this.guardedInput(() => celInputOf(attributes as JsonValue, this.config.max_list_length, namespace));
+  private celInput(value: Attributes | JsonValue, namespace: string) {
+    return this.guardedInput(() => celInputOf(value as JsonValue, this.config.max_list_length, namespace));
   }
 
   private guardedInput<T>(work: () => T): T {

@@ -44,6 +44,8 @@ export class ExpressionEvaluationError extends Error {
 export interface CompiledExpression {
   readonly text: string;
   readonly cost: number;
+  /** The variables (namespaces) it names: only those need binding. */
+  readonly names: ReadonlySet<string>;
   /** Throws ExpressionEvaluationError; `bindings` already checked by celBindings(). */
   evaluate(bindings: CelBindings): JsonValue;
 }
@@ -59,7 +61,8 @@ export function compileExpression(text: string, options: CompileOptions): Compil
     const reason = String((error as Error).message).replace(/^<input>:\d+:\d+: /, '');
     throw new ExpressionCompileError(start ? `syntax error at line ${start.line}, column ${start.column}: ${reason}` : `syntax error: ${reason}`);
   }
-  checkNames(parsed.expr, new Set(), options.variables, text, parsed.sourceInfo);
+  const names = new Set<string>();
+  checkNames(parsed.expr, new Set(), options.variables, text, parsed.sourceInfo, names);
   const cost = estimatedCost(parsed.expr, options.maxListLength);
   if (cost > options.costLimit) {
     throw new ExpressionCompileError(
@@ -70,6 +73,7 @@ export function compileExpression(text: string, options: CompileOptions): Compil
   return {
     text,
     cost,
+    names,
     evaluate(bindings) {
       const result = run(bindings as Record<string, CelInput>);
       if (isCelError(result)) throw new ExpressionEvaluationError('failed', result.message);
@@ -80,18 +84,20 @@ export function compileExpression(text: string, options: CompileOptions): Compil
 
 /**
  * Unknown variables and functions are refused at load (the evaluator would only find them when it
- * reaches them). `bound`: comprehension variables in scope.
+ * reaches them); the variables named are collected in `used`. `bound`: comprehension variables in scope.
  */
-function checkNames(expr: Expr | undefined, bound: ReadonlySet<string>, variables: ReadonlySet<string>, text: string, info: SourceInfo): void {
+function checkNames(expr: Expr | undefined, bound: ReadonlySet<string>, variables: ReadonlySet<string>, text: string, info: SourceInfo, used: Set<string>): void {
   if (!expr) return;
   const kind = expr.exprKind;
   const at = () => positionOf(expr, text, info);
-  const walk = (child: Expr | undefined, scope = bound) => checkNames(child, scope, variables, text, info);
+  const walk = (child: Expr | undefined, scope = bound) => checkNames(child, scope, variables, text, info, used);
   switch (kind.case) {
     case 'identExpr':
-      if (!bound.has(kind.value.name) && !variables.has(kind.value.name)) {
+      if (bound.has(kind.value.name)) return;
+      if (!variables.has(kind.value.name)) {
         throw new ExpressionCompileError(`unknown name "${kind.value.name}" ${at()}; expressions can use ${[...variables].join(', ')}`);
       }
+      used.add(kind.value.name);
       return;
     case 'selectExpr':
       return walk(kind.value.operand);

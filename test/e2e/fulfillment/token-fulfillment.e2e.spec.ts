@@ -121,6 +121,7 @@ describe('token fulfillment against real sources', () => {
             issuance_criteria: [{ condition: "hr.department == 'Research'", message: 'Access tokens are for Research only.', output_types: ['JWT'] }],
           },
         },
+        no_token: instance({ max_list_length: 256, attributes: { shout: "principal + '!'" } }, { shout: 'shout' }),
         costly: instance({ max_list_length: 256, attributes: { n: 'size(token.groups)' } }, { n: 'n' }),
         broken: instance({ lookups: [ldapLookup()], attributes: { surname: 'ldap.surname' } }, { surname: 'surname' }),
         slow_expression: instance({ expression_timeout_ms: 1, cost_limit: 10_000_000, max_list_length: 400, attributes: { n: "token.groups.all(a, token.groups.all(b, a + ':' + b != principal))" } }, { n: 'n' }),
@@ -242,6 +243,8 @@ describe('token fulfillment against real sources', () => {
     it('a list longer than max_list_length is 422 expression_cost_exceeded', async () => {
       expectRefused(await translate(server, 'costly', asUser('many')), 422, 'expression_cost_exceeded');
       expect(issuedJwtClaims(await translate(server, 'costly', asUser('alice'))).n).toBe(2);
+      // A namespace no expression names is not given to them, so its lists do not count.
+      expect(issuedJwtClaims(await translate(server, 'no_token', asUser('many'))).shout).toBe('many!');
     });
 
     it('an expression naming an attribute the entry lacks is 500 expression_evaluation_failed, never a partial token', async () => {
