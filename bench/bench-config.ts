@@ -14,6 +14,7 @@ import { exportJWK } from 'jose';
 import { hashPassword } from '../src/identity/scrypt-password';
 import { schemaKeys } from '../src/realms/schema-keys';
 import { OidcValidationConfig } from '../src/realms/schema/oidc-validation-config';
+import { LDAP_SUFFIX, type SlapdTestServer, startSlapd } from '../test/support/slapd';
 import { IDP_AUDIENCE, IDP_ISSUER, IDP_KID, IdTokenMinter } from './id-tokens';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-secret' };
@@ -44,9 +45,19 @@ export interface BenchConfig {
   readonly verifiedTokenCache: boolean;
   /** A client certificate from the bench CA, URL-encoded PEM as nginx forwards it. */
   readonly clientCertificateHeader: string;
+  /** Environment the server needs beyond the directories (the bench directory's password). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The slapd the token-fulfillment scenario looks users up in, when asked for; stop it at the end. */
+  readonly directory?: SlapdTestServer;
 }
 
-export async function writeBenchConfig(): Promise<BenchConfig> {
+/** The bench directory's service password reaches the server through this variable. */
+const LDAP_PASSWORD_ENV = 'STS_BENCH_LDAP_PASSWORD';
+/** The `sub` of the bench IdP's ID tokens, looked up in the bench directory. */
+const BENCH_SUBJECT = 'bench-user';
+
+/** `directory`: start a slapd and add the token-fulfillment instance (one LDAP lookup, two expressions). */
+export async function writeBenchConfig(options: { directory?: boolean } = {}): Promise<BenchConfig> {
   const root = mkdtempSync(join(tmpdir(), 'sts-bench-'));
   const configDir = join(root, 'config');
   const dataDir = join(root, 'data');
@@ -63,6 +74,9 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
   selfSignedCertificate(configDir, 'saml', '/CN=bench SAML signer');
   selfSignedCertificate(configDir, 'ca', '/CN=bench client CA', ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   const clientPem = clientCertificate(configDir);
+  const directory = options.directory
+    ? await startSlapd([{ uid: BENCH_SUBJECT, password: 'bench-' + Math.random().toString(36).slice(2), mail: 'bench@example.com', extra: { givenName: 'Bench', sn: 'User', businessCategory: ['app-bench', 'staff', 'app-wiki'] } }])
+    : undefined;
 
   const realm = {
     realm: '/',
@@ -76,7 +90,25 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
       { kid: 'enc-1', use: 'enc', generate: { type: 'ec', curve: 'P-256' } },
       { kid: 'saml-1', use: 'sig', private_key_file: 'saml.key.pem', certificate_file: 'saml.crt.pem' },
     ],
+    ...(directory && {
+      attribute_sources: [{ name: 'directory', type: 'ldap', url: directory.url, bind_dn: directory.serviceDn, bind_password_env: LDAP_PASSWORD_ENV, base_dn: LDAP_SUFFIX }],
+    }),
     instances: {
+      // oidc-es256 plus token fulfillment: one LDAP lookup per request (no cache) and two expressions.
+      ...(directory && {
+        'oidc-es256-fulfilled': {
+          supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }],
+          oidc_validation: trustIdp(),
+          oidc: { ...oidc('ES256', 'ec-1'), claim_map: { email: 'mail', name: 'full_name', groups: 'app_groups' } },
+          token_fulfillment: {
+            lookups: [{ source: 'directory', filter: '(uid={key})', attributes: ['givenName', 'sn', 'businessCategory'], cache_seconds: 0 }],
+            attributes: {
+              full_name: "directory.givenName + ' ' + directory.sn",
+              app_groups: "directory.businessCategory.filter(g, g.startsWith('app-'))",
+            },
+          },
+        },
+      }),
       'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
       'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
       // The same with the verified-input cache on, for the repeated-token scenario.
@@ -144,6 +176,8 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
     idpJwks,
     verifiedTokenCache,
     clientCertificateHeader: encodeURIComponent(clientPem),
+    env: directory ? { [LDAP_PASSWORD_ENV]: directory.servicePassword } : {},
+    ...(directory && { directory }),
   };
 }
 

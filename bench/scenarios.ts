@@ -13,6 +13,8 @@ export const IN_PROCESS_SCENARIO = 'custom>custom-in-process';
 /** A plugin that spends BUSY_PLUGIN_SPIN_MS of CPU per call, with a light load on another instance watching latency. */
 export const BUSY_SCENARIO = 'busy-plugin';
 export const BUSY_PLUGIN_SPIN_MS = 20;
+/** oidc-es256>oidc-es256 with an LDAP lookup and two CEL expressions (token fulfillment) on the way. */
+export const FULFILLED_SCENARIO = 'oidc-es256>oidc-es256-ldap-cel';
 
 export interface Scenario {
   readonly name: string;
@@ -73,6 +75,10 @@ export function scenarios(config: BenchConfig): Scenario[] {
       body: translateBody(idToken, oidcOut),
       needsVerifiedTokenCache: true,
     },
+    // The same as oidc-es256>oidc-es256, plus token fulfillment: one LDAP lookup and two expressions.
+    ...(config.directory
+      ? [{ ...idTokenIn(FULFILLED_SCENARIO, 'oidc-es256-fulfilled', oidcOut), comparableToPeer: false, comparableToExchangePeer: false }]
+      : []),
     idTokenIn('oidc-es256>jwt-es256', 'jwt-es256', jwtOut),
     idTokenIn('oidc-es256>jwt-jwe', 'jwt-jwe', jwtOut),
     { name: 'username>saml2-signed', instance: 'saml2-signed', ceiling: 'password_hash_per_s', comparableToPeer: false, body: translateBody(password, { token_type: 'SAML2' }) },

@@ -51,7 +51,7 @@ export interface WorkerPass {
 export async function startSts(config: BenchConfig, workers: number): Promise<ServedProcess> {
   return startServed(
     join(REPO, 'dist', 'main.js'),
-    { STS_WORKERS: String(workers), STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir },
+    { ...config.env, STS_WORKERS: String(workers), STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir },
     await freePort(),
     '/health/ready',
   );

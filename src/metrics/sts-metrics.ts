@@ -10,6 +10,8 @@ import { LabelledCounter, LabelledHistogram } from './labelled-metrics';
 /** What the dispatcher reports: one call per translate or exchange. */
 export interface TransformMetrics {
   observeTransform(input: string, output: string, outcome: string, seconds: number): void;
+  /** One token_fulfillment lookup, by source name (from the configuration) and outcome. */
+  observeAttributeLookup?(source: string, outcome: string, seconds: number): void;
 }
 
 /** Latency buckets (seconds): a signature takes about a millisecond, a scrypt login tens. */
@@ -48,6 +50,21 @@ export class StsMetrics implements TransformMetrics {
     registers: [this.registry],
   });
 
+  private readonly attributeLookups = new LabelledCounter({
+    name: 'sts_attribute_lookups_total',
+    help: 'token_fulfillment lookups by attribute source and outcome (found, not_found, cache_hit, unavailable, invalid_answer).',
+    labelNames: ['source', 'outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly attributeLookupDuration = new LabelledHistogram({
+    name: 'sts_attribute_lookup_duration_seconds',
+    help: 'Time an attribute source took to answer a lookup (cache hits not included), by source.',
+    labelNames: ['source'],
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sts_' });
   }
@@ -60,5 +77,10 @@ export class StsMetrics implements TransformMetrics {
   observeTransform(input: string, output: string, outcome: string, seconds: number): void {
     this.transforms.inc(input, output, outcome);
     this.transformDuration.observe(seconds, input, output);
+  }
+
+  observeAttributeLookup(source: string, outcome: string, seconds: number): void {
+    this.attributeLookups.inc(source, outcome);
+    if (outcome !== 'cache_hit') this.attributeLookupDuration.observe(seconds, source);
   }
 }

@@ -1,4 +1,6 @@
 /** One STS instance after loading: its settings, its realm's runtime and its allowed transforms. */
+import type { AttributeSource } from '../attributes/attribute-source';
+import type { TokenFulfillment } from '../attributes/token-fulfillment';
 import type { RealmKeys } from '../keys/realm-keys';
 import type { IdentityStore, StsInstanceContext, StsRealmContext } from '../plugin-api/token-contract';
 import type { RealmConfig } from './schema/realm-config';
@@ -9,6 +11,8 @@ export interface LoadedRealm extends StsRealmContext {
   readonly settings: RealmConfig;
   readonly identityStore: IdentityStore | undefined;
   readonly keys: RealmKeys;
+  /** `attribute_sources` by name; absent where a realm was built without them (tests). */
+  readonly attributeSources?: ReadonlyMap<string, AttributeSource>;
   /** Absolute path of the realm file. */
   readonly filePath: string;
   /** The file as written (before schema defaults): what the admin API shows and edits. */
@@ -18,6 +22,8 @@ export interface LoadedRealm extends StsRealmContext {
 export class LoadedInstance {
   readonly instance: StsInstanceContext;
   private readonly transforms: ReadonlySet<string>;
+  /** `token_fulfillment`, compiled by the loader. */
+  fulfillment?: TokenFulfillment;
 
   constructor(
     readonly realm: LoadedRealm,

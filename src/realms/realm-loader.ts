@@ -3,6 +3,8 @@
  * problem (file, key path, reason). Nothing is half-applied: callers swap in the result or keep
  * what they had.
  */
+import { buildAttributeSources } from '../attributes/attribute-sources';
+import { TokenFulfillment } from '../attributes/token-fulfillment';
 import { FileIdentityStore } from '../identity/file-identity-store';
 import { LdapConfigError, LdapIdentityStore, ldapSettings } from '../identity/ldap-identity-store';
 import type { IdentityStore } from '../plugin-api/token-contract';
@@ -65,6 +67,7 @@ export async function loadRealms(options: RealmLoadOptions): Promise<RealmSet> {
     Object.entries(realm.settings.instances).map(([name, settings]) => new LoadedInstance(realm, name, settings)),
   );
   for (const instance of instances) problems.push(...(await instanceProblems(instance, options.registry)));
+  for (const instance of instances) problems.push(...(await prepareFulfillment(instance)));
   problems.push(...publicationProblems(instances));
   problems.push(...idpMetadataProblems(instances));
   const { publication, problems: keyProblems } = planKeyPublication(instances, (options.clock ?? Date.now)());
@@ -134,11 +137,40 @@ async function buildRealm(
     if (!(error instanceof LdapConfigError)) throw error;
     problems.push({ file, path: joinPath('identity_store', error.field), message: error.message });
   }
+  const attributeSources = buildAttributeSources(config.attribute_sources, options.configDir, options.env);
+  problems.push(...attributeSources.problems.map((problem) => ({ file, ...problem })));
   if (problems.length > 0) return { problems };
   const realmKeys = new RealmKeys(keys.filter(isDefined), lifetimeSeconds, rings.filter(isDefined), options.clock ?? Date.now);
   const { configDir } = options;
-  const realm = { file, path: config.realm, configDir, settings: config, identityStore, keys: realmKeys, filePath: source.path, fileContent: source.content };
+  const realm = {
+    file,
+    path: config.realm,
+    configDir,
+    settings: config,
+    identityStore,
+    keys: realmKeys,
+    attributeSources: attributeSources.sources,
+    filePath: source.path,
+    fileContent: source.content,
+  };
   return { realm, problems };
+}
+
+/** Compiles the instance's token_fulfillment (its expressions and lookups) onto it. */
+async function prepareFulfillment(loaded: LoadedInstance): Promise<ConfigProblem[]> {
+  const config = loaded.instance.settings.token_fulfillment;
+  if (!config) return [];
+  const { realm } = loaded;
+  const base = joinPath('instances', loaded.instance.name);
+  const { fulfillment, problems } = await TokenFulfillment.compile(config, {
+    realmPath: realm.path,
+    instancePath: loaded.instance.path,
+    outputTypes: loaded.tokenTypes('output'),
+    sources: realm.attributeSources ?? new Map(),
+    sourcePath: (name) => joinPath('attribute_sources', realm.settings.attribute_sources.findIndex((source) => source.name === name)),
+  });
+  loaded.fulfillment = fulfillment;
+  return problems.map(({ path, message, onRealm }) => ({ file: realm.file, path: onRealm ? path : joinPath(base, path), message }));
 }
 
 /** Nothing connects to a directory here: an LDAP server that is down must not stop a (re)load. */

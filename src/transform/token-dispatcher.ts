@@ -175,6 +175,15 @@ export class TokenDispatcher {
     const result = await validate(inputTokenType, inputTokenState, validator);
     const actor = actorValidator ? await validate(actorTokenType!, exchange.actorTokenState!, actorValidator) : undefined;
     const context = exchange.decide?.(result, actor);
+    // token_fulfillment: lookups, computed attributes and subject, issuance criteria; before any token exists.
+    const { principal, session } = target.fulfillment
+      ? await this.guarded('token_fulfillment_failed', () =>
+          target.fulfillment!.fulfil(
+            { ...result, inputTokenType, outputTokenTypes: planned.map((p) => p.outputTokenType), request, clientId: context?.clientId ?? client?.id },
+            this.options.metrics,
+          ),
+        )
+      : result;
 
     const created = new Map<string, IssuedToken>();
     for (const { name, state, outputTokenType, provider } of issuanceOrder(planned)) {
@@ -182,8 +191,8 @@ export class TokenDispatcher {
       const outputContext = issuedTo?.[name] ?? context;
       const made = await this.guarded('token_issuance_failed', () =>
         provider.createToken({
-          principal: result.principal,
-          session: result.session,
+          principal,
+          session,
           additionalState: result.additionalState,
           inputTokenType,
           inputTokenState,
@@ -198,12 +207,12 @@ export class TokenDispatcher {
       );
       created.set(name, ownedBy(issuedTokenOf(made), context?.clientId ?? client?.id));
     }
-    const done = planned.map(({ name }) => ({ name, issued: created.get(name)!, principal: result.principal }));
+    const done = planned.map(({ name }) => ({ name, issued: created.get(name)!, principal }));
     if (instance.settings.persist_issued_tokens) {
       // Recorded before the answer, and only once every output exists: a token the client holds
       // is always one the store knows, and a failed set leaves nothing behind.
       const issued = planned.map(({ name, outputTokenType }) => ({ tokenType: outputTokenType, issued: created.get(name)! }));
-      await this.recordAll(target, issued, result.principal, result.session?.sessionId);
+      await this.recordAll(target, issued, principal, result.session?.sessionId);
     }
     return done;
   }

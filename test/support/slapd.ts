@@ -28,6 +28,8 @@ export interface LdapTestUser {
   readonly cn?: string;
   /** Put the entry under another ou (to make a uid ambiguous). */
   readonly ou?: string;
+  /** More inetOrgPerson attributes (givenName, sn, businessCategory...); a list is several values. */
+  readonly extra?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface SlapdTestServer {
@@ -157,8 +159,9 @@ function dataLdif(serviceDn: string, servicePassword: string, users: readonly Ld
         'objectClass: inetOrgPerson',
         `uid: ${u.uid}`,
         `cn: ${u.cn ?? u.uid}`,
-        `sn: ${u.uid}`,
+        ...(u.extra?.sn ? [] : [`sn: ${u.uid}`]),
         ...(u.mail ? [`mail: ${u.mail}`] : []),
+        ...Object.entries(u.extra ?? {}).flatMap(([name, values]) => (typeof values === 'string' ? [values] : values).map((value) => `${name}: ${value}`)),
         `userPassword: ${ssha(u.password)}`,
       ].join('\n'),
     ),

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { TOKEN_TYPE_PATTERN } from '../../transform/token-type-name';
 import { AccessTokenConfig } from './access-token-config';
+import { TokenFulfillmentConfig } from './attribute-source-config';
 import { EncryptionConfig, toStringArray } from './encryption-config';
 import { OAuthClientConfig } from './oauth-client-config';
 import { OidcValidationConfig } from './oidc-validation-config';
@@ -203,6 +204,15 @@ export class InstanceConfig {
   @IsBoolean()
   @IsOptional()
   issuer_primary: boolean = false;
+
+  /**
+   * Before issuing: look the principal up in the realm's attribute_sources, compute attributes
+   * and the subject (CEL), and refuse unless every issuance criterion holds.
+   */
+  @Type(() => TokenFulfillmentConfig)
+  @ValidateNested()
+  @IsOptional()
+  token_fulfillment?: TokenFulfillmentConfig;
 
   /** Read translate requests as strictly as PingAM does (SAML2 output needs `subject_confirmation`). */
   @IsBoolean()

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { AttributeSourceConfig } from './attribute-source-config';
 import { IdentityStoreConfig } from './identity-store-config';
 import { InstanceConfig } from './instance-config';
 import { KeyConfig } from './key-config';
@@ -24,6 +25,13 @@ export class RealmConfig {
   @IsArray()
   @IsOptional()
   keys: KeyConfig[] = [];
+
+  /** Directories, databases and services instances look principals up in (token_fulfillment.lookups). */
+  @Type(() => AttributeSourceConfig)
+  @ValidateNested({ each: true })
+  @IsArray()
+  @IsOptional()
+  attribute_sources: AttributeSourceConfig[] = [];
 
   /** Validated entry by entry (class-validator has no typed maps). */
   @EntriesOf(() => InstanceConfig, '<name>')

@@ -3,7 +3,9 @@ import type { JsonValue } from '../../plugin-api/json';
 import type { AccessTokenConfig } from '../../realms/schema/access-token-config';
 
 /**
- * `client_id` is the client the token names (claim_map may set it), else the one it was issued
+ * The claims claim_map put in the token (PingFederate's attribute contract, PingOne's attribute
+ * mappings) are shown too, as those products' introspection does; `exp` there is an extension,
+ * not a claim. `client_id` is the client the token names (claim_map may set it), else the one it was issued
  * to even when the token leaves the claim out: only that client may revoke it.
  */
 export function accessTokenIntrospectionClaims(
@@ -16,7 +18,9 @@ export function accessTokenIntrospectionClaims(
   const scope = scopeText(named(config.scope_claim_name));
   const claimed = named(config.client_id_claim_name);
   const clientId = typeof claimed === 'string' ? claimed : issuedTo;
+  const mapped = Object.keys(config.claim_map).filter((name) => name !== 'exp' && claims[name] !== undefined);
   return {
+    ...Object.fromEntries(mapped.map((name) => [name, claims[name]])),
     ...(typeof claims.iss === 'string' && { iss: claims.iss }),
     ...(isAudience(claims.aud) && { aud: claims.aud }),
     ...(scope !== undefined && { scope }),
