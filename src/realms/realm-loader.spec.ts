@@ -201,7 +201,7 @@ describe('loadRealms: a valid configuration', () => {
     const firstJwks = first.realms[0].keys.jwksAt();
     expect(firstJwks.keys.map((k) => k.kid).sort()).toEqual(['ec-1', 'rsa-1']);
     expect(second.realms[0].keys.jwksAt()).toEqual(firstJwks);
-    const secret = (set: RealmSet) => set.realms[0].keys.get('hs-1')!.privateKey.export().toString('hex');
+    const secret = (set: RealmSet) => set.realms[0].keys.get('hs-1')!.privateKey!.export().toString('hex');
     expect(secret(second)).toBe(secret(first));
     expect(first.realms[0].keys.get('hs-1')!.secretBytes).toBe(32);
   });

@@ -1,0 +1,46 @@
+/**
+ * A PKCS#11 library (the vendor's .so), loaded and initialised once per process and path: a
+ * process may call C_Initialize only once per library. `reset` finalises and initialises it
+ * again, which is how a library forgets a token that went away and finds it when it is back;
+ * every connection made before a reset is then stale (see `generation`).
+ */
+import { PKCS11 } from 'pkcs11js';
+
+export class Pkcs11Library {
+  readonly api = new PKCS11();
+  /** Bumped by each reset: sessions and object handles of an older generation are gone. */
+  generation = 0;
+
+  constructor(readonly path: string) {
+    this.api.load(path);
+    this.api.C_Initialize();
+  }
+
+  reset(): void {
+    try {
+      this.api.C_Finalize();
+    } catch {
+      // Already finalised, or the token's state is broken: initialising again is what counts.
+    }
+    this.generation++;
+    this.api.C_Initialize();
+  }
+}
+
+const libraries = new Map<string, Pkcs11Library>();
+
+/** The library at `path`, loaded on first use; throws (with the loader's reason) when it cannot be. */
+export function pkcs11Library(path: string): Pkcs11Library {
+  let library = libraries.get(path);
+  if (!library) {
+    library = new Pkcs11Library(path);
+    libraries.set(path, library);
+  }
+  return library;
+}
+
+/** The PKCS#11 return value's name (CKR_PIN_INCORRECT, ...) of a pkcs11js error, else its message. */
+export function pkcs11ErrorName(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^CKR_[A-Z_]+/.exec(message)?.[0] ?? message;
+}
