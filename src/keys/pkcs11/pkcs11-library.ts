@@ -13,7 +13,13 @@ export class Pkcs11Library {
 
   constructor(readonly path: string) {
     this.api.load(path);
-    this.api.C_Initialize();
+    try {
+      this.api.C_Initialize();
+    } catch (error) {
+      // Another loader of the same library in this process (a test runner's module registry) got there first.
+      if (pkcs11ErrorName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw error;
+      this.reset();
+    }
   }
 
   reset(): void {

@@ -23,14 +23,17 @@ const RAW_POINT_LENGTHS = new Set([65, 97, 133]);
 /** How a key pair is found: by CKA_LABEL or by CKA_ID. */
 export type KeySelector = { readonly label: string } | { readonly id: Buffer };
 
-export function findObjects(api: pkcs11.PKCS11, session: pkcs11.Handle, template: pkcs11.Template): pkcs11.Handle[] {
+/** The objects matching `template` (at most 16: enough to tell one from several). */
+export function findObjects(api: pkcs11.PKCS11, session: pkcs11.Handle, template: pkcs11.Template, max = 16): pkcs11.Handle[] {
   api.C_FindObjectsInit(session, template);
   try {
-    return api.C_FindObjects(session, 16);
+    return api.C_FindObjects(session, max);
   } finally {
     api.C_FindObjectsFinal(session);
   }
 }
+
+export const findObjectsAll = (api: pkcs11.PKCS11, session: pkcs11.Handle, template: pkcs11.Template): pkcs11.Handle[] => findObjects(api, session, template, 10_000);
 
 export function selectorTemplate(objectClass: number, selector: KeySelector): pkcs11.Template {
   return [{ type: pkcs11.CKA_CLASS, value: objectClass }, 'label' in selector ? { type: pkcs11.CKA_LABEL, value: selector.label } : { type: pkcs11.CKA_ID, value: selector.id }];
