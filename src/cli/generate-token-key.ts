@@ -15,6 +15,9 @@ import { integerOption, required, UsageError, writeNewFile, type CommandLine } f
 import { openToken } from './pkcs11-token-options';
 import { distinguishedName } from './self-signed-certificate';
 
+/** A network HSM may take its time over a first signature; the command waits that long. */
+const CLI_CALL_TIMEOUT_MS = 30_000;
+
 export const TOKEN_KEY_HELP = `In a PKCS#11 token (--pkcs11 LIB): the key pair is made by the token, private, sensitive and
 never extractable, allowed only to sign, with a self-signed certificate the token signs:
   npx rest-sts generate-key --pkcs11 /usr/lib/softhsm/libsofthsm2.so --token-label sts \\
@@ -53,7 +56,7 @@ export async function generateTokenKey(values: CommandLine['values']): Promise<v
     const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
     const keyUsage = values.ca === undefined ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
     const pem = await selfSignedCertificatePem({
-      tokenKey: { publicKey, signer: new TokenKeySigner(pool, { id }) },
+      tokenKey: { publicKey, signer: new TokenKeySigner(pool, { id }, CLI_CALL_TIMEOUT_MS) },
       ca: values.ca !== undefined,
       name,
       notBefore,

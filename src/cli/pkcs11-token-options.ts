@@ -29,7 +29,7 @@ export async function openToken(values: CommandLine['values']): Promise<TokenSes
   const location = label !== undefined ? { label } : { slot: integerOption(values.slot, '--slot', 0, 0, Number.MAX_SAFE_INTEGER) };
   let pool: TokenSessionPool;
   try {
-    pool = tokenPool(module, location, await pinOf(values), { maxSessions: 1, callTimeoutMs: 30_000 });
+    pool = tokenPool(module, location, await pinOf(values), 1);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new Error(`cannot load the PKCS#11 library ${module}: ${(error as Error).message}`);

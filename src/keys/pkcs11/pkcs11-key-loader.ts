@@ -28,10 +28,7 @@ export async function loadPkcs11Key(config: KeyConfig, context: KeyLoadContext):
   const pin = await pinOf(spec, context);
   let pool: TokenSessionPool;
   try {
-    pool = tokenPool(spec.module, location, pin, {
-      maxSessions: spec.max_sessions ?? DEFAULT_MAX_SESSIONS,
-      callTimeoutMs: spec.call_timeout_ms ?? DEFAULT_CALL_TIMEOUT_MS,
-    });
+    pool = tokenPool(spec.module, location, pin, spec.max_sessions ?? DEFAULT_MAX_SESSIONS);
   } catch (error) {
     throw new KeyLoadError('pkcs11.module', `cannot load the PKCS#11 library ${spec.module}: ${(error as Error).message}`);
   }
@@ -44,7 +41,7 @@ export async function loadPkcs11Key(config: KeyConfig, context: KeyLoadContext):
   if (facts.family === 'RSA' && (facts.modulusBits ?? 0) < 2048) {
     throw new KeyLoadError(selectorField(spec), `RSA keys must have at least 2048 bits; "${config.kid}" has ${facts.modulusBits}`);
   }
-  return { kid: config.kid, use: 'sig', ...facts, publicKey, signer: new TokenKeySigner(pool, selector), ...(configured && { certificate: configured }) };
+  return { kid: config.kid, use: 'sig', ...facts, publicKey, signer: new TokenKeySigner(pool, selector, spec.call_timeout_ms ?? DEFAULT_CALL_TIMEOUT_MS), ...(configured && { certificate: configured }) };
 }
 
 function keySelector(spec: Pkcs11KeyConfig): KeySelector {

@@ -24,10 +24,11 @@ export class TokenKeySigner implements KeySigner {
   constructor(
     private readonly pool: TokenSessionPool,
     private readonly selector: KeySelector,
+    private readonly callTimeoutMs: number,
   ) {}
 
   sign(scheme: SignatureScheme, data: Buffer): Promise<Buffer> {
-    return this.pool.run(async (session, connection) => {
+    return this.pool.run(this.callTimeoutMs, async (session, connection) => {
       const key = this.keyHandle(session, connection.generation);
       const { mechanism, input } = mechanismFor(scheme, data);
       this.pool.api.C_SignInit(session, mechanism, key);

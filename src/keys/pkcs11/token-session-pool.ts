@@ -1,7 +1,7 @@
 /**
  * The sessions of one PKCS#11 token: logged in once (the login holds for every session of the
  * process), at most `maxSessions` open (fewer if the token allows fewer), each used by one call at
- * a time. Every call is bounded by `callTimeoutMs`: a token that does not answer in time, or
+ * a time. Every call is bounded by its key's call_timeout_ms: a token that does not answer in time, or
  * fails, answers 503 key_unavailable, never a hang. A failed call drops the connection; the next
  * call (or readiness check), at most once a second, initialises the library again and reconnects,
  * so the pool comes back by itself when the token does.
@@ -14,11 +14,6 @@ import * as pkcs11 from 'pkcs11js';
 export interface TokenLocation {
   readonly label?: string;
   readonly slot?: number;
-}
-
-export interface PoolOptions {
-  readonly maxSessions: number;
-  readonly callTimeoutMs: number;
 }
 
 /** Why the token could not be opened; `field` is the pkcs11 key it concerns (token_label, pin_env, ...). */
@@ -39,7 +34,8 @@ export interface TokenConnection {
 export interface OpenConnection extends TokenConnection {
   readonly idle: pkcs11.Handle[];
   open: number;
-  readonly maxSessions: number;
+  /** What the token allows (0: no limit it tells). */
+  readonly tokenLimit: number;
 }
 
 type Waiter = { give: (session: pkcs11.Handle) => void; cancelled: boolean };
@@ -65,8 +61,18 @@ export class TokenSessionPool {
     readonly library: Pkcs11Library,
     readonly location: TokenLocation,
     readonly pin: string,
-    readonly options: PoolOptions,
+    private maxSessions: number,
   ) {}
+
+  /** Another key in the token asks for up to `sessions` (the pool keeps the largest). */
+  allowSessions(sessions: number): void {
+    this.maxSessions = Math.max(this.maxSessions, sessions);
+  }
+
+  /** The token's label, or `slot <n>`: a bounded metric label. */
+  get label(): string {
+    return this.location.label ?? `slot ${this.location.slot}`;
+  }
 
   /** How the token is named in messages: its label, or its slot. */
   get name(): string {
@@ -98,8 +104,7 @@ export class TokenSessionPool {
       }
     }
     const limit = this.api.C_GetTokenInfo(slot).maxSessionCount;
-    const maxSessions = limit > 0 && limit !== UNAVAILABLE ? Math.min(limit, this.options.maxSessions) : this.options.maxSessions;
-    this.connection = { generation: this.library.generation, slot, idle: [session], open: 1, maxSessions };
+    this.connection = { generation: this.library.generation, slot, idle: [session], open: 1, tokenLimit: limit !== UNAVAILABLE ? limit : 0 };
     this.state = 'UP';
     this.reason = undefined;
     return this.connection;
@@ -109,16 +114,16 @@ export class TokenSessionPool {
    * Runs `work` with a session of its own, within the call time-out. `work` starts one token
    * operation (an async pkcs11js call, off the event loop).
    */
-  async run<T>(work: (session: pkcs11.Handle, connection: TokenConnection) => Promise<T>): Promise<T> {
+  async run<T>(timeoutMs: number, work: (session: pkcs11.Handle, connection: TokenConnection) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.callTimeoutMs)));
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     try {
       const connection = this.usableConnection();
       const waiter: Waiter = { give: () => undefined, cancelled: false };
       const session = await Promise.race([this.acquire(connection, waiter), timedOut]);
       if (session === 'timeout') {
         waiter.cancelled = true;
-        throw this.timeout();
+        throw this.timeout(timeoutMs);
       }
       const call = work(session, connection);
       const settled = call.then(
@@ -129,7 +134,7 @@ export class TokenSessionPool {
       if (outcome === 'timeout') {
         // The session comes back (or the connection is dropped) when the token answers at last.
         void settled;
-        throw this.timeout();
+        throw this.timeout(timeoutMs);
       }
       this.calls.ok++;
       return outcome.value;
@@ -179,7 +184,8 @@ export class TokenSessionPool {
   private acquire(connection: OpenConnection, waiter: Waiter): Promise<pkcs11.Handle> | pkcs11.Handle {
     const idle = connection.idle.pop();
     if (idle !== undefined) return idle;
-    if (connection.open < connection.maxSessions) {
+    const limit = connection.tokenLimit > 0 ? Math.min(connection.tokenLimit, this.maxSessions) : this.maxSessions;
+    if (connection.open < limit) {
       const session = this.api.C_OpenSession(connection.slot, pkcs11.CKF_SERIAL_SESSION);
       connection.open++;
       return session;
@@ -206,9 +212,9 @@ export class TokenSessionPool {
     this.markDown(pkcs11ErrorName(error));
   }
 
-  private timeout(): KeyUnavailableError {
+  private timeout(timeoutMs: number): KeyUnavailableError {
     this.calls.timeout++;
-    return new KeyUnavailableError(`The signing key's ${this.name} did not answer within ${this.options.callTimeoutMs} ms; try again shortly.`);
+    return new KeyUnavailableError(`The signing key's ${this.name} did not answer within ${timeoutMs} ms; try again shortly.`);
   }
 
   private markDown(reason: string): void {
