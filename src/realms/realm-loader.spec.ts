@@ -516,7 +516,7 @@ describe('loadRealms: refused configurations', () => {
 
     it('refuses a key with no source', async () => {
       const err = await configErrorFor({ root: realm((r) => r.keys.push({ kid: 'empty', use: 'sig' })) });
-      expectProblem(err, 'root.yaml', 'keys[3].kid', /key "empty" needs one of private_key_file, secret_env or generate/);
+      expectProblem(err, 'root.yaml', 'keys[3].kid', /key "empty" needs one of private_key_file, secret_env, generate or pkcs11/);
     });
 
     it('refuses a key with two sources', async () => {
