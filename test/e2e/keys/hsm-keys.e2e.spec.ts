@@ -87,6 +87,7 @@ beforeAll(async () => {
   hsm.keypair('EC:prime256v1', 'es256', '01');
   hsm.keypair('rsa:2048', 'rs256', '02');
   hsm.keypair('rsa:2048', 'ps256', '03');
+  hsm.keypair('EC:edwards25519', 'eddsa', '05');
   // pkcs11-tool only adds usages; a key pair without CKA_SIGN is made here.
   withTokenSession((api, session) =>
     api.C_GenerateKeyPair(
@@ -118,6 +119,7 @@ describe('a realm with keys in a PKCS#11 token', () => {
           tokenKey('hsm-es256', { key_label: 'es256' }),
           tokenKey('hsm-rs256', { key_id: '02' }),
           tokenKey('hsm-ps256', { key_label: 'ps256', max_sessions: 2 }),
+          tokenKey('hsm-eddsa', { key_label: 'eddsa' }),
           tokenKey('hsm-saml', { key_label: 'saml' }),
           tokenKey('hsm-ca', { key_label: 'ca' }, { certificate_file: caCertFile }),
         ],
@@ -125,6 +127,7 @@ describe('a realm with keys in a PKCS#11 token', () => {
           es256: oidcInstance('ES256', 'hsm-es256'),
           rs256: oidcInstance('RS256', 'hsm-rs256'),
           ps256: oidcInstance('PS256', 'hsm-ps256'),
+          eddsa: oidcInstance('EdDSA', 'hsm-eddsa'),
           saml: saml2Instance({ issuer: 'https://sts.test', sp_entity_id: 'https://sp.test', sp_acs_url: 'https://sp.test/acs', signing_key: 'hsm-saml', sign_assertion: true }),
           x509: { supported_token_transforms: [{ from: 'USERNAME', to: 'X509' }], x509_issuance: { ca_key: 'hsm-ca' } },
         },
@@ -133,7 +136,8 @@ describe('a realm with keys in a PKCS#11 token', () => {
   }, 60_000);
   afterAll(() => server?.close());
 
-  describe.each(['ES256', 'RS256', 'PS256'])('%s ID tokens', (alg) => {
+  // Keys made by pkcs11-tool; EdDSA is Ed25519, which SoftHSM 2.6 supports.
+  describe.each(['ES256', 'RS256', 'PS256', 'EdDSA'])('%s ID tokens', (alg) => {
     let token: string;
     let jwks: PublicJwks;
     beforeAll(async () => {
@@ -152,11 +156,10 @@ describe('a realm with keys in a PKCS#11 token', () => {
     it('are verified by openssl with the published key, and not once altered', () => {
       expect(jwks.keys).toHaveLength(1);
       const pemFile = publicKeyPemFile(jwks.keys[0]!);
-      expect(opensslVerifyJws(token, { pemFile })).toEqual([0, expect.stringContaining('Verified OK')]);
-      const [header, payload, signature] = token.split('.');
+      expect(opensslVerifyJws(token, { pemFile })).toEqual([0, expect.stringMatching(/Verified (OK|Successfully)/)]);
+      const [header, , signature] = token.split('.');
       const altered = `${header}.${Buffer.from(JSON.stringify({ sub: 'mallory' })).toString('base64url')}.${signature}`;
       expect(opensslVerifyJws(altered, { pemFile })[0]).not.toBe(0);
-      expect(payload).toBeDefined();
     });
   });
 
@@ -184,7 +187,7 @@ describe('a realm with keys in a PKCS#11 token', () => {
     expect(ready.body).toMatchObject({ status: 'UP', checks: { hsm: 'UP' } });
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
     const ok = /^sts_hsm_calls_total\{token="sts-e2e",result="ok"\} (\d+)$/m.exec(metrics);
-    expect(Number(ok?.[1])).toBeGreaterThanOrEqual(5);
+    expect(Number(ok?.[1])).toBeGreaterThanOrEqual(6);
     expect(metrics).toMatch(/^sts_hsm_token_up\{token="sts-e2e"\} 1$/m);
   });
 
