@@ -15,6 +15,7 @@ import { hashPassword } from '../src/identity/scrypt-password';
 import { schemaKeys } from '../src/realms/schema-keys';
 import { OidcValidationConfig } from '../src/realms/schema/oidc-validation-config';
 import { IDP_AUDIENCE, IDP_ISSUER, IDP_KID, IdTokenMinter } from './id-tokens';
+import { benchToken } from './softhsm-token';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-secret' };
 const STS = 'https://sts.bench.example';
@@ -44,6 +45,10 @@ export interface BenchConfig {
   readonly verifiedTokenCache: boolean;
   /** A client certificate from the bench CA, URL-encoded PEM as nginx forwards it. */
   readonly clientCertificateHeader: string;
+  /** A SoftHSM2 token holds the key of `oidc-es256-hsm` (else that scenario is skipped). */
+  readonly hsm: boolean;
+  /** More environment for the STS (the SoftHSM2 configuration and PIN). */
+  readonly serverEnv: Record<string, string>;
 }
 
 export async function writeBenchConfig(): Promise<BenchConfig> {
@@ -63,6 +68,7 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
   selfSignedCertificate(configDir, 'saml', '/CN=bench SAML signer');
   selfSignedCertificate(configDir, 'ca', '/CN=bench client CA', ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   const clientPem = clientCertificate(configDir);
+  const token = benchToken(root, 'ec-hsm');
 
   const realm = {
     realm: '/',
@@ -75,10 +81,13 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
       { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
       { kid: 'enc-1', use: 'enc', generate: { type: 'ec', curve: 'P-256' } },
       { kid: 'saml-1', use: 'sig', private_key_file: 'saml.key.pem', certificate_file: 'saml.crt.pem' },
+      ...(token ? [token.key] : []),
     ],
     instances: {
       'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
       'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
+      // The same, signed by a key in a SoftHSM2 token.
+      ...(token && { 'oidc-es256-hsm': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-hsm') } }),
       // The same with the verified-input cache on, for the repeated-token scenario.
       ...(verifiedTokenCache && {
         'oidc-es256-cached': {
@@ -144,6 +153,8 @@ export async function writeBenchConfig(): Promise<BenchConfig> {
     idpJwks,
     verifiedTokenCache,
     clientCertificateHeader: encodeURIComponent(clientPem),
+    hsm: token !== undefined,
+    serverEnv: token?.env ?? {},
   };
 }
 

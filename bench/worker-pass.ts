@@ -51,7 +51,7 @@ export interface WorkerPass {
 export async function startSts(config: BenchConfig, workers: number): Promise<ServedProcess> {
   return startServed(
     join(REPO, 'dist', 'main.js'),
-    { STS_WORKERS: String(workers), STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir },
+    { STS_WORKERS: String(workers), STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir, ...config.serverEnv },
     await freePort(),
     '/health/ready',
   );
@@ -78,7 +78,7 @@ export async function measureWorkerPass(
     password_hash_per_s: await cryptoRate('password_hash', workers, Math.max(settings.seconds, 3)),
   };
   const freshTokens = Math.ceil(FRESH_TOKEN_HEADROOM * ceilings.crypto_echo_rps * (settings.warmupSeconds + settings.seconds)) + 1000;
-  const inputs: ScenarioInputs = { freshIdTokens: () => config.idTokens.mintMany(freshTokens), verifiedTokenCache: config.verifiedTokenCache };
+  const inputs: ScenarioInputs = { freshIdTokens: () => config.idTokens.mintMany(freshTokens), verifiedTokenCache: config.verifiedTokenCache, hsm: config.hsm };
 
   const sts = await startSts(config, workers);
   const scenarios: ScenarioMeasurement[] = [];
