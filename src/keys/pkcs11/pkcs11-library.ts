@@ -4,7 +4,13 @@
  * again, which is how a library forgets a token that went away and finds it when it is back;
  * every connection made before a reset is then stale (see `generation`).
  */
-import { PKCS11 } from 'pkcs11js';
+import { CKF_OS_LOCKING_OK, PKCS11 } from 'pkcs11js';
+
+/**
+ * Signatures run on the libuv pool, several at once: the library must lock for itself. (Without
+ * init args, PKCS#11 libraries may assume one thread at a time; SoftHSM then crashes.)
+ */
+const THREADED = { flags: CKF_OS_LOCKING_OK };
 
 export class Pkcs11Library {
   readonly api = new PKCS11();
@@ -14,7 +20,7 @@ export class Pkcs11Library {
   constructor(readonly path: string) {
     this.api.load(path);
     try {
-      this.api.C_Initialize();
+      this.api.C_Initialize(THREADED);
     } catch (error) {
       // Another loader of the same library in this process (a test runner's module registry) got there first.
       if (pkcs11ErrorName(error) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') throw error;
@@ -29,7 +35,7 @@ export class Pkcs11Library {
       // Already finalised, or the token's state is broken: initialising again is what counts.
     }
     this.generation++;
-    this.api.C_Initialize();
+    this.api.C_Initialize(THREADED);
   }
 }
 

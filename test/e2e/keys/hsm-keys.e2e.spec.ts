@@ -7,10 +7,14 @@
  * never echoed), and a token that goes away at run time (503 key_unavailable, then recovery).
  */
 import 'reflect-metadata';
+import { verify } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as pkcs11 from 'pkcs11js';
 import { generateKeyCommand } from '../../../src/cli/generate-key';
 import { keysCommand } from '../../../src/cli/keys-command';
+import { loadKey } from '../../../src/keys/key-loader';
+import type { KeyConfig } from '../../../src/realms/schema/key-config';
 import { expectConfigProblem } from '../../support/config-errors';
 import { expectErrorBody } from '../../support/error-body';
 import { runJwcrypto, type PublicJwks } from '../../support/jwcrypto';
@@ -212,6 +216,16 @@ describe('a realm with keys in a PKCS#11 token', () => {
     expect(status).toBe(200);
     expect((await server.get('/health/ready')).body).toMatchObject({ status: 'UP', checks: { hsm: 'UP' } });
   }, 30_000);
+});
+
+describe('signatures at once', () => {
+  it('200 signatures in parallel over several sessions all verify (the library is initialised for threads)', async () => {
+    const key = await loadKey(tokenKey('k', { key_label: 'es256', max_sessions: 8 }) as KeyConfig, { configDir: tmpdir(), dataDir: tmpdir(), env: process.env });
+    const data = Array.from({ length: 200 }, (_, i) => Buffer.from(`message ${i}`));
+    const signatures = await Promise.all(data.map((message) => key.signer!.sign({ padding: 'ecdsa', hash: 'sha256' }, message)));
+    const valid = signatures.map((signature, i) => verify('sha256', data[i]!, { key: key.publicKey!, dsaEncoding: 'ieee-p1363' }, signature));
+    expect(valid).toEqual(Array(200).fill(true));
+  });
 });
 
 describe('the private key never leaves the token', () => {
