@@ -14,6 +14,7 @@ import * as pkcs11 from 'pkcs11js';
 import { generateKeyCommand } from '../../../src/cli/generate-key';
 import { keysCommand } from '../../../src/cli/keys-command';
 import { loadKey } from '../../../src/keys/key-loader';
+import { packKey, unpackKey } from '../../../src/plugins/isolation/worker-protocol';
 import type { KeyConfig } from '../../../src/realms/schema/key-config';
 import { expectConfigProblem } from '../../support/config-errors';
 import { expectErrorBody } from '../../support/error-body';
@@ -225,6 +226,15 @@ describe('signatures at once', () => {
     const signatures = await Promise.all(data.map((message) => key.signer!.sign({ padding: 'ecdsa', hash: 'sha256' }, message)));
     const valid = signatures.map((signature, i) => verify('sha256', data[i]!, { key: key.publicKey!, dsaEncoding: 'ieee-p1363' }, signature));
     expect(valid).toEqual(Array(200).fill(true));
+  });
+
+  it('a token key reaches plugin worker threads with its public parts only (a token session cannot cross threads)', async () => {
+    const key = await loadKey(tokenKey('k', { key_label: 'saml' }) as KeyConfig, { configDir: tmpdir(), dataDir: tmpdir(), env: process.env });
+    const packed = packKey(key);
+    expect(packed).not.toHaveProperty('signer');
+    const copy = unpackKey(structuredClone(packed));
+    expect(copy.publicKey!.equals(key.publicKey!)).toBe(true);
+    expect(copy.certificate!.raw).toEqual(key.certificate!.raw);
   });
 });
 
