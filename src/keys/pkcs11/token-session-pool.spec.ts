@@ -74,6 +74,20 @@ describe('TokenSessionPool', () => {
     expect(pool.calls).toEqual({ ok: 1, error: 1, timeout: 0 });
   });
 
+  it('never tries a refused PIN again (tokens lock a PIN after a few failures)', () => {
+    const { library, calls } = fakeLibrary();
+    const refuse = Object.assign(new Error('CKR_PIN_INCORRECT'), { code: 0xa0 });
+    (library.api as unknown as { C_Login: () => void }).C_Login = () => {
+      calls.push('login');
+      throw refuse;
+    };
+    const pool = new TokenSessionPool(library, { label: 'fake' }, 'wrong', 1);
+    expect(() => pool.connect()).toThrow('token "fake" refused the login: the PIN is wrong');
+    expect(() => pool.connect()).toThrow('not tried again until the PIN changes');
+    expect(pool.check()).toBe('DOWN');
+    expect(calls.filter((call) => call === 'login')).toHaveLength(1);
+  });
+
   it('names a token that is not there, with the labels present', () => {
     const { library } = fakeLibrary();
     const pool = new TokenSessionPool(library, { label: 'other' }, 'pin', 1);

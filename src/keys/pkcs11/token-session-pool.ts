@@ -56,6 +56,8 @@ export class TokenSessionPool {
   private needsReset = false;
   private nextAttempt = 0;
   private waiters: Waiter[] = [];
+  /** The token refused this PIN: never tried again (tokens lock a PIN after a few failures); a new PIN makes a new pool. */
+  private pinRefusal?: string;
 
   constructor(
     readonly library: Pkcs11Library,
@@ -87,6 +89,7 @@ export class TokenSessionPool {
   connect(): OpenConnection {
     const current = this.connection;
     if (current && current.generation === this.library.generation) return current;
+    if (this.pinRefusal) throw new TokenOpenError('pin', this.pinRefusal);
     if (this.needsReset) {
       this.needsReset = false;
       this.library.reset();
@@ -100,7 +103,9 @@ export class TokenSessionPool {
       if (name !== 'CKR_USER_ALREADY_LOGGED_IN') {
         closeQuietly(this.api, session);
         const why = name === 'CKR_PIN_INCORRECT' ? 'the PIN is wrong' : name === 'CKR_PIN_LOCKED' ? 'the PIN is locked' : name;
-        throw new TokenOpenError('pin', `${this.name} refused the login: ${why}`);
+        const message = `${this.name} refused the login: ${why}`;
+        if (name === 'CKR_PIN_INCORRECT' || name === 'CKR_PIN_LOCKED' || name === 'CKR_PIN_EXPIRED') this.pinRefusal = `${message} (not tried again until the PIN changes)`;
+        throw new TokenOpenError('pin', message);
       }
     }
     const limit = this.api.C_GetTokenInfo(slot).maxSessionCount;
@@ -208,7 +213,8 @@ export class TokenSessionPool {
   private fail(connection: OpenConnection, error: unknown): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
-    this.needsReset = true;
+    // A failure caused by another token's reset of the shared library needs no second reset.
+    this.needsReset = connection.generation === this.library.generation;
     this.markDown(pkcs11ErrorName(error));
   }
 
