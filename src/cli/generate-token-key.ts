@@ -3,14 +3,11 @@
  * extractable, allowed only to sign) and its self-signed certificate, signed by the token and
  * stored in it beside the key, or written to a file.
  */
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import { pkcs11ErrorName } from '../keys/pkcs11/pkcs11-library';
-import { generateTokenKeyPair, storeCertificate, type TokenKeySpec } from '../keys/pkcs11/token-key-generation';
-import { TokenKeySigner } from '../keys/pkcs11/token-key-signer';
-import { findObjects, publicKeyOf } from '../keys/pkcs11/token-objects';
-import { selfSignedCertificatePem } from '../keys/self-signed-certificate';
-import { x509 } from '../token-types/x509/x509-library';
+import { generateCertifiedKeyPair, storeCertificate, type TokenKeySpec } from '../keys/pkcs11/token-key-generation';
+import { findObjects } from '../keys/pkcs11/token-objects';
 import { integerOption, required, UsageError, writeNewFile, type CommandLine } from './cli-support';
 import { openToken } from './pkcs11-token-options';
 import { distinguishedName } from './self-signed-certificate';
@@ -44,29 +41,19 @@ export async function generateTokenKey(values: CommandLine['values']): Promise<v
     for (const template of [[{ type: pkcs11.CKA_LABEL, value: label }], [{ type: pkcs11.CKA_ID, value: id }]]) {
       if (findObjects(api, session, template).length > 0) throw new Error(`${pool.name} already holds objects with ${template[0]!.type === pkcs11.CKA_LABEL ? `label "${label}"` : `id ${id.toString('hex')}`}; refusing to add another`);
     }
-    let keyPair: pkcs11.KeyPair;
+    const notBefore = new Date(Date.now() - 60_000);
+    const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
+    let certificate: X509Certificate;
     try {
-      keyPair = generateTokenKeyPair(api, session, spec, { label, id });
+      ({ certificate } = await generateCertifiedKeyPair(pool, session, spec, { label, id }, { name, notBefore, notAfter, ca: values.ca !== undefined }, CLI_CALL_TIMEOUT_MS));
     } catch (error) {
       throw new Error(`${pool.name} could not generate the key pair: ${pkcs11ErrorName(error)}`);
     }
-    const publicKey = publicKeyOf(api, session, keyPair.publicKey);
-    if (typeof publicKey === 'string') throw new Error(publicKey);
-    const notBefore = new Date(Date.now() - 60_000);
-    const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
-    const keyUsage = values.ca === undefined ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
-    const pem = await selfSignedCertificatePem({
-      tokenKey: { publicKey, signer: new TokenKeySigner(pool, { id }, CLI_CALL_TIMEOUT_MS) },
-      ca: values.ca !== undefined,
-      name,
-      notBefore,
-      notAfter,
-      keyUsage,
-    });
+    const pem = certificate.toString();
     if (values['cert-out'] !== undefined) {
       await writeNewFile(values['cert-out'], pem);
     } else {
-      storeCertificate(api, session, new X509Certificate(pem), { label, id });
+      storeCertificate(api, session, certificate, { label, id });
     }
     const where = values['cert-out'] ?? `${pool.name}`;
     process.stdout.write(`key_label: ${label}\nkey_id: ${id.toString('hex')}\n`);

@@ -51,7 +51,8 @@ export async function loadKey(config: KeyConfig, context: KeyLoadContext): Promi
 }
 
 async function loadKeyMaterial(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
-  const sources = (['private_key_file', 'secret_env', 'generate', 'pkcs11'] as const).filter((s) => config[s] !== undefined);
+  // pkcs11 with generate is one source: a key the server generates in the token.
+  const sources = (['private_key_file', 'secret_env', 'generate', 'pkcs11'] as const).filter((s) => config[s] !== undefined && !(s === 'generate' && config.pkcs11));
   if (sources.length !== 1) {
     throw new KeyLoadError(
       'kid',

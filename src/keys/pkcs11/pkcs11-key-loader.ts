@@ -1,17 +1,22 @@
 /**
  * Turns a `pkcs11:` key entry into a LoadedKey: the token opened and logged in (or the reason it
  * cannot be, with the key path to fix), the key pair found, its public key and certificate read
- * once, and a TokenKeySigner in place of a private key. Such a key signs only: JWE decryption
- * with a token key is not supported, so `use: enc` is refused here.
+ * once, and a TokenKeySigner in place of a private key. With `generate`, the server makes the
+ * key pair in the token on first start (and so each version of a rotating key). Such a key signs
+ * only: JWE decryption with a token key is not supported, so `use: enc` is refused here.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
 import * as pkcs11 from 'pkcs11js';
 import { ConfigFileError, readConfigFile } from '../../common/config-file';
-import type { KeyConfig, Pkcs11KeyConfig } from '../../realms/schema/key-config';
+import type { GenerateKeyConfig, KeyConfig, Pkcs11KeyConfig } from '../../realms/schema/key-config';
+import { x509 } from '../../token-types/x509/x509-library';
 import { describeAsymmetricKey } from '../key-object-facts';
 import { KeyLoadError, type KeyLoadContext } from '../key-loader';
 import type { LoadedKey } from '../loaded-key';
+import { readStoredFile, storeNewFile } from '../stored-key-file';
 import { pkcs11ErrorName } from './pkcs11-library';
+import { generateCertifiedKeyPair, storeCertificate, type TokenKeyNames, type TokenKeySpec } from './token-key-generation';
 import { TokenKeySigner } from './token-key-signer';
 import { attribute, bool, certificateOf, findObjects, publicKeyOf, selectorTemplate, type KeySelector } from './token-objects';
 import { tokenPool } from './token-pools';
@@ -23,7 +28,10 @@ export const DEFAULT_CALL_TIMEOUT_MS = 2000;
 export async function loadPkcs11Key(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
   const spec = config.pkcs11!;
   if (config.use !== 'sig') throw new KeyLoadError('use', `a key in a PKCS#11 token signs only; use: ${config.use} is not supported for it`);
-  const selector = keySelector(spec);
+  const generate = config.generate !== undefined;
+  if (generate && (spec.key_label !== undefined || spec.key_id !== undefined)) {
+    throw new KeyLoadError('generate', 'a key the server generates in the token has no key_label or key_id: remove them, or remove generate');
+  }
   const location = tokenLocation(spec);
   const pin = await pinOf(spec, context);
   let pool: TokenSessionPool;
@@ -32,16 +40,19 @@ export async function loadPkcs11Key(config: KeyConfig, context: KeyLoadContext):
   } catch (error) {
     throw new KeyLoadError('pkcs11.module', `cannot load the PKCS#11 library ${spec.module}: ${(error as Error).message}`);
   }
-  const { publicKey, certificate } = withLoadSession(pool, spec, (session) => readKeyPair(pool, session, selector, selectorField(spec)));
+  const callTimeoutMs = spec.call_timeout_ms ?? DEFAULT_CALL_TIMEOUT_MS;
+  const selector = generate ? await generatedInToken(pool, spec, config, context, callTimeoutMs) : keySelector(spec);
+  const field = generate ? 'generate' : selectorField(spec);
+  const { publicKey, certificate } = withLoadSession(pool, spec, (session) => readKeyPair(pool, session, selector, field));
   const configured = config.certificate_file === undefined ? certificate : await certificateFile(config.certificate_file, context.configDir);
   if (configured && !configured.publicKey.equals(publicKey)) {
-    throw new KeyLoadError(config.certificate_file === undefined ? selectorField(spec) : 'certificate_file', `the certificate does not certify the key in ${pool.name}`);
+    throw new KeyLoadError(config.certificate_file === undefined ? field : 'certificate_file', `the certificate does not certify the key in ${pool.name}`);
   }
   const facts = describeAsymmetricKey(publicKey)!;
   if (facts.family === 'RSA' && (facts.modulusBits ?? 0) < 2048) {
-    throw new KeyLoadError(selectorField(spec), `RSA keys must have at least 2048 bits; "${config.kid}" has ${facts.modulusBits}`);
+    throw new KeyLoadError(field, `RSA keys must have at least 2048 bits; "${config.kid}" has ${facts.modulusBits}`);
   }
-  return { kid: config.kid, use: 'sig', ...facts, publicKey, signer: new TokenKeySigner(pool, selector, spec.call_timeout_ms ?? DEFAULT_CALL_TIMEOUT_MS), ...(configured && { certificate: configured }) };
+  return { kid: config.kid, use: 'sig', ...facts, publicKey, signer: new TokenKeySigner(pool, selector, callTimeoutMs), ...(configured && { certificate: configured }) };
 }
 
 function keySelector(spec: Pkcs11KeyConfig): KeySelector {
@@ -140,5 +151,94 @@ async function certificateFile(file: string, configDir: string): Promise<X509Cer
     return new X509Certificate(pem);
   } catch {
     throw new KeyLoadError('certificate_file', `${file} is not a PEM X.509 certificate`);
+  }
+}
+
+/** How long a process waits for the key another process (a cluster worker) is generating in the token. */
+const GENERATION_WAIT_MS = 15_000;
+/** Certificates of keys generated in a token: as for generated key files (generated-certificate.ts). */
+const CERTIFICATE_YEARS = 10;
+
+/**
+ * A key the server generates in the token on first start (and for each version of a rotating
+ * key), labelled with its kid. Its CKA_ID is kept in `<dataDir>/keys/<kid>.pkcs11-id`; storing that
+ * file first elects the one process (of a cluster) that generates the key, the others wait for it.
+ */
+async function generatedInToken(pool: TokenSessionPool, spec: Pkcs11KeyConfig, config: KeyConfig, context: KeyLoadContext, callTimeoutMs: number): Promise<KeySelector> {
+  const keySpec = tokenKeySpecOf(config.generate!);
+  const file = join(context.dataDir, 'keys', `${config.kid}.pkcs11-id`);
+  const stored = await readStoredFile(file).catch((error: Error) => {
+    throw new KeyLoadError('generate', `${file}: ${error.message}`);
+  });
+  if (stored === undefined) {
+    const id = randomBytes(8);
+    const won = await storeNewFile(file, `${id.toString('hex')}\n`).catch((error: Error) => {
+      throw new KeyLoadError('generate', `cannot store ${file}: ${error.message}`);
+    });
+    if (won) {
+      await generateInToken(pool, spec, keySpec, { label: config.kid, id }, callTimeoutMs);
+      return { id };
+    }
+  }
+  const text = stored ?? (await readStoredFile(file)) ?? '';
+  if (!/^(?:[0-9a-f]{2})+\n?$/.test(text)) throw new KeyLoadError('generate', `${file} is damaged; delete it (and the key "${config.kid}" from the token) to generate a new one`);
+  const id = Buffer.from(text.trim(), 'hex');
+  await waitForKey(pool, spec, id, file);
+  return { id };
+}
+
+async function generateInToken(pool: TokenSessionPool, spec: Pkcs11KeyConfig, keySpec: TokenKeySpec, names: TokenKeyNames, callTimeoutMs: number): Promise<void> {
+  let session: pkcs11.Handle;
+  try {
+    session = pool.api.C_OpenSession(pool.connect().slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+  } catch (error) {
+    throw openError(error, spec);
+  }
+  try {
+    const notBefore = new Date(Date.now() - 5 * 60_000);
+    const notAfter = new Date(notBefore.getTime());
+    notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERTIFICATE_YEARS);
+    const { certificate } = await generateCertifiedKeyPair(pool, session, keySpec, names, { name: new x509.Name([{ CN: [names.label] }]), notBefore, notAfter, ca: false }, callTimeoutMs);
+    storeCertificate(pool.api, session, certificate, names);
+  } catch (error) {
+    if (error instanceof KeyLoadError) throw error;
+    throw new KeyLoadError('generate', `${pool.name} could not generate "${names.label}": ${pkcs11ErrorName(error)}`);
+  } finally {
+    try {
+      pool.api.C_CloseSession(session);
+    } catch {
+      // The pool's own sessions keep the login.
+    }
+  }
+}
+
+/** Waits until the private key with `id` is in the token (another process generates it). */
+async function waitForKey(pool: TokenSessionPool, spec: Pkcs11KeyConfig, id: Buffer, file: string): Promise<void> {
+  const deadline = Date.now() + GENERATION_WAIT_MS;
+  for (;;) {
+    const found = withLoadSession(pool, spec, (session) => findObjects(pool.api, session, selectorTemplate(pkcs11.CKO_PRIVATE_KEY, { id })).length > 0);
+    if (found) return;
+    if (Date.now() > deadline) {
+      throw new KeyLoadError('generate', `no private key with id ${id.toString('hex')} (named in ${file}) in ${pool.name}; delete ${file} to generate a new one`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function tokenKeySpecOf(generate: GenerateKeyConfig): TokenKeySpec {
+  switch (generate.type) {
+    case 'rsa':
+      if ((generate.size ?? 2048) < 2048) throw new KeyLoadError('generate.size', 'RSA keys must have at least 2048 bits');
+      return { type: 'rsa', size: generate.size ?? 2048 };
+    case 'ec': {
+      const curve = generate.curve ?? 'P-256';
+      if (curve !== 'P-256' && curve !== 'P-384' && curve !== 'P-521') throw new KeyLoadError('generate.curve', 'EC keys use P-256, P-384 or P-521');
+      return { type: 'ec', curve };
+    }
+    case 'okp':
+      if ((generate.curve ?? 'Ed25519') !== 'Ed25519') throw new KeyLoadError('generate.curve', 'a key generated in a token signs: Ed25519, not X25519');
+      return { type: 'okp', curve: 'Ed25519' };
+    default:
+      throw new KeyLoadError('generate.type', 'a key generated in a token is rsa, ec or okp (a token key signs; HMAC secrets stay out of it)');
   }
 }

@@ -4,11 +4,15 @@
  * never leaves the token; the public key beside it, and a certificate stored as CKO_CERTIFICATE
  * with the same label and id.
  */
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as pkcs11 from 'pkcs11js';
 import { x509 } from '../../token-types/x509/x509-library';
+import { selfSignedCertificatePem } from '../self-signed-certificate';
+import { TokenKeySigner } from './token-key-signer';
+import { publicKeyOf } from './token-objects';
+import type { TokenSessionPool } from './token-session-pool';
 
 /** PKCS#11 3.0 value pkcs11js does not name. */
 const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
@@ -71,4 +75,34 @@ export function storeCertificate(api: pkcs11.PKCS11, session: pkcs11.Handle, cer
     { type: pkcs11.CKA_SUBJECT, value: Buffer.from(new x509.X509Certificate(certificate.raw).subjectName.toArrayBuffer()) },
     { type: pkcs11.CKA_VALUE, value: certificate.raw },
   ]);
+}
+
+export interface CertifiedTokenKey {
+  readonly publicKey: KeyObject;
+  readonly certificate: X509Certificate;
+}
+
+export interface SelfCertificate {
+  readonly name: x509.Name;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** A CA certificate (CA:TRUE, keyCertSign) rather than an end-entity one. */
+  readonly ca: boolean;
+}
+
+/**
+ * A key pair generated in the token, and a self-signed certificate for it that the token signs
+ * (not stored: the caller stores it in the token or writes it out).
+ */
+export async function generateCertifiedKeyPair(pool: TokenSessionPool, session: pkcs11.Handle, spec: TokenKeySpec, names: TokenKeyNames, certificate: SelfCertificate, callTimeoutMs: number): Promise<CertifiedTokenKey> {
+  const keyPair = generateTokenKeyPair(pool.api, session, spec, names);
+  const publicKey = publicKeyOf(pool.api, session, keyPair.publicKey);
+  if (typeof publicKey === 'string') throw new Error(publicKey);
+  const keyUsage = certificate.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature;
+  const pem = await selfSignedCertificatePem({
+    tokenKey: { publicKey, signer: new TokenKeySigner(pool, { id: names.id }, callTimeoutMs) },
+    ...certificate,
+    keyUsage,
+  });
+  return { publicKey, certificate: new X509Certificate(pem) };
 }

@@ -8,12 +8,14 @@
  */
 import 'reflect-metadata';
 import { verify } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as pkcs11 from 'pkcs11js';
 import { generateKeyCommand } from '../../../src/cli/generate-key';
 import { keysCommand } from '../../../src/cli/keys-command';
-import { loadKey } from '../../../src/keys/key-loader';
+import { KeyLoadError, loadKey } from '../../../src/keys/key-loader';
+import { loadKeyRing } from '../../../src/keys/rotation/key-ring-store';
 import { packKey, unpackKey } from '../../../src/plugins/isolation/worker-protocol';
 import type { KeyConfig } from '../../../src/realms/schema/key-config';
 import { expectConfigProblem } from '../../support/config-errors';
@@ -235,6 +237,51 @@ describe('signatures at once', () => {
     const copy = unpackKey(structuredClone(packed));
     expect(copy.publicKey!.equals(key.publicKey!)).toBe(true);
     expect(copy.certificate!.raw).toEqual(key.certificate!.raw);
+  });
+});
+
+describe('keys the server generates in the token', () => {
+  const DAY = 86_400_000;
+
+  it('a rotating key: each version generated in the token (with a certificate the token signed), published ahead, then signing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sts-hsm-ring-'));
+    try {
+      const config = { ...tokenKey('rot', {}), generate: { type: 'ec', curve: 'P-256' }, rotation: { every_days: 30, prepublish_days: 7 } } as unknown as KeyConfig;
+      const start = Date.now();
+      const ringAt = (now: number) => {
+        const context = { configDir: tmpdir(), dataDir, env: process.env, clock: () => now };
+        return loadKeyRing(config, context, 3600_000, (c) => loadKey(c, context));
+      };
+      const first = await ringAt(start);
+      expect(first.versions.map((v) => v.key.kid)).toEqual(['rot.v1']);
+      const later = await ringAt(start + 24 * DAY);
+      expect(later.versions.map((v) => v.key.kid)).toEqual(['rot.v1', 'rot.v2']);
+      expect(later.activeAt(start + 24 * DAY).kid).toBe('rot.v1');
+      expect(later.activeAt(start + 31 * DAY).kid).toBe('rot.v2');
+      expect(later.versions[0]!.key.publicKey!.equals(first.versions[0]!.key.publicKey!)).toBe(true); // v1 reused, not made again
+
+      const [status, listing] = hsm.tool(['--list-objects']);
+      expect(status).toBe(0);
+      for (const label of ['rot.v1', 'rot.v2']) {
+        expect(listing).toMatch(new RegExp(`Private Key Object; EC\\s+label:\\s+${label.replace('.', '\\.')}\\n(?:.*\\n){0,3}?\\s+Access:\\s+sensitive, always sensitive, never extractable`));
+        expect(listing).toMatch(new RegExp(`Certificate Object; type = X\\.509 cert\\s+label:\\s+${label.replace('.', '\\.')}\\n`));
+      }
+      const v2 = later.versions[1]!.key;
+      const certFile = tempFile(v2.certificate!.toString(), '.pem');
+      expect(openssl(['verify', '-check_ss_sig', '-CAfile', certFile, certFile])).toEqual([0, expect.stringMatching(/: OK\s*$/)]);
+      const signature = await v2.signer!.sign({ padding: 'ecdsa', hash: 'sha256' }, Buffer.from('payload'));
+      expect(verify('sha256', Buffer.from('payload'), { key: v2.publicKey!, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to generate an HMAC secret or an X25519 key in the token, and key_label beside generate', async () => {
+    const context = { configDir: tmpdir(), dataDir: tmpdir(), env: process.env };
+    const refusal = (config: Json) => loadKey(config as KeyConfig, context).then(() => undefined, (error: KeyLoadError) => ({ field: error.field, message: error.message }));
+    expect(await refusal({ ...tokenKey('s', {}), generate: { type: 'oct', size: 256 } })).toEqual({ field: 'generate.type', message: expect.stringContaining('rsa, ec or okp') });
+    expect(await refusal({ ...tokenKey('x', {}), generate: { type: 'okp', curve: 'X25519' } })).toEqual({ field: 'generate.curve', message: expect.stringContaining('not X25519') });
+    expect(await refusal({ ...tokenKey('l', { key_label: 'es256' }), generate: { type: 'ec' } })).toEqual({ field: 'generate', message: expect.stringContaining('no key_label or key_id') });
   });
 });
 
