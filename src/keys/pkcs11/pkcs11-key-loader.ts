@@ -62,13 +62,13 @@ function keySelector(spec: Pkcs11KeyConfig): KeySelector {
 
 const selectorField = (spec: Pkcs11KeyConfig): string => (spec.key_label !== undefined ? 'pkcs11.key_label' : 'pkcs11.key_id');
 
-function tokenLocation(spec: Pkcs11KeyConfig): { label?: string; slot?: number } {
+export function tokenLocation(spec: Pkcs11KeyConfig): { label?: string; slot?: number } {
   if ((spec.token_label === undefined) === (spec.slot === undefined)) throw new KeyLoadError('pkcs11', 'give exactly one of token_label or slot');
   return spec.token_label !== undefined ? { label: spec.token_label } : { slot: spec.slot };
 }
 
 /** The user PIN, from the environment or a file; never from the realm file, never in a message. */
-async function pinOf(spec: Pkcs11KeyConfig, context: KeyLoadContext): Promise<string> {
+export async function pinOf(spec: Pkcs11KeyConfig, context: KeyLoadContext): Promise<string> {
   if ((spec.pin_env === undefined) === (spec.pin_file === undefined)) throw new KeyLoadError('pkcs11', 'give exactly one of pin_env or pin_file (the PIN is never written in the realm file)');
   if (spec.pin_env !== undefined) {
     const pin = context.env[spec.pin_env];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { KeyConfig } from '../../realms/schema/key-config';
 import { KeyLoadError, type KeyLoadContext } from '../key-loader';
 import type { LoadedKey } from '../loaded-key';
+import { removeTokenVersion } from '../pkcs11/token-key-removal';
 import { KeyRing, type KeyVersion } from './key-ring';
 
 const DAY_MS = 86_400_000;
@@ -57,6 +58,8 @@ export async function loadKeyRing(
   if (stored === undefined || kept.length !== stored.length || kept.some((v, i) => v.n !== stored[i]?.n)) {
     await writeRing(file, kept);
     await Promise.all(expired.map((v) => removeMaterial(context.dataDir, versionKid(config.kid, v.n))));
+    // A version generated in a PKCS#11 token is deleted there (token-key-removal.ts).
+    if (config.pkcs11) await Promise.all(expired.map((v) => removeTokenVersion(config, versionKid(config.kid, v.n), context)));
   }
   const loaded: KeyVersion[] = await Promise.all(
     kept.map(async (v) => ({

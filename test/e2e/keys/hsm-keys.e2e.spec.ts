@@ -257,7 +257,7 @@ describe('keys the server generates in the token', () => {
       const later = await ringAt(start + 24 * DAY);
       expect(later.versions.map((v) => v.key.kid)).toEqual(['rot.v1', 'rot.v2']);
       expect(later.activeAt(start + 24 * DAY).kid).toBe('rot.v1');
-      expect(later.activeAt(start + 31 * DAY).kid).toBe('rot.v2');
+      expect(later.activeAt(start + 32 * DAY).kid).toBe('rot.v2');
       expect(later.versions[0]!.key.publicKey!.equals(first.versions[0]!.key.publicKey!)).toBe(true); // v1 reused, not made again
 
       const [status, listing] = hsm.tool(['--list-objects']);
@@ -271,6 +271,14 @@ describe('keys the server generates in the token', () => {
       expect(openssl(['verify', '-check_ss_sig', '-CAfile', certFile, certFile])).toEqual([0, expect.stringMatching(/: OK\s*$/)]);
       const signature = await v2.signer!.sign({ padding: 'ecdsa', hash: 'sha256' }, Buffer.from('payload'));
       expect(verify('sha256', Buffer.from('payload'), { key: v2.publicKey!, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+
+      // Once v2 signs and v1's tokens have expired, v1 is deleted from the token.
+      const retired = await ringAt(start + 32 * DAY);
+      expect(retired.versions.map((v) => v.key.kid)).toEqual(['rot.v2']);
+      const after = hsm.tool(['--list-objects'])[1];
+      expect(after).not.toMatch(/label:\s+rot\.v1\n/);
+      expect(after).toMatch(/label:\s+rot\.v2\n/);
+      expect(existsSync(join(dataDir, 'keys', 'rot.v1.pkcs11-id'))).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
