@@ -5,20 +5,17 @@
  * key pair in the token on first start (and so each version of a rotating key). Such a key signs
  * only: JWE decryption with a token key is not supported, so `use: enc` is refused here.
  */
-import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { join } from 'node:path';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import * as pkcs11 from 'pkcs11js';
 import { ConfigFileError, readConfigFile } from '../../common/config-file';
-import type { GenerateKeyConfig, KeyConfig, Pkcs11KeyConfig } from '../../realms/schema/key-config';
-import { x509 } from '../../token-types/x509/x509-library';
+import type { KeyConfig, Pkcs11KeyConfig } from '../../realms/schema/key-config';
 import { describeAsymmetricKey } from '../key-object-facts';
 import { KeyLoadError, type KeyLoadContext } from '../key-loader';
 import type { LoadedKey } from '../loaded-key';
-import { readStoredFile, storeNewFile } from '../stored-key-file';
 import { pkcs11ErrorName } from './pkcs11-library';
-import { generateCertifiedKeyPair, storeCertificate, type TokenKeyNames, type TokenKeySpec } from './token-key-generation';
 import { TokenKeySigner } from './token-key-signer';
 import { attribute, bool, certificateOf, findObjects, publicKeyOf, selectorTemplate, type KeySelector } from './token-objects';
+import { generatedInToken } from './token-generated-key';
 import { tokenPool } from './token-pools';
 import { TokenOpenError, type TokenSessionPool } from './token-session-pool';
 
@@ -88,7 +85,7 @@ export async function pinOf(spec: Pkcs11KeyConfig, context: KeyLoadContext): Pro
 }
 
 /** Runs `read` in a session opened for the load and closed after (the pool keeps its own open). */
-function withLoadSession<T>(pool: TokenSessionPool, spec: Pkcs11KeyConfig, read: (session: pkcs11.Handle) => T): T {
+export function withLoadSession<T>(pool: TokenSessionPool, spec: Pkcs11KeyConfig, read: (session: pkcs11.Handle) => T): T {
   let session: pkcs11.Handle;
   try {
     session = pool.api.C_OpenSession(pool.connect().slot, pkcs11.CKF_SERIAL_SESSION);
@@ -106,7 +103,7 @@ function withLoadSession<T>(pool: TokenSessionPool, spec: Pkcs11KeyConfig, read:
   }
 }
 
-function openError(error: unknown, spec: Pkcs11KeyConfig): KeyLoadError {
+export function openError(error: unknown, spec: Pkcs11KeyConfig): KeyLoadError {
   if (!(error instanceof TokenOpenError)) return new KeyLoadError('pkcs11', `the token cannot be opened: ${pkcs11ErrorName(error)}`);
   const field = error.field === 'pin' ? (spec.pin_env !== undefined ? 'pkcs11.pin_env' : 'pkcs11.pin_file') : spec.token_label !== undefined ? 'pkcs11.token_label' : 'pkcs11.slot';
   return new KeyLoadError(field, error.message);
@@ -151,94 +148,5 @@ async function certificateFile(file: string, configDir: string): Promise<X509Cer
     return new X509Certificate(pem);
   } catch {
     throw new KeyLoadError('certificate_file', `${file} is not a PEM X.509 certificate`);
-  }
-}
-
-/** How long a process waits for the key another process (a cluster worker) is generating in the token. */
-const GENERATION_WAIT_MS = 15_000;
-/** Certificates of keys generated in a token: as for generated key files (generated-certificate.ts). */
-const CERTIFICATE_YEARS = 10;
-
-/**
- * A key the server generates in the token on first start (and for each version of a rotating
- * key), labelled with its kid. Its CKA_ID is kept in `<dataDir>/keys/<kid>.pkcs11-id`; storing that
- * file first elects the one process (of a cluster) that generates the key, the others wait for it.
- */
-async function generatedInToken(pool: TokenSessionPool, spec: Pkcs11KeyConfig, config: KeyConfig, context: KeyLoadContext, callTimeoutMs: number): Promise<KeySelector> {
-  const keySpec = tokenKeySpecOf(config.generate!);
-  const file = join(context.dataDir, 'keys', `${config.kid}.pkcs11-id`);
-  const stored = await readStoredFile(file).catch((error: Error) => {
-    throw new KeyLoadError('generate', `${file}: ${error.message}`);
-  });
-  if (stored === undefined) {
-    const id = randomBytes(8);
-    const won = await storeNewFile(file, `${id.toString('hex')}\n`).catch((error: Error) => {
-      throw new KeyLoadError('generate', `cannot store ${file}: ${error.message}`);
-    });
-    if (won) {
-      await generateInToken(pool, spec, keySpec, { label: config.kid, id }, callTimeoutMs);
-      return { id };
-    }
-  }
-  const text = stored ?? (await readStoredFile(file)) ?? '';
-  if (!/^(?:[0-9a-f]{2})+\n?$/.test(text)) throw new KeyLoadError('generate', `${file} is damaged; delete it (and the key "${config.kid}" from the token) to generate a new one`);
-  const id = Buffer.from(text.trim(), 'hex');
-  await waitForKey(pool, spec, id, file);
-  return { id };
-}
-
-async function generateInToken(pool: TokenSessionPool, spec: Pkcs11KeyConfig, keySpec: TokenKeySpec, names: TokenKeyNames, callTimeoutMs: number): Promise<void> {
-  let session: pkcs11.Handle;
-  try {
-    session = pool.api.C_OpenSession(pool.connect().slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
-  } catch (error) {
-    throw openError(error, spec);
-  }
-  try {
-    const notBefore = new Date(Date.now() - 5 * 60_000);
-    const notAfter = new Date(notBefore.getTime());
-    notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CERTIFICATE_YEARS);
-    const { certificate } = await generateCertifiedKeyPair(pool, session, keySpec, names, { name: new x509.Name([{ CN: [names.label] }]), notBefore, notAfter, ca: false }, callTimeoutMs);
-    storeCertificate(pool.api, session, certificate, names);
-  } catch (error) {
-    if (error instanceof KeyLoadError) throw error;
-    throw new KeyLoadError('generate', `${pool.name} could not generate "${names.label}": ${pkcs11ErrorName(error)}`);
-  } finally {
-    try {
-      pool.api.C_CloseSession(session);
-    } catch {
-      // The pool's own sessions keep the login.
-    }
-  }
-}
-
-/** Waits until the private key with `id` is in the token (another process generates it). */
-async function waitForKey(pool: TokenSessionPool, spec: Pkcs11KeyConfig, id: Buffer, file: string): Promise<void> {
-  const deadline = Date.now() + GENERATION_WAIT_MS;
-  for (;;) {
-    const found = withLoadSession(pool, spec, (session) => findObjects(pool.api, session, selectorTemplate(pkcs11.CKO_PRIVATE_KEY, { id })).length > 0);
-    if (found) return;
-    if (Date.now() > deadline) {
-      throw new KeyLoadError('generate', `no private key with id ${id.toString('hex')} (named in ${file}) in ${pool.name}; delete ${file} to generate a new one`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function tokenKeySpecOf(generate: GenerateKeyConfig): TokenKeySpec {
-  switch (generate.type) {
-    case 'rsa':
-      if ((generate.size ?? 2048) < 2048) throw new KeyLoadError('generate.size', 'RSA keys must have at least 2048 bits');
-      return { type: 'rsa', size: generate.size ?? 2048 };
-    case 'ec': {
-      const curve = generate.curve ?? 'P-256';
-      if (curve !== 'P-256' && curve !== 'P-384' && curve !== 'P-521') throw new KeyLoadError('generate.curve', 'EC keys use P-256, P-384 or P-521');
-      return { type: 'ec', curve };
-    }
-    case 'okp':
-      if ((generate.curve ?? 'Ed25519') !== 'Ed25519') throw new KeyLoadError('generate.curve', 'a key generated in a token signs: Ed25519, not X25519');
-      return { type: 'okp', curve: 'Ed25519' };
-    default:
-      throw new KeyLoadError('generate.type', 'a key generated in a token is rsa, ec or okp (a token key signs; HMAC secrets stay out of it)');
   }
 }

@@ -294,6 +294,22 @@ describe('keys the server generates in the token', () => {
     expect(await refusal({ ...tokenKey('x', {}), generate: { type: 'okp', curve: 'X25519' } })).toEqual({ field: 'generate.curve', message: expect.stringContaining('not X25519') });
     expect(await refusal({ ...tokenKey('l', { key_label: 'es256' }), generate: { type: 'ec' } })).toEqual({ field: 'generate', message: expect.stringContaining('no key_label or key_id') });
   });
+
+  it('stores nothing when the token refuses the PIN, so a later start with the right one generates the key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sts-hsm-gen-'));
+    try {
+      process.env.STS_TEST_GEN_BAD_PIN = 'bad-pin-1234';
+      const context = { configDir: tmpdir(), dataDir, env: process.env };
+      const refused = await loadKey({ ...tokenKey('later', { pin_env: 'STS_TEST_GEN_BAD_PIN' }), generate: { type: 'ec' } } as unknown as KeyConfig, context).catch((error: KeyLoadError) => error);
+      expect(refused).toMatchObject({ field: 'pkcs11.pin_env', message: expect.stringContaining('the PIN is wrong') });
+      expect(existsSync(join(dataDir, 'keys', 'later.pkcs11-id'))).toBe(false);
+      const key = await loadKey({ ...tokenKey('later', {}), generate: { type: 'ec' } } as unknown as KeyConfig, context);
+      expect(key).toMatchObject({ kid: 'later', family: 'EC', curve: 'P-256' });
+    } finally {
+      delete process.env.STS_TEST_GEN_BAD_PIN;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the private key never leaves the token', () => {
