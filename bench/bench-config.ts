@@ -16,6 +16,7 @@ import { schemaKeys } from '../src/realms/schema-keys';
 import { OidcValidationConfig } from '../src/realms/schema/oidc-validation-config';
 import { LDAP_SUFFIX, type SlapdTestServer, startSlapd } from '../test/support/slapd';
 import { IDP_AUDIENCE, IDP_ISSUER, IDP_KID, IdTokenMinter } from './id-tokens';
+import { benchToken } from './softhsm-token';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-a-secret' };
 const STS = 'https://sts.bench.example';
@@ -49,6 +50,8 @@ export interface BenchConfig {
   readonly env: Readonly<Record<string, string>>;
   /** The slapd the token-fulfillment scenario looks users up in, when asked for; stop it at the end. */
   readonly directory?: SlapdTestServer;
+  /** A SoftHSM2 token holds the key of `oidc-es256-hsm` (else that scenario is skipped). */
+  readonly hsm: boolean;
 }
 
 /** The bench directory's service password reaches the server through this variable. */
@@ -77,6 +80,7 @@ export async function writeBenchConfig(options: { directory?: boolean } = {}): P
   const directory = options.directory
     ? await startSlapd([{ uid: BENCH_SUBJECT, password: 'bench-' + Math.random().toString(36).slice(2), mail: 'bench@example.com', extra: { givenName: 'Bench', sn: 'User', businessCategory: ['app-bench', 'staff', 'app-wiki'] } }])
     : undefined;
+  const token = benchToken(root, 'ec-hsm');
 
   const realm = {
     realm: '/',
@@ -89,6 +93,7 @@ export async function writeBenchConfig(options: { directory?: boolean } = {}): P
       { kid: 'ec-1', use: 'sig', generate: { type: 'ec', curve: 'P-256' } },
       { kid: 'enc-1', use: 'enc', generate: { type: 'ec', curve: 'P-256' } },
       { kid: 'saml-1', use: 'sig', private_key_file: 'saml.key.pem', certificate_file: 'saml.crt.pem' },
+      ...(token ? [token.key] : []),
     ],
     ...(directory && {
       attribute_sources: [{ name: 'directory', type: 'ldap', url: directory.url, bind_dn: directory.serviceDn, bind_password_env: LDAP_PASSWORD_ENV, base_dn: LDAP_SUFFIX }],
@@ -111,6 +116,8 @@ export async function writeBenchConfig(options: { directory?: boolean } = {}): P
       }),
       'oidc-rs256': { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc('RS256', 'rsa-1') },
       'oidc-es256': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-1') },
+      // The same, signed by a key in a SoftHSM2 token.
+      ...(token && { 'oidc-es256-hsm': { supported_token_transforms: [{ from: 'OPENIDCONNECT', to: 'OPENIDCONNECT' }], oidc_validation: trustIdp(), oidc: oidc('ES256', 'ec-hsm') } }),
       // The same with the verified-input cache on, for the repeated-token scenario.
       ...(verifiedTokenCache && {
         'oidc-es256-cached': {
@@ -176,8 +183,9 @@ export async function writeBenchConfig(options: { directory?: boolean } = {}): P
     idpJwks,
     verifiedTokenCache,
     clientCertificateHeader: encodeURIComponent(clientPem),
-    env: directory ? { [LDAP_PASSWORD_ENV]: directory.servicePassword } : {},
+    env: { ...(directory && { [LDAP_PASSWORD_ENV]: directory.servicePassword }), ...token?.env },
     ...(directory && { directory }),
+    hsm: token !== undefined,
   };
 }
 

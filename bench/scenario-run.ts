@@ -1,6 +1,7 @@
 /** Runs one scenario against a running STS: one checked request, then the load (warm-up included). */
 import { BodyPool, runLoad, type LoadResult, type LoadTarget } from './load';
 import type { Scenario } from './scenarios';
+import { NO_SOFTHSM } from './softhsm-token';
 
 export interface RunSettings {
   readonly connections: number;
@@ -14,6 +15,8 @@ export interface ScenarioInputs {
   freshIdTokens(): Promise<string[]>;
   /** The server has the verified-input cache (see `Scenario.needsVerifiedTokenCache`). */
   readonly verifiedTokenCache: boolean;
+  /** A SoftHSM2 token holds the key of the HSM scenario (see `Scenario.needsHsm`). */
+  readonly hsm?: boolean;
 }
 
 export type ScenarioOutcome =
@@ -28,6 +31,7 @@ export function translateUrl(baseUrl: string, instance: string): string {
 
 export async function runScenario(baseUrl: string, scenario: Scenario, settings: RunSettings, inputs: ScenarioInputs): Promise<ScenarioOutcome> {
   if (scenario.needsVerifiedTokenCache && !inputs.verifiedTokenCache) return { skipped: NO_VERIFIED_TOKEN_CACHE };
+  if (scenario.needsHsm && !inputs.hsm) return { skipped: NO_SOFTHSM };
   const url = translateUrl(baseUrl, scenario.instance);
   if (scenario.oneTimeInput) return runOneTime(baseUrl, url, scenario, settings);
 

@@ -31,6 +31,8 @@ export interface Scenario {
   readonly freshIdToken?: (token: string) => string;
   /** Needs the verified-input cache (`oidc_validation.cache_verified_tokens`); skipped on a server without it. */
   readonly needsVerifiedTokenCache?: boolean;
+  /** Signs with a key in a SoftHSM2 token; skipped where SoftHSM2 is not installed. */
+  readonly needsHsm?: boolean;
   /** Watch the latency of a light load on another instance while this one runs, and without it (see BUSY_SCENARIO). */
   readonly watchedByProbe?: boolean;
   /** Mint instance and output state that produce one-time input tokens, and how to wrap one into a body. */
@@ -66,6 +68,8 @@ export function scenarios(config: BenchConfig): Scenario[] {
   return [
     { name: 'username>oidc-rs256', instance: 'oidc-rs256', ceiling: 'password_hash_per_s', comparableToPeer: false, body: translateBody(password, oidcOut) },
     idTokenIn('oidc-es256>oidc-es256', 'oidc-es256', oidcOut),
+    // The same with the signing key in a PKCS#11 token (SoftHSM2: the overhead of the PKCS#11 path, not an HSM's speed).
+    { ...idTokenIn('oidc-es256>oidc-es256-hsm', 'oidc-es256-hsm', oidcOut), needsHsm: true },
     {
       name: REPEATED_SCENARIO,
       instance: 'oidc-es256-cached',

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
         log(`measuring the max rate of ${scenario.name} (${options.workers} worker(s))`);
         // Measured with the soak's own body (the same token every time), not a pool of fresh ones.
         const fixedBody = { ...scenario, freshIdToken: undefined };
-        const inputs = { freshIdTokens: async () => [], verifiedTokenCache: config.verifiedTokenCache };
+        const inputs = { freshIdTokens: async () => [], verifiedTokenCache: config.verifiedTokenCache, hsm: config.hsm };
         const outcome = await runScenario(sts.baseUrl, fixedBody, { connections: CONNECTIONS, warmupSeconds: 2, seconds: 5 }, inputs);
         if ('skipped' in outcome) throw new Error(`${scenario.name} skipped: ${outcome.skipped}`);
         maxRate = outcome.result.rps;

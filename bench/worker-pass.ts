@@ -78,7 +78,7 @@ export async function measureWorkerPass(
     password_hash_per_s: await cryptoRate('password_hash', workers, Math.max(settings.seconds, 3)),
   };
   const freshTokens = Math.ceil(FRESH_TOKEN_HEADROOM * ceilings.crypto_echo_rps * (settings.warmupSeconds + settings.seconds)) + 1000;
-  const inputs: ScenarioInputs = { freshIdTokens: () => config.idTokens.mintMany(freshTokens), verifiedTokenCache: config.verifiedTokenCache };
+  const inputs: ScenarioInputs = { freshIdTokens: () => config.idTokens.mintMany(freshTokens), verifiedTokenCache: config.verifiedTokenCache, hsm: config.hsm };
 
   const sts = await startSts(config, workers);
   const scenarios: ScenarioMeasurement[] = [];

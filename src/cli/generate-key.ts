@@ -2,6 +2,8 @@
 import { generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Command, EXIT_OK, integerOption, parseCommandLine, required, UsageError, writeNewFile } from './cli-support';
+import { generateTokenKey, TOKEN_KEY_HELP, TOKEN_KEY_OPTIONS } from './generate-token-key';
+import { TOKEN_OPTIONS } from './pkcs11-token-options';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const EC_CURVES = ['P-256', 'P-384', 'P-521'];
@@ -9,8 +11,9 @@ const OKP_CURVES = ['Ed25519', 'X25519'];
 
 export const generateKeyCommand: Command = {
   name: 'generate-key',
-  summary: 'generate an RSA, EC, OKP key (PKCS#8 PEM) or an oct secret (base64url)',
+  summary: 'generate an RSA, EC, OKP key (PKCS#8 PEM), an oct secret (base64url), or a key pair in a PKCS#11 token',
   help: `Usage: rest-sts generate-key --type rsa|ec|okp|oct [--size N] [--curve C] [--out FILE]
+       rest-sts generate-key --pkcs11 LIB --token-label L --pin-env VAR --label L --type rsa|ec|okp [...]
 
 Generates a key with node:crypto, the same kinds a realm's "generate:" creates:
   rsa   --size bits, at least 2048 (default 2048)
@@ -24,10 +27,19 @@ Asymmetric keys are unencrypted PKCS#8 PEM, for private_key_file.
 Options:
   --out FILE   write the key to FILE with mode 0600; an existing FILE is never overwritten.
                Without --out the key is printed on standard output.
-Exit codes: 0 written, 1 bad option or FILE exists.`,
+
+${TOKEN_KEY_HELP}
+Exit codes: 0 written, 1 bad option or FILE exists (or the token refused).`,
 
   async run(argv) {
-    const { values } = parseCommandLine(argv, { type: { type: 'string' }, size: { type: 'string' }, curve: { type: 'string' }, out: { type: 'string' } });
+    const { values } = parseCommandLine(argv, { type: { type: 'string' }, size: { type: 'string' }, curve: { type: 'string' }, out: { type: 'string' }, ...TOKEN_OPTIONS, ...TOKEN_KEY_OPTIONS });
+    if (values.pkcs11 !== undefined) {
+      if (values.out !== undefined) throw new UsageError('--out does not apply with --pkcs11: the private key stays in the token (see --cert-out)');
+      await generateTokenKey(values);
+      return EXIT_OK;
+    }
+    const tokenOnly = ['token-label', 'slot', 'pin-env', 'pin-file', 'label', 'id', 'subject', 'days', 'ca', 'cert-out'].find((option) => values[option] !== undefined);
+    if (tokenOnly) throw new UsageError(`--${tokenOnly} applies only with --pkcs11`);
     const type = required(values.type, '--type');
     const serialized = serialize(await createKey(type, values.size, values.curve));
     if (values.out === undefined) {

@@ -4,6 +4,7 @@ import { checkConfigCommand } from './check-config';
 import { Command, EXIT_ERROR, EXIT_OK, runCommand } from './cli-support';
 import { generateKeyCommand } from './generate-key';
 import { hashPasswordCommand } from './hash-password-command';
+import { keysCommand } from './keys-command';
 import { listInstancesCommand } from './list-instances';
 import { selfSignedCertificateCommand } from './self-signed-certificate';
 import { verifyTokenCommand } from './verify-token';
@@ -11,6 +12,7 @@ import { verifyTokenCommand } from './verify-token';
 const COMMANDS: readonly Command[] = [
   hashPasswordCommand,
   generateKeyCommand,
+  keysCommand,
   selfSignedCertificateCommand,
   checkConfigCommand,
   listInstancesCommand,

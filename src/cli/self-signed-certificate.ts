@@ -71,7 +71,7 @@ function checkCertifiable(key: KeyObject, file: string): void {
 }
 
 /** The library parses anything; a name without one attribute (`not a dn`) parses to nothing. */
-function distinguishedName(subject: string): x509.Name {
+export function distinguishedName(subject: string): x509.Name {
   let name: x509.Name;
   try {
     name = new x509.Name(subject);

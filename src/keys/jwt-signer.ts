@@ -5,6 +5,7 @@
 import type { JWTPayload } from 'jose';
 import { x5tOf } from './certificate-thumbprint';
 import type { JwsAlgorithmName } from './jws-algorithms';
+import { signatureSchemeOfJws } from './key-signer';
 import { signJws } from './jws-signature';
 import { configuredCertificate, type LoadedKey } from './loaded-key';
 
@@ -32,6 +33,8 @@ export async function signJwt(
   const certificate = includeX5t ? configuredCertificate(key) : undefined;
   const header = { alg, ...(typ && { typ }), ...(includeKid && { kid: key.kid }), ...(certificate && { x5t: x5tOf(certificate) }) };
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
-  const signature = await signJws(alg, key.privateKey, Buffer.from(signingInput, 'ascii'));
+  const input = Buffer.from(signingInput, 'ascii');
+  // A key in a token signs there; every other key with node:crypto directly.
+  const signature = key.signer ? await key.signer.sign(signatureSchemeOfJws(alg), input) : await signJws(alg, key.privateKey!, input);
   return `${signingInput}.${signature.toString('base64url')}`;
 }

@@ -46,7 +46,7 @@ describe('generated keys', () => {
   it('concurrent first loads of one generated secret return the same secret, the one stored', async () => {
     const keys = await Promise.all(Array.from({ length: 6 }, () => load({ generate: { type: 'oct', size: 256 } })));
 
-    const secrets = keys.map((key) => key.privateKey.export().toString('base64url'));
+    const secrets = keys.map((key) => key.privateKey!.export().toString('base64url'));
     expect(new Set(secrets).size).toBe(1);
     expect((await readFile(join(dataDir, 'keys', 'k1.secret'), 'utf8')).trim()).toBe(secrets[0]);
     expect(await readdir(join(dataDir, 'keys'))).toEqual(['k1.secret']);
@@ -119,7 +119,7 @@ describe('certificates of generated keys', () => {
 
     const again = await load({ generate: { type: 'rsa', size: 2048 } });
     expect(publicPem(again)).toBe(publicPem(first));
-    expect(again.certificate!.checkPrivateKey(again.privateKey)).toBe(true);
+    expect(again.certificate!.checkPrivateKey(again.privateKey!)).toBe(true);
     expect(new X509Certificate(await readFile(certificateFile())).raw).toEqual(again.certificate!.raw);
     expect((await stat(certificateFile())).mode & 0o777).toBe(0o600);
   });

@@ -19,6 +19,7 @@ import { ConfigFileError, readConfigFile } from '../common/config-file';
 import type { GenerateKeyConfig, KeyConfig } from '../realms/schema/key-config';
 import { generatedCertificate, generatedCertificateFile } from './generated-certificate';
 import { describeAsymmetricKey } from './key-object-facts';
+import { loadPkcs11Key } from './pkcs11/pkcs11-key-loader';
 import type { LoadedKey } from './loaded-key';
 import { readStoredFile, storeNewFile } from './stored-key-file';
 
@@ -50,15 +51,17 @@ export async function loadKey(config: KeyConfig, context: KeyLoadContext): Promi
 }
 
 async function loadKeyMaterial(config: KeyConfig, context: KeyLoadContext): Promise<LoadedKey> {
-  const sources = (['private_key_file', 'secret_env', 'generate'] as const).filter((s) => config[s] !== undefined);
+  // pkcs11 with generate is one source: a key the server generates in the token.
+  const sources = (['private_key_file', 'secret_env', 'generate', 'pkcs11'] as const).filter((s) => config[s] !== undefined && !(s === 'generate' && config.pkcs11));
   if (sources.length !== 1) {
     throw new KeyLoadError(
       'kid',
       sources.length === 0
-        ? `key "${config.kid}" needs one of private_key_file, secret_env or generate`
+        ? `key "${config.kid}" needs one of private_key_file, secret_env, generate or pkcs11`
         : `key "${config.kid}" has ${sources.join(' and ')}; give exactly one`,
     );
   }
+  if (config.pkcs11 !== undefined) return loadPkcs11Key(config, context);
   if (config.secret_env !== undefined) {
     if (config.certificate_file !== undefined) throw new KeyLoadError('certificate_file', 'a symmetric key has no certificate');
     return secretFromEnv(config, context.env);

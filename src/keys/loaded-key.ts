@@ -1,4 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { KeySigner } from './key-signer';
 
 export type KeyFamily = 'RSA' | 'EC' | 'OKP' | 'oct';
 
@@ -7,8 +8,10 @@ export interface RealmKey {
   readonly kid: string;
   readonly use: 'sig' | 'enc';
   readonly family: KeyFamily;
-  /** Private key, or the secret key for `oct`. */
-  readonly privateKey: KeyObject;
+  /** Private key, or the secret key for `oct`; absent for a key held in a PKCS#11 token (see `signer`). */
+  readonly privateKey?: KeyObject;
+  /** Present for a key held in a PKCS#11 token: it signs there, the private key never leaves it. */
+  readonly signer?: KeySigner;
   /** Absent for `oct`: symmetric material is never published. */
   readonly publicKey?: KeyObject;
   /** JOSE curve name (P-256, Ed25519, ...) for EC and OKP keys. */

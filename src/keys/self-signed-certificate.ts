@@ -3,9 +3,11 @@
  * its engine), never hand-made ASN.1: for the generated keys of a realm (generated-certificate.ts)
  * and for `rest-sts self-signed-certificate`.
  */
-import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes, type webcrypto } from 'node:crypto';
+import { tokenCaCrypto, tokenCaKey } from '../token-types/x509/token-ca-crypto';
 import { x509, x509Crypto } from '../token-types/x509/x509-library';
 import { describeAsymmetricKey } from './key-object-facts';
+import type { KeySigner } from './key-signer';
 
 type WebCryptoAlgorithm = { name: string; hash?: string; namedCurve?: string };
 
@@ -34,8 +36,12 @@ export function certificateAlgorithmsFor(key: KeyObject): CertificateAlgorithms 
 }
 
 export interface SelfSignedCertificateRequest {
-  /** A key {@link certificateAlgorithmsFor} accepts. */
-  readonly privateKey: KeyObject;
+  /** A key {@link certificateAlgorithmsFor} accepts; or a key in a token (`tokenKey`). */
+  readonly privateKey?: KeyObject;
+  /** A key held in a PKCS#11 token: its public key, and its signer. */
+  readonly tokenKey?: { readonly publicKey: KeyObject; readonly signer: KeySigner };
+  /** A CA certificate (basicConstraints CA:TRUE); default an end-entity one. */
+  readonly ca?: boolean;
   /** Subject and issuer. */
   readonly name: x509.Name;
   readonly notBefore: Date;
@@ -45,16 +51,20 @@ export interface SelfSignedCertificateRequest {
 }
 
 /**
- * A self-signed end-entity certificate (basicConstraints CA:FALSE, the given keyUsage, a subject
+ * A self-signed certificate (basicConstraints CA:FALSE unless `ca`, the given keyUsage, a subject
  * key identifier) as PEM, ending with a newline.
  */
 export async function selfSignedCertificatePem(request: SelfSignedCertificateRequest): Promise<string> {
-  const algorithms = certificateAlgorithmsFor(request.privateKey);
-  if (!algorithms) throw new Error(`a ${request.privateKey.asymmetricKeyType} key cannot sign a certificate`);
+  const publicKey = request.tokenKey?.publicKey ?? createPublicKey(request.privateKey!);
+  const algorithms = certificateAlgorithmsFor(publicKey);
+  if (!algorithms) throw new Error(`a ${publicKey.asymmetricKeyType} key cannot sign a certificate`);
   const { importAlgorithm, signingAlgorithm } = algorithms;
   const keys = {
-    privateKey: await x509Crypto.subtle.importKey('pkcs8', request.privateKey.export({ type: 'pkcs8', format: 'der' }), importAlgorithm, false, ['sign']),
-    publicKey: await x509Crypto.subtle.importKey('spki', createPublicKey(request.privateKey).export({ type: 'spki', format: 'der' }), importAlgorithm, true, ['verify']),
+    // A key in a token signs through it (token-ca-crypto.ts); any other is imported into WebCrypto.
+    privateKey: request.tokenKey
+      ? (tokenCaKey(importAlgorithm) as unknown as webcrypto.CryptoKey)
+      : await x509Crypto.subtle.importKey('pkcs8', request.privateKey!.export({ type: 'pkcs8', format: 'der' }), importAlgorithm, false, ['sign']),
+    publicKey: await x509Crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), importAlgorithm, true, ['verify']),
   };
   const certificate = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -65,12 +75,12 @@ export async function selfSignedCertificatePem(request: SelfSignedCertificateReq
       signingAlgorithm,
       keys,
       extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.BasicConstraintsExtension(request.ca === true, undefined, true),
         new x509.KeyUsagesExtension(request.keyUsage, true),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, x509Crypto),
       ],
     },
-    x509Crypto,
+    request.tokenKey ? tokenCaCrypto(request.tokenKey.signer) : x509Crypto,
   );
   return `${certificate.toString('pem')}\n`;
 }

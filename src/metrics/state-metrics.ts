@@ -9,6 +9,7 @@ import { PluginManager } from '../plugins/plugin-manager.service';
 import { RealmRegistry } from '../realms/realm-registry.service';
 import type { LoadedRealm } from '../realms/loaded-instance';
 import { StsMetrics } from './sts-metrics';
+import { tokenPools } from '../keys/pkcs11/token-pools';
 
 export type KeyState = 'pending' | 'active' | 'retired';
 
@@ -20,6 +21,28 @@ export class StateMetrics {
     plugins: PluginManager,
   ) {
     const registers = [metrics.registry];
+    new Counter({
+      name: 'sts_hsm_calls_total',
+      help: 'Signatures asked of PKCS#11 tokens, by result: ok, error (the token failed or is gone) or timeout (no answer within call_timeout_ms).',
+      labelNames: ['token', 'result'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of tokenPools()) {
+          for (const [result, count] of Object.entries(pool.calls)) this.inc({ token: pool.label, result }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'sts_hsm_token_up',
+      help: '1 while a PKCS#11 token holding realm keys answers, 0 while it is down.',
+      labelNames: ['token'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of tokenPools()) this.set({ token: pool.label }, pool.state === 'UP' ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'sts_config_loaded',
       help: '1 once a realm configuration is loaded and served, else 0.',

@@ -201,7 +201,7 @@ describe('loadRealms: a valid configuration', () => {
     const firstJwks = first.realms[0].keys.jwksAt();
     expect(firstJwks.keys.map((k) => k.kid).sort()).toEqual(['ec-1', 'rsa-1']);
     expect(second.realms[0].keys.jwksAt()).toEqual(firstJwks);
-    const secret = (set: RealmSet) => set.realms[0].keys.get('hs-1')!.privateKey.export().toString('hex');
+    const secret = (set: RealmSet) => set.realms[0].keys.get('hs-1')!.privateKey!.export().toString('hex');
     expect(secret(second)).toBe(secret(first));
     expect(first.realms[0].keys.get('hs-1')!.secretBytes).toBe(32);
   });
@@ -516,7 +516,7 @@ describe('loadRealms: refused configurations', () => {
 
     it('refuses a key with no source', async () => {
       const err = await configErrorFor({ root: realm((r) => r.keys.push({ kid: 'empty', use: 'sig' })) });
-      expectProblem(err, 'root.yaml', 'keys[3].kid', /key "empty" needs one of private_key_file, secret_env or generate/);
+      expectProblem(err, 'root.yaml', 'keys[3].kid', /key "empty" needs one of private_key_file, secret_env, generate or pkcs11/);
     });
 
     it('refuses a key with two sources', async () => {

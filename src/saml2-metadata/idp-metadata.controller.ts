@@ -24,14 +24,14 @@ export class IdpMetadataController {
   @ApiOperation({ summary: "The instance's SAML 2.0 identity provider metadata (md:EntityDescriptor): its signing and encryption certificates, NameID formats and SingleSignOnService" })
   @ApiProduces(SAML_METADATA_CONTENT_TYPE)
   @ApiErrors(404)
-  metadata(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
+  async metadata(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const loaded = instanceFromWildcard(this.realms, request, '/metadata');
     if (!publishesIdpMetadata(loaded)) {
       throw new NotFoundError(`Instance ${loaded.instance.path} issues no SAML2 tokens, so it has no identity provider metadata.`, {
         code: 'saml2_metadata_not_found',
       });
     }
-    const document = idpMetadataOf(loaded, this.realms.publicBaseUrl);
+    const document = await idpMetadataOf(loaded, this.realms.publicBaseUrl);
     // Only on success: the exception filter marks errors no-store.
     void reply.header('content-type', `${SAML_METADATA_CONTENT_TYPE}; charset=utf-8`).header('cache-control', METADATA_CACHE);
     return document;

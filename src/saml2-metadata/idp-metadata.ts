@@ -34,7 +34,7 @@ export function publishesIdpMetadata(loaded: LoadedInstance): boolean {
 }
 
 /** The metadata document (with its XML declaration) of an instance that {@link publishesIdpMetadata}. */
-export function idpMetadataOf(loaded: LoadedInstance, publicBaseUrl: string, now = Date.now()): string {
+export async function idpMetadataOf(loaded: LoadedInstance, publicBaseUrl: string, now = Date.now()): Promise<string> {
   const saml2 = loaded.instance.settings.saml2!;
   const keys = loaded.realm.keys;
   const sp = serviceProviderFor(saml2);
@@ -49,7 +49,7 @@ export function idpMetadataOf(loaded: LoadedInstance, publicBaseUrl: string, now
     singleSignOnUrl: saml2.metadata.single_sign_on_url ?? `${publicBaseUrl}/rest-sts${loaded.instance.path}?_action=translate`,
     wantAuthnRequestsSigned: sp.authnRequestsSigned,
   });
-  const document = saml2.metadata.sign ? signed(xml, saml2, keys) : xml;
+  const document = saml2.metadata.sign ? await signed(xml, saml2, keys) : xml;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${document}`;
 }
 
@@ -76,7 +76,7 @@ function nameIdFormatsOf(saml2: Saml2Config, sp: ServiceProvider): string[] {
 }
 
 /** Signed as the instance signs its assertions: its signing key, signature and digest algorithms. */
-function signed(xml: string, saml2: Saml2Config, keys: RealmKeys): string {
+function signed(xml: string, saml2: Saml2Config, keys: RealmKeys): Promise<string> {
   return signEnvelopedXml(xml, keys.get(saml2.signing_key!)!, {
     placement: 'first-child',
     ...(saml2.signature_algorithm && { signatureAlgorithm: SIGNATURE_ALGORITHMS[saml2.signature_algorithm].uri }),

@@ -32,7 +32,7 @@ export function verifyIssuedJwt(token: string, realm: StsRealmContext, expected:
     if (!encryption?.key) return typeof header.alg === 'string' && typeof header.enc === 'string';
     const key = issuingKey(realm, encryption.key, header.kid, 'enc');
     if (!key) return false;
-    const { plaintext } = await compactDecrypt(token, key.privateKey, {
+    const { plaintext } = await compactDecrypt(token, key.privateKey!, {
       keyManagementAlgorithms: [encryption.algorithm],
       contentEncryptionAlgorithms: [encryption.content_encryption],
     });
@@ -73,5 +73,5 @@ function isVersionOf(kid: string, name: string): boolean {
 }
 
 function verificationKey(key: RealmKey): KeyObject {
-  return key.family === 'oct' ? key.privateKey : key.publicKey!;
+  return key.family === 'oct' ? key.privateKey! : key.publicKey!;
 }

@@ -15,7 +15,7 @@ const REPO = resolve(__dirname, '../..');
 const RUN = join(REPO, 'dist-bench', 'bench', 'run.js');
 const REPEATED = 'oidc-es256>oidc-es256-repeated';
 const SCENARIOS = [
-  'username>oidc-rs256', 'oidc-es256>oidc-es256', REPEATED, 'oidc-es256>oidc-es256-ldap-cel', 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe',
+  'username>oidc-rs256', 'oidc-es256>oidc-es256', 'oidc-es256>oidc-es256-hsm', REPEATED, 'oidc-es256>oidc-es256-ldap-cel', 'oidc-es256>jwt-es256', 'oidc-es256>jwt-jwe',
   'username>saml2-signed', 'saml2>oidc-es256', 'x509>oidc-es256', 'custom>custom', 'custom>custom-in-process', 'busy-plugin',
 ];
 const CEILINGS = ['http_echo_rps', 'crypto_echo_rps', 'rs256_sign_per_s', 'es256_sign_per_s', 'password_hash_per_s'];

@@ -63,7 +63,7 @@ function realmKeySource(config: EncryptionConfig, realm: StsRealmContext): Encry
   const key = realm.keys.get(kid);
   if (!key) throw new EncryptionSetupError(`no key "${kid}" in realm ${realm.path}`);
   if (key.use !== 'enc') throw new EncryptionSetupError(`key "${kid}" has use "${key.use}"; encryption needs a key with use "enc"`);
-  const material = key.family === 'oct' ? key.privateKey : key.publicKey!;
+  const material = key.family === 'oct' ? key.privateKey! : key.publicKey!;
   const certificate = configuredCertificate(key);
   return checked(config, { key: material, kid, x5t: certificate && x5tOf(certificate) });
 }

@@ -15,6 +15,7 @@ import { generatedCertificateFile } from '../generated-certificate';
 import { KeyLoadError, type KeyLoadContext } from '../key-loader';
 import type { LoadedKey } from '../loaded-key';
 import { readStoredFile, replaceStoredFile } from '../stored-key-file';
+import { removeTokenVersion } from '../pkcs11/token-key-removal';
 import { KeyRing, type KeyVersion } from './key-ring';
 import type { SharedKeyRings } from './shared-key-rings';
 
@@ -53,6 +54,9 @@ export async function loadKeyRing(
     throw new KeyLoadError('retired_at', 'a rotating key retires its versions itself; remove retired_at or rotation');
   }
   const shared = context.sharedKeyRings;
+  if (shared && config.pkcs11) {
+    throw new KeyLoadError('rotation', 'with token_store type redis, rotating keys are shared through Redis, which a key generated in a PKCS#11 token cannot be: rotate it by hand (name each version by label or id, see retired_at) or use a file key');
+  }
   if (shared && !shared.canWrap) {
     throw new KeyLoadError('rotation', 'with token_store type redis, rotating keys are shared through Redis, and their private keys leave this process only wrapped: set token_store.redis.key_wrapping_key_env in server.yaml');
   }
@@ -75,6 +79,8 @@ export async function loadKeyRing(
     if (next.changed) {
       await writeRing(file, kept);
       await Promise.all(next.expired.map((v) => removeMaterial(context.dataDir, versionKid(config.kid, v.n))));
+      // A version generated in a PKCS#11 token is deleted there (token-key-removal.ts).
+      if (config.pkcs11) await Promise.all(next.expired.map((v) => removeTokenVersion(config, versionKid(config.kid, v.n), context)));
     }
   }
   const loaded: KeyVersion[] = await Promise.all(

@@ -77,7 +77,7 @@ describe('automatic rotation of generated keys', () => {
     expect(Date.parse(v2.validFrom)).toBe(prepublished - 5 * 60_000);
     expect(v2.fingerprint256).not.toBe(v1.fingerprint256);
     const set = await loadRealms({ ...dir, env: {}, registry, clock: () => prepublished });
-    expect(v2.checkPrivateKey(set.realms[0].keys.get('ring.v2')!.privateKey)).toBe(true);
+    expect(v2.checkPrivateKey(set.realms[0].keys.get('ring.v2')!.privateKey!)).toBe(true);
     expect((await certificateOf(START + 30 * DAY, 'ring.v1')).raw).toEqual(v1.raw);
 
     await at(dir, START + 30 * DAY + LIFETIME_MS);

@@ -88,7 +88,7 @@ describe('rotating keys shared through Redis', () => {
     expect(onA.signing.certificate).toBeDefined();
     expect(onB.signing.certificate!.raw).toEqual(onA.signing.certificate!.raw);
 
-    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: onA.signing.kid }).setIssuedAt().sign(onA.signing.privateKey);
+    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: onA.signing.kid }).setIssuedAt().sign(onA.signing.privateKey!);
     const verified = await jwtVerify(token, createLocalJWKSet(onB.jwks as Parameters<typeof createLocalJWKSet>[0]));
     expect(verified.payload.sub).toBe('alice');
 
@@ -122,7 +122,7 @@ describe('rotating keys shared through Redis', () => {
     const [rotatedA, rotatedB] = await Promise.all([a.at(START + 30 * DAY), b.at(START + 30 * DAY)]);
     expect(rotatedA.signing.kid).toBe('ring.v2');
     expect(rotatedB.signing.kid).toBe('ring.v2');
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'ring.v2' }).sign(rotatedB.signing.privateKey);
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'ring.v2' }).sign(rotatedB.signing.privateKey!);
     await expect(jwtVerify(token, createLocalJWKSet(rotatedA.jwks as Parameters<typeof createLocalJWKSet>[0]))).resolves.toBeDefined();
 
     // Once v1's tokens have expired (oidc 300 s + 300 s skew), it leaves Redis and both data directories.
@@ -145,7 +145,7 @@ describe('rotating keys shared through Redis', () => {
     const due = await Promise.all(nodes.map((n) => n.at(START + 25 * DAY)));
     const secrets = await Promise.all(nodes.map((n) => readFile(join(n.dataDir, 'keys', 'ring.v2.secret'), 'utf8')));
     expect(new Set(secrets).size).toBe(1);
-    for (const loaded of due) expect(loaded.keys.get('ring.v2')!.privateKey.export()).toEqual(due[0].keys.get('ring.v2')!.privateKey.export());
+    for (const loaded of due) expect(loaded.keys.get('ring.v2')!.privateKey!.export()).toEqual(due[0].keys.get('ring.v2')!.privateKey!.export());
   });
 
   it('carries over the ring and keys a node already had in its data directory', async () => {

@@ -86,10 +86,11 @@ export function unpackError(packed: PackedError): Error {
   return new Error(packed.message);
 }
 
-export type PackedKey = Omit<LoadedKey, 'certificate'> & { readonly certificateDer?: Uint8Array };
+export type PackedKey = Omit<LoadedKey, 'certificate' | 'signer'> & { readonly certificateDer?: Uint8Array };
 
+/** A key in a PKCS#11 token travels without its signer (a session to the token cannot cross threads): public parts only. */
 export function packKey(key: LoadedKey): PackedKey {
-  const { certificate, ...rest } = key;
+  const { certificate, signer: _tokenSigner, ...rest } = key;
   return { ...rest, ...(certificate && { certificateDer: new Uint8Array(certificate.raw) }) };
 }
 

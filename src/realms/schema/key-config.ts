@@ -43,6 +43,61 @@ export class RotationConfig {
   prepublish_days?: number;
 }
 
+/**
+ * A key held in a PKCS#11 token (an HSM): used only through the token, never read out. The PIN
+ * comes from an environment variable or a file, never from the realm file.
+ */
+export class Pkcs11KeyConfig {
+  /** Path of the vendor's PKCS#11 library (.so). */
+  @IsString()
+  module!: string;
+
+  /** The token's label; or `slot`. */
+  @IsString()
+  @IsOptional()
+  token_label?: string;
+
+  /** The slot id, where the token has no unique label. */
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  slot?: number;
+
+  /** Name of the environment variable holding the user PIN; or `pin_file`. */
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'pin_env must be an environment variable name' })
+  @IsOptional()
+  pin_env?: string;
+
+  /** A file holding the user PIN (relative paths from the configuration directory). */
+  @IsString()
+  @IsOptional()
+  pin_file?: string;
+
+  /** CKA_LABEL of the key pair (private key, public key and certificate share it); or `key_id`. */
+  @IsString()
+  @IsOptional()
+  key_label?: string;
+
+  /** CKA_ID of the key pair, in hex. */
+  @Matches(/^(?:[0-9A-Fa-f]{2})+$/, { message: 'key_id must be hex digits, two per byte (e.g. 01 or a1b2)' })
+  @IsOptional()
+  key_id?: string;
+
+  /** Sessions opened to the token (signatures in parallel); a token allows a limited number. */
+  @Max(64)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  max_sessions?: number;
+
+  /** How long one call to the token may take before the request answers 503 key_unavailable. */
+  @Max(60000)
+  @Min(10)
+  @IsInt()
+  @IsOptional()
+  call_timeout_ms?: number;
+}
+
 export class KeyConfig {
   @Matches(/^[A-Za-z0-9._-]{1,128}$/, { message: 'kid must be 1-128 characters of A-Z a-z 0-9 . _ -' })
   @IsString()
@@ -68,6 +123,11 @@ export class KeyConfig {
   @ValidateNested()
   @IsOptional()
   generate?: GenerateKeyConfig;
+
+  @Type(() => Pkcs11KeyConfig)
+  @ValidateNested()
+  @IsOptional()
+  pkcs11?: Pkcs11KeyConfig;
 
   @Type(() => RotationConfig)
   @ValidateNested()

@@ -60,7 +60,7 @@ const realmJwks = new WeakMap<RealmKey, JWK>();
 export function verificationJwk(key: RealmKey): JWK {
   let jwk = realmJwks.get(key);
   if (!jwk) {
-    const material = key.publicKey ?? key.privateKey;
+    const material = key.publicKey ?? key.privateKey!;
     jwk = Object.freeze({ ...material.export({ format: 'jwk' }), kid: key.kid });
     realmJwks.set(key, jwk);
   }

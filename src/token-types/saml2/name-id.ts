@@ -72,7 +72,7 @@ function pairwiseKeyProblem(kid: string, realm: { readonly path: string; readonl
 
 /** The pairwise persistent identifier of `principal` at the SP `spEntityId`. */
 export function pairwiseNameId(key: RealmKey, spEntityId: string, principal: string): string {
-  return createHmac('sha256', key.privateKey).update(JSON.stringify([PAIRWISE_LABEL, spEntityId, principal]), 'utf8').digest('base64url');
+  return createHmac('sha256', key.privateKey!).update(JSON.stringify([PAIRWISE_LABEL, spEntityId, principal]), 'utf8').digest('base64url');
 }
 
 export interface NameIdInput {

@@ -76,7 +76,7 @@ export class Saml2TokenProvider implements TokenProvider {
     let xml = await securedAssertion(doc, config, sp.encryptionCertificate, signingKey);
     if (tokenForm === 'response') {
       xml = buildResponse({ issuer: config.issuer, destination: acsUrl, inResponseTo, assertionXml: xml });
-      if (config.sign_response) xml = signAfterIssuer(xml, signingKey!, signatureOptionsOf(config));
+      if (config.sign_response) xml = await signAfterIssuer(xml, signingKey!, signatureOptionsOf(config));
     }
     return { token: encoding === 'base64' ? Buffer.from(xml, 'utf8').toString('base64') : xml, ...facts };
   }
@@ -157,7 +157,7 @@ async function securedAssertion(doc: Document, config: Saml2Config, spCertificat
   const algorithms = encryption && { data: encryption.data_algorithm, keyTransport: encryption.key_transport };
   if (encryption && !encryption.encrypt_assertion) await encryptParts(doc, encryption, spCertificate!, algorithms!);
   let xml = new XMLSerializer().serializeToString(doc);
-  if (config.sign_assertion) xml = signAfterIssuer(xml, signingKey!, signatureOptionsOf(config));
+  if (config.sign_assertion) xml = await signAfterIssuer(xml, signingKey!, signatureOptionsOf(config));
   if (!encryption?.encrypt_assertion) return xml;
   const wrapper = newSamlDocument('EncryptedAssertion');
   await appendEncrypted(wrapper.documentElement!, xml, spCertificate!, algorithms!);

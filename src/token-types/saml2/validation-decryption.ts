@@ -133,7 +133,7 @@ export async function decryptElement(wrapper: Element, key: RealmKey, what: stri
       wrapper,
       {
         // PEM: xml-encryption's own OAEP code (OAEP and MGF1 digests differing) reads no KeyObject.
-        key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+        key: key.privateKey!.export({ type: 'pkcs8', format: 'pem' }) as string,
         // The library counts AES-CBC as insecure; the algorithms were checked above, and what
         // follows a CBC decryption answers uniformly (see `authenticated`).
         disallowDecryptionWithInsecureAlgorithm: false,

@@ -76,8 +76,8 @@ function assertionXml(): string {
 }
 
 describe('signAfterIssuer', () => {
-  it('puts ds:Signature right after Issuer and xmlsec1 verifies it with the certificate', () => {
-    const signed = signAfterIssuer(assertionXml(), realmKey);
+  it('puts ds:Signature right after Issuer and xmlsec1 verifies it with the certificate', async () => {
+    const signed = await signAfterIssuer(assertionXml(), realmKey);
     expect(signed).toMatch(/<\/saml:Issuer><ds:Signature xmlns:ds="http:\/\/www.w3.org\/2000\/09\/xmldsig#">/);
     expect(signed).toContain('Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"');
     expect(signed).toContain('<ds:X509Certificate>');
@@ -94,7 +94,7 @@ describe('signAfterIssuer with EC keys', () => {
     ['P-256', 'ecdsa-sha256', 64],
     ['P-384', 'ecdsa-sha384', 96],
     ['P-521', 'ecdsa-sha512', 132],
-  ])('%s: %s (r || s, %i bytes) that xmlsec1 verifies with the certificate, and not once altered', (curve, method, length) => {
+  ])('%s: %s (r || s, %i bytes) that xmlsec1 verifies with the certificate, and not once altered', async (curve, method, length) => {
     const pair = makeKeyPair(`ec-${curve}`, ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`]);
     const privateKey = createPrivateKey(readFileSync(pair.key));
     const ecKey: RealmKey = {
@@ -106,7 +106,7 @@ describe('signAfterIssuer with EC keys', () => {
       publicKey: createPublicKey(privateKey),
       certificate: new X509Certificate(readFileSync(pair.cert)),
     };
-    const signed = signAfterIssuer(assertionXml(), ecKey);
+    const signed = await signAfterIssuer(assertionXml(), ecKey);
     expect(signed).toContain(`Algorithm="http://www.w3.org/2001/04/xmldsig-more#${method}"`);
     const value = /<ds:SignatureValue>([^<]*)<\/ds:SignatureValue>/.exec(signed)![1];
     expect(Buffer.from(value.replace(/\s/g, ''), 'base64')).toHaveLength(length);
@@ -138,7 +138,7 @@ describe('xmlSigningKeyProblem', () => {
 
 describe('encryptXml', () => {
   it('produces AES-256-GCM / RSA-OAEP EncryptedData that xmlsec1 decrypts with the SP key', async () => {
-    const signed = signAfterIssuer(assertionXml(), realmKey);
+    const signed = await signAfterIssuer(assertionXml(), realmKey);
     const encrypted = await encryptXml(signed, await readSpCertificate(sp.cert, '/'));
     expect(encrypted).toContain('Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"');
     expect(encrypted).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"');
@@ -170,11 +170,11 @@ describe('signature_algorithm and digest_algorithm', () => {
   });
 
   const cases = SIGNATURE_ALGORITHM_NAMES.flatMap((algorithm) => (['sha256', 'sha512'] as const).map((digest) => [algorithm, digest] as const));
-  it.each(cases)('%s with a %s digest: the methods named in SignedInfo, verified by xmlsec1, refused once altered', (algorithm, digest) => {
+  it.each(cases)('%s with a %s digest: the methods named in SignedInfo, verified by xmlsec1, refused once altered', async (algorithm, digest) => {
     const rsa = algorithm.startsWith('rsa');
     const key = rsa ? realmKey : ecKey;
     const cert = rsa ? signer.cert : ecCert;
-    const signed = signAfterIssuer(assertionXml(), key, signatureOptionsOf({ signature_algorithm: algorithm, digest_algorithm: digest }));
+    const signed = await signAfterIssuer(assertionXml(), key, signatureOptionsOf({ signature_algorithm: algorithm, digest_algorithm: digest }));
     expect(signed).toContain(`<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#${algorithm}"/>`);
     expect(signed).toContain(`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#${digest}"/>`);
     expect(xmlsecVerify(signed, cert)).toEqual([0, expect.stringContaining('OK')]);
@@ -182,9 +182,9 @@ describe('signature_algorithm and digest_algorithm', () => {
     expect(schemaCheck(signed)).toEqual([0, expect.stringContaining('validates')]);
   });
 
-  it('defaults to the method the key implies and a SHA-256 digest', () => {
+  it('defaults to the method the key implies and a SHA-256 digest', async () => {
     expect(signatureOptionsOf({ signature_algorithm: undefined, digest_algorithm: 'sha256' })).toEqual({ digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
-    const signed = signAfterIssuer(assertionXml(), ecKey, signatureOptionsOf({ signature_algorithm: undefined, digest_algorithm: 'sha256' }));
+    const signed = await signAfterIssuer(assertionXml(), ecKey, signatureOptionsOf({ signature_algorithm: undefined, digest_algorithm: 'sha256' }));
     expect(signed).toContain('Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"');
   });
 
@@ -205,7 +205,7 @@ describe('signature_algorithm and digest_algorithm', () => {
 describe('encryption algorithms', () => {
   const cases = DATA_ENCRYPTION_NAMES.flatMap((data) => KEY_TRANSPORT_NAMES.map((keyTransport) => [data, keyTransport] as const));
   it.each(cases)('%s content, %s key transport: decrypted by xmlsec1 (with openssl for xmlenc11 rsa-oaep) to the signed assertion', async (data, keyTransport) => {
-    const signed = signAfterIssuer(assertionXml(), realmKey);
+    const signed = await signAfterIssuer(assertionXml(), realmKey);
     const encrypted = await encryptXml(signed, await readSpCertificate(sp.cert, '/'), { data, keyTransport });
     const wrapper = `<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${encrypted}</saml:EncryptedAssertion>`;
     expect(encrypted).toContain(`Algorithm="${DATA_ENCRYPTION_ALGORITHMS[data]}"`);

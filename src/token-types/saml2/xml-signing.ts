@@ -11,12 +11,14 @@ import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract
 import type { Saml2Config } from '../../realms/schema/saml2-config';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './xml-algorithms';
 import { ECDSA_FOR_CURVE, withEcdsa } from './xml-ecdsa';
+import { withTokenSignature } from './xml-token-signature';
 
 const RSA_SHA256 = SIGNATURE_ALGORITHMS['rsa-sha256'].uri;
 const SHA256 = DIGEST_ALGORITHMS.sha256;
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const MIN_RSA_BITS = 2048;
+const TOKEN_HELD = 'held in a PKCS#11 token';
 
 /** Why `kid` cannot sign SAML assertions, or undefined when it can. */
 export function xmlSigningKeyProblem(kid: string, realm: { readonly path: string; readonly keys: RealmKeyResolver }): string | undefined {
@@ -79,14 +81,17 @@ export interface EnvelopedSignatureOptions {
 
 /**
  * Signs the root element of the document `xml` (which carries an `ID`) with an enveloped
- * signature and returns the signed document.
+ * signature and returns the signed document. A key in a PKCS#11 token signs through its token
+ * (off the event loop; a token that does not answer rejects with 503 key_unavailable).
  */
-export function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedSignatureOptions): string {
+export async function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedSignatureOptions): Promise<string> {
   const base64 = key.certificate!.raw.toString('base64');
+  const signatureAlgorithm = options.signatureAlgorithm ?? xmlSignatureAlgorithmFor(key);
   const signer = withEcdsa(
     new SignedXml({
-      privateKey: key.privateKey,
-      signatureAlgorithm: options.signatureAlgorithm ?? xmlSignatureAlgorithmFor(key),
+      // xml-crypto insists on a private key; a token key's signature method does not read it.
+      privateKey: key.privateKey ?? TOKEN_HELD,
+      signatureAlgorithm,
       canonicalizationAlgorithm: EXC_C14N,
       // KeyInfo written from the certificate loaded (and checked) with the key: given a PEM as
       // publicCert, xml-crypto would parse the certificate twice per signature to publish it.
@@ -105,7 +110,12 @@ export function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedS
     options.placement === 'after-issuer'
       ? { reference: "/*/*[local-name()='Issuer']", action: 'after' as const }
       : { reference: '/*', action: 'prepend' as const };
-  signer.computeSignature(xml, { prefix: 'ds', location });
+  if (!key.signer) {
+    signer.computeSignature(xml, { prefix: 'ds', location });
+    return signer.getSignedXml();
+  }
+  withTokenSignature(signer, signatureAlgorithm, key.signer);
+  await new Promise<void>((resolve, reject) => signer.computeSignature(xml, { prefix: 'ds', location }, (error) => (error ? reject(error) : resolve())));
   return signer.getSignedXml();
 }
 
@@ -113,6 +123,6 @@ export function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedS
  * Signs the Assertion or Response document `xml` (whose root carries an `ID`), the signature
  * after its Issuer, and returns the signed document.
  */
-export function signAfterIssuer(xml: string, key: RealmKey, algorithms: Pick<EnvelopedSignatureOptions, 'signatureAlgorithm' | 'digestAlgorithm'> = {}): string {
+export function signAfterIssuer(xml: string, key: RealmKey, algorithms: Pick<EnvelopedSignatureOptions, 'signatureAlgorithm' | 'digestAlgorithm'> = {}): Promise<string> {
   return signEnvelopedXml(xml, key, { placement: 'after-issuer', ...algorithms });
 }

@@ -50,7 +50,7 @@ export async function verifiedSessionClaims(token: string, config: SessionConfig
     if (!key) return undefined;
     // Only algorithms the key suits: a token cannot pick HMAC with a public key, or `none`.
     const algorithms = JWS_ALGORITHM_NAMES.filter((alg) => keyProblemForAlgorithm(alg, key) === undefined);
-    const { payload } = await compactVerify(token, key.family === 'oct' ? key.privateKey : key.publicKey!, { algorithms });
+    const { payload } = await compactVerify(token, key.family === 'oct' ? key.privateKey! : key.publicKey!, { algorithms });
     const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
     const record = claims as Record<string, JsonValue>;

@@ -5,12 +5,15 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { RealmKey } from '../../keys/loaded-key';
 import type { RealmKeyResolver } from '../../plugin-api/token-contract';
+import { tokenCaCrypto, tokenCaKey } from './token-ca-crypto';
 import { x509, x509Crypto } from './x509-library';
 
 type SigningKey = x509.X509CertificateCreateWithKeyParams['signingKey'];
 
 export interface CaSigner {
   readonly signingKey: SigningKey;
+  /** The provider that signs with `signingKey`: node's WebCrypto, or the key's token. */
+  readonly crypto: typeof x509Crypto;
   /** Hash (and name) of the certificate signature; the key's own algorithm fills in the rest. */
   readonly signingAlgorithm: SignatureAlgorithm;
   /** The CA certificate's subject, the issued certificates' issuer. */
@@ -82,7 +85,8 @@ export function caKeyProblem(
   if (facts.keyUsage !== undefined && (facts.keyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
     return `${described} has a keyUsage without keyCertSign, so it may not sign certificates`;
   }
-  if (!key.certificate.checkPrivateKey(key.privateKey)) return `${described} does not certify the private key of "${kid}"`;
+  const certifies = key.privateKey ? key.certificate.checkPrivateKey(key.privateKey) : key.certificate.publicKey.equals(key.publicKey!);
+  if (!certifies) return `${described} does not certify the private key of "${kid}"`;
   const notAfter = facts.parsed.notAfter;
   if (notAfter.getTime() <= now.getTime()) return `${described} expired on ${notAfter.toISOString()}`;
   return undefined;
@@ -157,9 +161,14 @@ export async function caSigner(key: RealmKey): Promise<CaSigner> {
   const choice = signatureChoice(key);
   if (typeof choice === 'string') throw new Error(choice);
   if (!key.certificate) throw new Error(`key "${key.kid}" has no certificate`);
+  if (key.signer) {
+    // The key never leaves its token: a stand-in key, and a provider that signs through the token.
+    const signingKey = tokenCaKey(choice.importAlgorithm) as unknown as SigningKey;
+    return { signingKey, crypto: tokenCaCrypto(key.signer), signingAlgorithm: choice.signingAlgorithm, ...(await issuerFacts(key.certificate)) };
+  }
   const [signingKey, issuer] = await Promise.all([
-    importedSigningKey(key.privateKey, choice.importAlgorithm),
+    importedSigningKey(key.privateKey!, choice.importAlgorithm),
     issuerFacts(key.certificate),
   ]);
-  return { signingKey, signingAlgorithm: choice.signingAlgorithm, ...issuer };
+  return { signingKey, crypto: x509Crypto, signingAlgorithm: choice.signingAlgorithm, ...issuer };
 }

@@ -79,7 +79,7 @@ export class X509IssuanceProvider implements TokenProvider {
         signingAlgorithm: ca.signingAlgorithm,
         extensions,
       },
-      x509Crypto,
+      ca.crypto,
     );
     return {
       token: certificate.toString('pem'),

@@ -35,7 +35,7 @@ export async function signedJwtOf(token: string, realm: StsRealmContext, issuanc
   const key = issuingKey(realm, keyName, header.kid, 'enc');
   if (!key) throw notIssuedHere('it is encrypted to a key this instance does not use');
   try {
-    const { plaintext } = await compactDecrypt(token, key.privateKey, {
+    const { plaintext } = await compactDecrypt(token, key.privateKey!, {
       keyManagementAlgorithms: [issuance.encryption.algorithm],
       contentEncryptionAlgorithms: [issuance.encryption.content_encryption],
     });

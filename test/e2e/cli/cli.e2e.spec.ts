@@ -87,7 +87,7 @@ describe('rest-sts', () => {
   it('refuses an unknown command with one line on stderr', async () => {
     const result = await run(['frobnicate']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('rest-sts: unknown command "frobnicate"; commands: hash-password, generate-key, self-signed-certificate, check-config, list-instances, verify-token\n');
+    expect(result.stderr).toBe('rest-sts: unknown command "frobnicate"; commands: hash-password, generate-key, keys, self-signed-certificate, check-config, list-instances, verify-token\n');
   });
 
   it('gives each command its own --help', async () => {

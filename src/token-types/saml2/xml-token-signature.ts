@@ -1,0 +1,43 @@
+/**
+ * xml-crypto's signing hook for a key held in a PKCS#11 token: a signature method whose
+ * getSignature hands the canonical SignedInfo to the key's signer (asynchronously, through
+ * xml-crypto's callback flow). The token returns ECDSA as r || s, which is what XML-DSig 1.1
+ * writes (as xml-ecdsa.ts does for file keys).
+ */
+import type { BinaryLike } from 'node:crypto';
+import type { ErrorFirstCallback, SignatureAlgorithm, SignedXml } from 'xml-crypto';
+import type { KeySigner, SignatureScheme } from '../../keys/key-signer';
+import { SIGNATURE_ALGORITHMS } from './xml-algorithms';
+
+const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
+  [SIGNATURE_ALGORITHMS['rsa-sha256'].uri]: { padding: 'pkcs1', hash: 'sha256' },
+  [SIGNATURE_ALGORITHMS['rsa-sha512'].uri]: { padding: 'pkcs1', hash: 'sha512' },
+  [SIGNATURE_ALGORITHMS['ecdsa-sha256'].uri]: { padding: 'ecdsa', hash: 'sha256' },
+  [SIGNATURE_ALGORITHMS['ecdsa-sha384'].uri]: { padding: 'ecdsa', hash: 'sha384' },
+  [SIGNATURE_ALGORITHMS['ecdsa-sha512'].uri]: { padding: 'ecdsa', hash: 'sha512' },
+};
+
+/** Registers, on this SignedXml only, the signature method `uri` as made by `signer`; returns it. */
+export function withTokenSignature(signedXml: SignedXml, uri: string, signer: KeySigner): SignedXml {
+  const scheme = SCHEMES[uri];
+  if (!scheme) throw new Error(`signature method ${uri} is not available for a key in a token`);
+  signedXml.SignatureAlgorithms[uri] = class TokenSignatureAlgorithm {
+    getSignature(signedInfo: BinaryLike, _privateKey: unknown, callback?: ErrorFirstCallback<string>): string | void {
+      if (!callback) throw new Error('a key in a token signs asynchronously');
+      const data = typeof signedInfo === 'string' ? Buffer.from(signedInfo, 'utf8') : Buffer.from(signedInfo as Uint8Array);
+      signer.sign(scheme!, data).then(
+        (signature) => callback(null, signature.toString('base64')),
+        (error: Error) => callback(error),
+      );
+    }
+
+    verifySignature(): boolean {
+      return false; // Signing only: verification uses the published certificate, with xml-ecdsa.ts or xml-crypto's own methods.
+    }
+
+    getAlgorithmName(): string {
+      return uri;
+    }
+  } as unknown as new () => SignatureAlgorithm;
+  return signedXml;
+}
