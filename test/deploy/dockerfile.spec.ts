@@ -4,9 +4,9 @@
  * checked for dev dependencies and started the way the image starts, in production mode.
  *
  * Two departures from a real build, to stay within a minute: npm reads the local cache first
- * (prefer-offline) and runs no install scripts, and where Docker would compile better-sqlite3
- * (`npm ci` without --ignore-scripts) the test copies in the module this checkout's own `npm ci`
- * compiled, after checking it is the same version.
+ * (prefer-offline) and runs no install scripts, and where Docker would compile the native modules
+ * (better-sqlite3, pkcs11js: `npm ci` without --ignore-scripts) the test copies in the ones this
+ * checkout's own `npm ci` compiled, after checking they are the same versions.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,11 @@ import { freePort, REPO, within } from '../support/spawned-server';
 
 const exec = promisify(execFile);
 const DOCKERFILE = join(REPO, 'deploy', 'Dockerfile');
-const SQLITE = join('node_modules', 'better-sqlite3');
+/** The native modules `npm ci` compiles, and the file each compiles to. */
+const NATIVE_MODULES = [
+  { dir: join('node_modules', 'better-sqlite3'), binary: join('build', 'Release', 'better_sqlite3.node') },
+  { dir: join('node_modules', 'pkcs11js'), binary: join('build', 'Release', 'pkcs11.node') },
+];
 
 let scratch: string;
 let stages: Stage[];
@@ -38,14 +42,17 @@ async function buildContext(): Promise<string> {
   return context;
 }
 
-/** Where Docker compiles better-sqlite3, puts in the build this checkout's npm ci made. */
-async function nativeModuleInstead(step: Instruction, cwd: string): Promise<void> {
-  const installed = join(cwd, SQLITE);
-  if (!/^npm ci\b/.test(step.args) || step.args.includes('--ignore-scripts') || !existsSync(installed)) return;
+/** Where Docker compiles the native modules, puts in the builds this checkout's npm ci made. */
+async function nativeModulesInstead(step: Instruction, cwd: string): Promise<void> {
+  if (!/^npm ci\b/.test(step.args) || step.args.includes('--ignore-scripts')) return;
   const version = async (dir: string) => (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  const ours = join(REPO, SQLITE);
-  if ((await version(installed)) !== (await version(ours))) throw new Error(`${SQLITE} differs from this checkout's; run npm ci`);
-  await cp(join(ours, 'build', 'Release', 'better_sqlite3.node'), join(installed, 'build', 'Release', 'better_sqlite3.node'));
+  for (const { dir, binary } of NATIVE_MODULES) {
+    const installed = join(cwd, dir);
+    if (!existsSync(installed)) continue;
+    const ours = join(REPO, dir);
+    if ((await version(installed)) !== (await version(ours))) throw new Error(`${dir} differs from this checkout's; run npm ci`);
+    await cp(join(ours, binary), join(installed, binary));
+  }
 }
 
 /** The image's environment, with its absolute directories moved into the replayed tree. */
@@ -85,7 +92,7 @@ beforeAll(async () => {
     context: await buildContext(),
     workDir: join(scratch, 'stages'),
     runEnv: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? scratch, npm_config_prefer_offline: 'true', npm_config_ignore_scripts: 'true' },
-    afterRun: nativeModuleInstead,
+    afterRun: nativeModulesInstead,
   });
   runtime = replayed.get(stages[stages.length - 1].name)!;
   app = join(runtime.root, runtime.workdir);
@@ -107,12 +114,12 @@ describe('deploy/Dockerfile', () => {
     expect(runtime.settings.HEALTHCHECK).toContain('/health/ready');
   });
 
-  it('leaves no dev dependency in the runtime tree, and the compiled SQLite driver in it', async () => {
+  it('leaves no dev dependency in the runtime tree, and the compiled native modules (SQLite, PKCS#11) in it', async () => {
     const { devDependencies } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     expect(Object.keys(devDependencies)).toEqual(expect.arrayContaining(['typescript', 'jest']));
     expect(Object.keys(devDependencies).filter((name) => existsSync(join(app, 'node_modules', name)))).toEqual([]);
     expect(existsSync(join(app, 'src'))).toBe(false);
-    expect(existsSync(join(app, SQLITE, 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
+    for (const { dir, binary } of NATIVE_MODULES) expect(existsSync(join(app, dir, binary))).toBe(true);
     expect(existsSync(join(app, 'dist', 'main.js'))).toBe(true);
   });
 
