@@ -85,7 +85,7 @@ async function main(): Promise<void> {
 }
 
 async function startSts(label: string, script: string, config: BenchConfig, scenario: Scenario, profileDir?: string): Promise<Server> {
-  const env = { STS_WORKERS: '1', STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir };
+  const env = { ...config.env, STS_WORKERS: '1', STS_CONFIG_DIR: config.configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir };
   const served = await startServed(script, env, await freePort(), '/health/ready', profiled(profileDir));
   const url = translateUrl(served.baseUrl, scenario.instance);
   return { label, served, target: () => ({ url, headers: scenario.headers, body: scenario.body }), samples: [] };

@@ -42,7 +42,7 @@ export async function measureMultiNode(config: BenchConfig, settings: RunSetting
   const nodes: ServedProcess[] = [];
   try {
     writeClusterConfig(config.configDir, configDir, cluster.ports);
-    const env = { STS_WORKERS: '1', STS_CONFIG_DIR: configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir, STS_BENCH_REDIS_PASSWORD: TEST_CLUSTER_USER.password };
+    const env = { ...config.env, STS_WORKERS: '1', STS_CONFIG_DIR: configDir, STS_DATA_DIR: config.dataDir, STS_PLUGINS_DIR: config.pluginsDir, STS_BENCH_REDIS_PASSWORD: TEST_CLUSTER_USER.password };
     for (let i = 0; i < 2; i++) nodes.push(await startServed(join(REPO, 'dist', 'main.js'), env, await freePort(), '/health/ready'));
     const [a, b] = nodes;
     const tokens = new BodyPool((await config.idTokens.mintMany(quick ? 5000 : 40_000)).map(idTokenBody), true);
