@@ -13,6 +13,7 @@ const KEYS_OF_TYPE: readonly (readonly [keyof AttributeSourceConfig, string])[] 
   ['file', 'sqlite'],
   ['connection_env', 'postgres'],
   ['base_url', 'http'],
+  ['bearer_token_env', 'http'],
 ];
 
 function misplacedKeys(config: AttributeSourceConfig): { field: string; message: string }[] {
@@ -41,7 +42,7 @@ export function buildAttributeSources(
     seen.add(config.name);
     const found = misplacedKeys(config);
     found.push(
-      ...(config.type === 'ldap' ? LdapAttributeSource.problems(config) : config.type === 'sql' ? SqlAttributeSource.problems(config, env) : HttpAttributeSource.problems(config)),
+      ...(config.type === 'ldap' ? LdapAttributeSource.problems(config) : config.type === 'sql' ? SqlAttributeSource.problems(config, env) : HttpAttributeSource.problems(config, env)),
     );
     problems.push(...found.map(({ field, message }) => ({ path: at(field), message })));
     if (found.length > 0) return;
@@ -50,7 +51,7 @@ export function buildAttributeSources(
         ? new LdapAttributeSource(config, configDir, env)
         : config.type === 'sql'
           ? new SqlAttributeSource(config, configDir, env)
-          : new HttpAttributeSource(config);
+          : new HttpAttributeSource(config, env);
     sources.set(config.name, source);
   });
   return { sources, problems };

@@ -2,7 +2,8 @@
  * `type: http`: a JSON service asked `GET <base_url><path>` with the key URL-encoded into the path.
  * The same rules as every fetch of the STS (bounded-fetch.ts): https, plain http only to a loopback
  * host, one deadline, a size cap counted as the body arrives, same-origin redirects only.
- * 404 means the key is unknown; the answer must be a JSON object.
+ * 404 means the key is unknown; the answer must be a JSON object. With `bearer_token_env`, every
+ * request carries that token (redirects stay on the same origin, so it goes nowhere else).
  */
 import { boundedFetch, checkFetchUrl, FetchProblem } from '../common/bounded-fetch';
 import { jsonDepthExceeds } from '../common/json-depth';
@@ -16,14 +17,24 @@ export class HttpAttributeSource implements AttributeSource {
   readonly type = 'http';
   readonly name: string;
 
-  constructor(private readonly config: AttributeSourceConfig) {
+  private readonly authorization?: string;
+
+  constructor(
+    private readonly config: AttributeSourceConfig,
+    env: NodeJS.ProcessEnv,
+  ) {
     this.name = config.name;
+    if (config.bearer_token_env !== undefined) this.authorization = `Bearer ${env[config.bearer_token_env]}`;
   }
 
-  static problems(config: AttributeSourceConfig): { field: string; message: string }[] {
+  static problems(config: AttributeSourceConfig, env: NodeJS.ProcessEnv): { field: string; message: string }[] {
     if (config.base_url === undefined) return [{ field: 'base_url', message: 'missing; an http source needs base_url' }];
     const problem = checkFetchUrl(config.base_url, 'base_url');
-    return problem ? [{ field: 'base_url', message: problem }] : [];
+    if (problem) return [{ field: 'base_url', message: problem }];
+    if (config.bearer_token_env !== undefined && !env[config.bearer_token_env]) {
+      return [{ field: 'bearer_token_env', message: `environment variable ${config.bearer_token_env} is not set` }];
+    }
+    return [];
   }
 
   prepare(lookup: AttributeLookupConfig): Promise<SourceLookup> {
@@ -37,7 +48,12 @@ export class HttpAttributeSource implements AttributeSource {
         const url = new URL(base + path.split('{key}').join(encodeURIComponent(key)));
         let body: Uint8Array;
         try {
-          ({ body } = await boundedFetch(url, { accept: 'application/json', maxBytes: this.config.max_response_bytes, timeoutMs: this.config.timeout_ms }));
+          ({ body } = await boundedFetch(url, {
+            accept: 'application/json',
+            ...(this.authorization && { authorization: this.authorization }),
+            maxBytes: this.config.max_response_bytes,
+            timeoutMs: this.config.timeout_ms,
+          }));
         } catch (error) {
           if (!(error instanceof FetchProblem)) throw error;
           if (error.message === 'HTTP 404') return {};

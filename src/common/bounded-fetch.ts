@@ -11,6 +11,8 @@ export class FetchProblem extends Error {}
 export interface BoundedFetchOptions {
   /** The Accept header. */
   readonly accept: string;
+  /** The Authorization header, when the server wants one. */
+  readonly authorization?: string;
   readonly maxBytes: number;
   /** For the whole exchange, redirects and body included; default 5000. */
   readonly timeoutMs?: number;
@@ -79,7 +81,9 @@ async function fetchFollowingSameOrigin(origin: URL, options: BoundedFetchOption
   for (let hops = 0; ; hops++) {
     let response: Response;
     try {
-      response = await fetchImpl(target, { redirect: 'manual', signal, headers: { accept: options.accept } });
+      const headers: Record<string, string> = { accept: options.accept };
+      if (options.authorization) headers.authorization = options.authorization;
+      response = await fetchImpl(target, { redirect: 'manual', signal, headers });
     } catch (error) {
       throw new FetchProblem(`request failed (${networkReason(error)})`, { cause: error });
     }

@@ -104,6 +104,12 @@ export class AttributeSourceConfig {
   @IsOptional()
   base_url?: string;
 
+  /** http: the environment variable holding a bearer token, sent as `Authorization: Bearer <token>`. */
+  @Matches(ENV_NAME, { message: 'bearer_token_env must be an environment variable name' })
+  @IsString()
+  @IsOptional()
+  bearer_token_env?: string;
+
   /** http: the largest answer read; default 65536 bytes. */
   @Max(1_048_576)
   @Min(64)

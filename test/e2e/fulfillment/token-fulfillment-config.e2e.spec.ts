@@ -85,12 +85,19 @@ describe('token_fulfillment refused at load', () => {
       { name: 'web', type: 'http', base_url: 'http://profiles.test' },
       { name: 'dir', type: 'ldap', url: 'ldap://127.0.0.1:1' },
       { name: 'hr', type: 'http', base_url: 'https://x.test' },
+      { name: 'api', type: 'http', base_url: 'https://x.test', bearer_token_env: 'STS_TEST_NO_SUCH_TOKEN_VARIABLE' },
     ]);
     expectConfigProblem(error, 'attribute_sources[0].connection_env', /^missing/);
     expectConfigProblem(error, 'attribute_sources[1].driver', /^missing; a sql source needs driver/);
     expectConfigProblem(error, 'attribute_sources[2].base_url', /must use https \(http is allowed only for loopback hosts\)/);
     expectConfigProblem(error, 'attribute_sources[3].bind_dn', /^missing; an ldap source needs bind_dn/);
     expectConfigProblem(error, 'attribute_sources[4].name', /^"hr" names another source too/);
+    expectConfigProblem(error, 'attribute_sources[5].bearer_token_env', /^environment variable STS_TEST_NO_SUCH_TOKEN_VARIABLE is not set$/);
+  });
+
+  it('a bearer_token_env that is not a variable name is refused by the schema', async () => {
+    const error = await problemsOf({}, [{ name: 'api', type: 'http', base_url: 'https://x.test', bearer_token_env: 'not a name' }]);
+    expectConfigProblem(error, 'attribute_sources[0].bearer_token_env', /must be an environment variable name/);
   });
 
   it('keys of another source type or driver are refused, not ignored', async () => {

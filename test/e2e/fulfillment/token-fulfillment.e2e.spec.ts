@@ -35,6 +35,8 @@ function instance(fulfillment: Json, claimMap: Record<string, string> = {}, extr
   return { supported_token_transforms: [{ from: 'USERNAME', to: 'OPENIDCONNECT' }], oidc: oidc(claimMap), token_fulfillment: fulfillment, ...extra };
 }
 
+const PROFILE_TOKEN_ENV = 'STS_TEST_PROFILE_TOKEN';
+const PROFILE_TOKEN = 'profile-token-' + Math.random().toString(36).slice(2);
 const ldapLookup = (extra: Json = {}) => ({ source: 'ldap', filter: '(uid={key})', attributes: ['givenName', 'sn', 'mail', 'businessCategory'], cache_seconds: 0, ...extra });
 const hrLookup = (extra: Json = {}) => ({ source: 'hr', query: 'SELECT department, level FROM staff WHERE login = $1', cache_seconds: 0, ...extra });
 const profileLookup = (extra: Json = {}) => ({ source: 'profile', path: '/users/{key}', cache_seconds: 0, ...extra });
@@ -59,10 +61,13 @@ describe('token fulfillment against real sources', () => {
     await postgres.sql("INSERT INTO audit SELECT 'alice', n FROM generate_series(1, 1500) AS n");
     process.env[LDAP_PASSWORD_ENV] = slapd.servicePassword;
     process.env[PG_URL_ENV] = postgres.connectionString;
+    process.env[PROFILE_TOKEN_ENV] = PROFILE_TOKEN;
     profiles.handler = (req, res) => {
       const [, kind, key] = decodeURIComponent(req.url ?? '').split('/');
       if (kind === 'slow') return void setTimeout(() => res.end('{}'), 3 * TIMEOUT_MS).unref();
       if (kind === 'big') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ blob: 'x'.repeat(4096) }));
+      // The secured service answers only requests that carry its bearer token.
+      if (kind === 'secure' && req.headers.authorization !== `Bearer ${PROFILE_TOKEN}`) return void res.writeHead(401).end();
       if (kind === 'text') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('not json');
       if (key !== 'alice') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ locale: 'fr-FR', title: 'Dr' }));
@@ -79,6 +84,7 @@ describe('token fulfillment against real sources', () => {
         { name: 'hr', type: 'sql', driver: 'postgres', connection_env: PG_URL_ENV, timeout_ms: TIMEOUT_MS },
         { name: 'local', type: 'sql', driver: 'sqlite', file: 'badges.sqlite' },
         { name: 'profile', type: 'http', base_url: profiles.origin, timeout_ms: TIMEOUT_MS, max_response_bytes: 1024 },
+        { name: 'secured', type: 'http', base_url: profiles.origin, bearer_token_env: PROFILE_TOKEN_ENV, timeout_ms: TIMEOUT_MS },
       ],
       instances: {
         three: instance(
@@ -103,6 +109,8 @@ describe('token fulfillment against real sources', () => {
         cached: instance({ lookups: [profileLookup({ cache_seconds: 60 })], attributes: { locale: 'profile.locale' } }, { locale: 'locale' }),
         http_slow: instance({ lookups: [profileLookup({ path: '/slow/{key}' })] }),
         http_big: instance({ lookups: [profileLookup({ path: '/big/{key}' })] }),
+        http_secured: instance({ lookups: [{ source: 'secured', path: '/secure/{key}', cache_seconds: 0 }], attributes: { title: 'secured.title' } }, { title: 'title' }),
+        http_unauthorized: instance({ lookups: [profileLookup({ path: '/secure/{key}' })] }),
         http_text: instance({ lookups: [profileLookup({ path: '/text/{key}' })] }),
         http_optional: instance({ lookups: [profileLookup({ path: '/slow/{key}', required: false })], attributes: { locale: "has(profile.locale) ? profile.locale : 'en'" } }, { locale: 'locale' }),
         pg_slow: instance({ lookups: [hrLookup({ query: 'SELECT department FROM staff WHERE login = $1 AND pg_sleep(3) IS NOT NULL' })] }),
@@ -142,6 +150,7 @@ describe('token fulfillment against real sources', () => {
     stopAllPostgres();
     delete process.env[LDAP_PASSWORD_ENV];
     delete process.env[PG_URL_ENV];
+    delete process.env[PROFILE_TOKEN_ENV];
   }, 30_000);
 
   it('computes claims from three sources (LDAP, PostgreSQL, HTTP) and the input', async () => {
@@ -193,6 +202,13 @@ describe('token fulfillment against real sources', () => {
       const started = Date.now();
       expectRefused(await translate(server, 'http_slow', asUser('alice')), 503, 'attribute_source_unavailable');
       expect(Date.now() - started).toBeLessThan(3 * TIMEOUT_MS);
+    });
+
+    it('an HTTP source sends its bearer token; without it the service refuses, and the lookup is 503 attribute_source_unavailable', async () => {
+      expect(issuedJwtClaims(await translate(server, 'http_secured', asUser('alice'))).title).toBe('Dr');
+      expect(profiles.requests.at(-1)!.headers.authorization).toBe(`Bearer ${PROFILE_TOKEN}`);
+      expectRefused(await translate(server, 'http_unauthorized', asUser('alice')), 503, 'attribute_source_unavailable');
+      expect(profiles.requests.at(-1)!.headers.authorization).toBeUndefined();
     });
 
     it('an HTTP answer over max_response_bytes, or not JSON, is 502 attribute_source_invalid_answer', async () => {
