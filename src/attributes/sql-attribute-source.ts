@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { isAbsolute, resolve } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { JsonValue } from '../plugin-api/json';
 import type { AttributeLookupConfig, AttributeSourceConfig } from '../realms/schema/attribute-source-config';
 import { type AttributeSource, AttributeSourceFailure, type Attributes, collectValues, LookupConfigError, type SourceLookup } from './attribute-source';
@@ -68,7 +68,9 @@ function postgresRunner(config: AttributeSourceConfig, env: NodeJS.ProcessEnv): 
   let pool: Pool | undefined;
   return async (query, key) => {
     if (!pool) {
-      pool = new Pool({
+      // Required on first use: most deployments never need the driver (about 15 MiB per process).
+      const { Pool: PostgresPool } = require('pg') as typeof import('pg');
+      pool = new PostgresPool({
         connectionString: env[config.connection_env!],
         max: 4,
         connectionTimeoutMillis: config.timeout_ms,

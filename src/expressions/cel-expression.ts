@@ -5,20 +5,32 @@
  * whose message gives the line and column. Evaluation takes JSON values and gives a JSON value, or
  * throws an ExpressionEvaluationError: never a partial result.
  */
-import { celEnv, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from '@bufbuild/cel';
 import type { CelInput, CelValue } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
 import type { JsonValue } from '../plugin-api/json';
 import { estimatedCost } from './expression-cost';
 
-type Expr = ReturnType<typeof parse>['expr'];
-type SourceInfo = ReturnType<typeof parse>['sourceInfo'];
+type CelLibrary = typeof import('@bufbuild/cel');
+type Expr = ReturnType<CelLibrary['parse']>['expr'];
+type SourceInfo = ReturnType<CelLibrary['parse']>['sourceInfo'];
 
 /** Operators the parser writes that the evaluator handles itself (not in the function table). */
 const BUILT_IN_OPERATORS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '_[?_]', '_?._', '@not_strictly_false']);
 
-/** The strings extension (lowerAscii, split, join, ...) beside the standard library. */
-const ENV = celEnv({ funcs: strings });
+let loaded: { cel: CelLibrary; env: ReturnType<CelLibrary['celEnv']> } | undefined;
+
+/**
+ * The evaluator, and its environment: the strings extension (lowerAscii, split, join, ...) beside
+ * the standard library. Required on first use: a server without expressions never loads it
+ * (about 15 MiB per process).
+ */
+function cel(): NonNullable<typeof loaded> {
+  if (!loaded) {
+    const library = require('@bufbuild/cel') as CelLibrary;
+    const { strings } = require('@bufbuild/cel/ext') as typeof import('@bufbuild/cel/ext');
+    loaded = { cel: library, env: library.celEnv({ funcs: strings }) };
+  }
+  return loaded;
+}
 
 export interface CompileOptions {
   /** The variables (namespaces) an expression may name. */
@@ -53,9 +65,9 @@ export interface CompiledExpression {
 export type CelBindings = Readonly<Record<string, CelInput>>;
 
 export function compileExpression(text: string, options: CompileOptions): CompiledExpression {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<CelLibrary['parse']>;
   try {
-    parsed = parse(text);
+    parsed = cel().cel.parse(text);
   } catch (error) {
     const start = (error as { location?: { start?: { line: number; column: number } } }).location?.start;
     const reason = String((error as Error).message).replace(/^<input>:\d+:\d+: /, '');
@@ -69,14 +81,14 @@ export function compileExpression(text: string, options: CompileOptions): Compil
       `estimated cost ${cost > 1e15 ? 'over 10^15' : cost} is over the limit ${options.costLimit} (lists taken as ${options.maxListLength} long); nest fewer all/exists/map/filter`,
     );
   }
-  const run = plan(ENV, parsed);
+  const run = cel().cel.plan(cel().env, parsed);
   return {
     text,
     cost,
     names,
     evaluate(bindings) {
       const result = run(bindings as Record<string, CelInput>);
-      if (isCelError(result)) throw new ExpressionEvaluationError('failed', result.message);
+      if (cel().cel.isCelError(result)) throw new ExpressionEvaluationError('failed', result.message);
       return jsonOf(result);
     },
   };
@@ -135,7 +147,7 @@ function checkNames(expr: Expr | undefined, bound: ReadonlySet<string>, variable
 
 function checkFunction(name: string, hasTarget: boolean, argCount: number, at: () => string): void {
   if (BUILT_IN_OPERATORS.has(name)) return;
-  const group = ENV.funcs.find(name);
+  const group = cel().env.funcs.find(name);
   if (!group) throw new ExpressionCompileError(`unknown function "${name}" ${at()}`);
   const overloads = [...group];
   if (!overloads.some((f) => (f.target !== undefined) === hasTarget && f.arguments.length === argCount)) {
@@ -183,6 +195,7 @@ export function jsonOf(value: CelValue): JsonValue {
     return value;
   }
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  const { isCelList, isCelMap, isCelUint } = cel().cel;
   if (isCelUint(value)) return jsonOf(value.value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (isCelList(value)) return Array.from(value, (item) => jsonOf(item));

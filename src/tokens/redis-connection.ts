@@ -6,7 +6,7 @@
  * fast while Redis is away: nothing is queued, nothing is sent twice.
  */
 import { readFileSync } from 'node:fs';
-import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import type { Cluster, default as Redis, RedisOptions } from 'ioredis';
 
 export interface RedisNodeAddress {
   readonly host: string;
@@ -57,6 +57,11 @@ export function readCaFile(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
+/** ioredis, required on first use: a server whose store is SQLite never loads it (about 20 MiB per process). */
+export function ioredis(): typeof import('ioredis') {
+  return require('ioredis') as typeof import('ioredis');
+}
+
 export function connectRedis(settings: RedisConnectionSettings): RedisClient {
   const failFast: RedisOptions = {
     connectTimeout: settings.connectTimeoutMs,
@@ -73,7 +78,7 @@ export function connectRedis(settings: RedisConnectionSettings): RedisClient {
     ...(settings.tls && { tls: tlsOptions(settings.tls) }),
   };
   if (settings.cluster) {
-    return new Cluster(
+    return new (ioredis().Cluster)(
       settings.cluster.map(({ host, port }) => ({ host, port })),
       {
         redisOptions: failFast,
@@ -90,7 +95,7 @@ export function connectRedis(settings: RedisConnectionSettings): RedisClient {
   const options: RedisOptions = { ...failFast, enableOfflineQueue: false, retryStrategy: reconnectDelayMs };
   if (settings.sentinel) {
     const { sentinels, name, username, password } = settings.sentinel;
-    return new Redis({
+    return new (ioredis().Redis)({
       ...options,
       sentinels: sentinels.map(({ host, port }) => ({ host, port })),
       name,
@@ -104,7 +109,7 @@ export function connectRedis(settings: RedisConnectionSettings): RedisClient {
     });
   }
   if (settings.url === undefined) throw new Error('a Redis connection needs a URL, a Sentinel set or a Cluster seed list');
-  return new Redis(settings.url, options);
+  return new (ioredis().Redis)(settings.url, options);
 }
 
 /** Where the client connects, without credentials, for log lines. */

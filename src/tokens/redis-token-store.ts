@@ -5,9 +5,9 @@
  * background, so the node recovers by itself.
  */
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Cluster, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { TokenStoreUnavailableError } from '../errors/sts-errors';
-import { connectRedis, describeRedis, type RedisClient, type RedisConnectionSettings } from './redis-connection';
+import { connectRedis, describeRedis, ioredis, type RedisClient, type RedisConnectionSettings } from './redis-connection';
 import { sessionFromRow, sessionToRow, type SessionRow } from './session-rows';
 import type { IssuedTokenRecord, SessionRecord, TokenStore } from './token-store';
 
@@ -222,7 +222,7 @@ export class RedisTokenStore implements TokenStore {
    * the new primary; this one still fails (nothing is sent twice).
    */
   private followMovedSlot(error: Error): void {
-    if (this.client instanceof Cluster && /^(MOVED|ASK) /.test(error.message)) this.client.refreshSlotsCache();
+    if (this.client instanceof ioredis().Cluster && /^(MOVED|ASK) /.test(error.message)) this.client.refreshSlotsCache();
   }
 
   private async command<T>(call: () => Promise<T>): Promise<T> {
