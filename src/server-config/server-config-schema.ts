@@ -4,6 +4,7 @@
  */
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsEnvName } from '../realms/schema/schema-decorators';
 
 export const REDIS_URL_PATTERN = /^rediss?:\/\/\S+$/;
 
@@ -18,8 +19,8 @@ export class SqliteStoreSchema {
   file: string = 'tokens.sqlite';
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENV_NAME_MESSAGE = (key: string) => `${key} must be the name of an environment variable`;
+/** The wording server.yaml's problems have always used. */
+const ENV_NAME_MESSAGE = '$property must be the name of an environment variable';
 
 /** A sentinel or a Cluster seed node. */
 export class RedisNodeSchema {
@@ -54,7 +55,7 @@ export class RedisStoreSchema {
   url?: string;
 
   /** Name of the environment variable holding the URL, so a password stays out of the file. */
-  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('url_env') })
+  @IsEnvName(ENV_NAME_MESSAGE)
   @IsString()
   @IsOptional()
   url_env?: string;
@@ -77,7 +78,7 @@ export class RedisStoreSchema {
   @IsOptional()
   sentinel_username?: string;
 
-  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('sentinel_password_env') })
+  @IsEnvName(ENV_NAME_MESSAGE)
   @IsString()
   @IsOptional()
   sentinel_password_env?: string;
@@ -96,13 +97,13 @@ export class RedisStoreSchema {
   username?: string;
 
   /** Name of the environment variable holding the data nodes' password; passwords never go in the file. */
-  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('password_env') })
+  @IsEnvName(ENV_NAME_MESSAGE)
   @IsString()
   @IsOptional()
   password_env?: string;
 
   /** Name of the environment variable holding the key that wraps rotating keys before they are shared through Redis. */
-  @Matches(ENV_NAME, { message: ENV_NAME_MESSAGE('key_wrapping_key_env') })
+  @IsEnvName(ENV_NAME_MESSAGE)
   @IsString()
   @IsOptional()
   key_wrapping_key_env?: string;

@@ -19,7 +19,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsStringRecord } from './schema-decorators';
+import { IsStringRecord, IsEnvName } from './schema-decorators';
 
 export const ATTRIBUTE_SOURCE_TYPES = ['ldap', 'sql', 'http'] as const;
 export type AttributeSourceType = (typeof ATTRIBUTE_SOURCE_TYPES)[number];
@@ -28,7 +28,6 @@ export const SQL_DRIVERS = ['sqlite', 'postgres'] as const;
 /** A CEL identifier: source names become namespaces (`ldap.mail`). */
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 const NAMESPACE_MESSAGE = '$property must be a lower-case identifier (letters, digits, _; it names the namespace in expressions)';
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** One connection the realm's instances look attributes up in; the keys that apply depend on `type`. */
 export class AttributeSourceConfig {
@@ -70,7 +69,7 @@ export class AttributeSourceConfig {
   @IsOptional()
   bind_dn?: string;
 
-  @Matches(ENV_NAME, { message: 'bind_password_env must be an environment variable name' })
+  @IsEnvName()
   @IsString()
   @IsOptional()
   bind_password_env?: string;
@@ -92,7 +91,7 @@ export class AttributeSourceConfig {
   file?: string;
 
   /** postgres: the environment variable holding the connection string (postgres://user:password@host/db). */
-  @Matches(ENV_NAME, { message: 'connection_env must be an environment variable name' })
+  @IsEnvName()
   @IsString()
   @IsOptional()
   connection_env?: string;
@@ -105,7 +104,7 @@ export class AttributeSourceConfig {
   base_url?: string;
 
   /** http: the environment variable holding a bearer token, sent as `Authorization: Bearer <token>`. */
-  @Matches(ENV_NAME, { message: 'bearer_token_env must be an environment variable name' })
+  @IsEnvName()
   @IsString()
   @IsOptional()
   bearer_token_env?: string;

@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { JsonValue } from '../../plugin-api/json';
-import { IsAbsent } from './schema-decorators';
+import { IsAbsent, IsEnvName } from './schema-decorators';
 
 export class FileUserConfig {
   @MaxLength(256)
@@ -112,7 +112,7 @@ export class IdentityStoreConfig {
   bind_dn?: string;
 
   /** Name of the environment variable holding the service account's password. */
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'bind_password_env must be an environment variable name' })
+  @IsEnvName()
   @IsString()
   @OnlyForType('ldap', true)
   bind_password_env?: string;

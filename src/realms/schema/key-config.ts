@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsEnvName } from './schema-decorators';
 import { JWS_ALGORITHM_NAMES, type JwsAlgorithmName } from '../../keys/jws-algorithms';
 
 export type GeneratedKeyType = 'rsa' | 'ec' | 'okp' | 'oct';
@@ -64,7 +65,7 @@ export class Pkcs11KeyConfig {
   slot?: number;
 
   /** Name of the environment variable holding the user PIN; or `pin_file`. */
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'pin_env must be an environment variable name' })
+  @IsEnvName()
   @IsOptional()
   pin_env?: string;
 
@@ -115,7 +116,7 @@ export class KeyConfig {
   certificate_file?: string;
 
   /** Name of an environment variable holding an HMAC secret (its UTF-8 bytes). */
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'secret_env must be an environment variable name' })
+  @IsEnvName()
   @IsOptional()
   secret_env?: string;
 

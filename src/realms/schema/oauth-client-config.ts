@@ -7,7 +7,7 @@
  */
 import { ArrayMaxSize, IsArray, IsIn, IsIP, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS, type ClientAuthMethod } from './client-auth-methods';
-import { IsAbsent } from './schema-decorators';
+import { IsAbsent, IsEnvName } from './schema-decorators';
 
 export class OAuthClientConfig {
   /** RFC 6749 client_id: visible ASCII (sent URL-encoded in Basic authentication). */
@@ -33,7 +33,7 @@ export class OAuthClientConfig {
   client_secret_hash?: string;
 
   /** Name of an environment variable holding the secret. */
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'client_secret_env must be an environment variable name' })
+  @IsEnvName()
   @IsString()
   @IsOptional()
   client_secret_env?: string;

@@ -1,5 +1,5 @@
 /** Small class-validator decorators the realm schema needs and class-validator lacks. */
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
 
 /** A plain object whose values are all non-empty strings (claim maps, plugin bindings). */
 export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
@@ -17,6 +17,11 @@ export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
           Object.values(value).every((v) => typeof v === 'string' && v.length > 0),
       },
     });
+}
+
+/** The name of an environment variable: secrets are named in YAML, their values read from the environment. */
+export function IsEnvName(message = '$property must be an environment variable name'): PropertyDecorator {
+  return Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message });
 }
 
 /** Refuses a key that must never appear, with a message that says what to do instead. */
