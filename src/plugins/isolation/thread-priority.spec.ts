@@ -11,6 +11,13 @@ describe('workerThreadNice', () => {
     expect(workerThreadNice(nice, 'linux', () => serverNice)).toBe(expected);
   });
 
+  it('counts from 0 when the creating thread’s priority cannot be read, instead of throwing', () => {
+    const unreadable = () => {
+      throw new Error('A system error occurred: uv_os_getpriority returned ESRCH');
+    };
+    expect(workerThreadNice(10, 'linux', unreadable)).toBe(10);
+  });
+
   it('changes nothing for nice 0', () => {
     expect(workerThreadNice(0, 'linux', () => 0)).toBeUndefined();
   });

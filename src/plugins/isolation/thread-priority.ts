@@ -14,7 +14,16 @@ const LOWEST_PRIORITY = 19;
  */
 export function workerThreadNice(nice: number, platform: NodeJS.Platform = process.platform, creatorNice: () => number = () => getPriority(0)): number | undefined {
   if (nice === 0 || platform !== 'linux') return undefined;
-  return Math.min(LOWEST_PRIORITY, creatorNice() + nice);
+  return Math.min(LOWEST_PRIORITY, currentNice(creatorNice) + nice);
+}
+
+/** The creating thread's nice; 0 when the system will not say (a worker that cannot set it warns). */
+function currentNice(creatorNice: () => number): number {
+  try {
+    return creatorNice();
+  } catch {
+    return 0;
+  }
 }
 
 /** In the worker, before the plugin loads: sets this thread's nice value; answers why not, if it could not. */
