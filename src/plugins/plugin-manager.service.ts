@@ -38,6 +38,8 @@ export interface PluginStatus {
 /** Heap of each plugin worker, unless server.yaml says otherwise. */
 const DEFAULT_MAX_HEAP_MB = 256;
 const DEFAULT_MAX_QUEUED_CALLS = 1000;
+/** Plugin workers' nice steps below the server thread: CPU-heavy plugins yield to HTTP. */
+const DEFAULT_NICE = 10;
 
 @Injectable()
 export class PluginManager implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown, PluginFolders {
@@ -96,6 +98,7 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, OnApplicati
       callTimeoutMs: this.settings.tokenTimeoutMs,
       maxHeapMb: DEFAULT_MAX_HEAP_MB,
       maxQueuedCalls: DEFAULT_MAX_QUEUED_CALLS,
+      nice: DEFAULT_NICE,
       ...configured?.defaults,
       ...configured?.byName.get(name),
     };

@@ -310,6 +310,22 @@ describe('loadServerConfig', () => {
       });
     });
 
+    it('reads nice in the defaults and in an entry, 0 included', async () => {
+      const config = await load({ plugin_defaults: { nice: 5 }, plugins: [{ name: 'gentle', nice: 0 }, { name: 'heavy', nice: 19 }] });
+      expect(config.pluginIsolation).toEqual({
+        defaults: { nice: 5 },
+        byName: new Map([
+          ['gentle', { nice: 0 }],
+          ['heavy', { nice: 19 }],
+        ]),
+      });
+    });
+
+    it('accepts nice with isolation: none in the defaults when an entry runs in workers', async () => {
+      const config = await load({ plugin_defaults: { isolation: 'none', nice: 5 }, plugins: [{ name: 'isolated', isolation: 'worker', nice: 12 }] });
+      expect(config.pluginIsolation?.byName.get('isolated')).toEqual({ isolation: 'worker', nice: 12 });
+    });
+
     it('has none without either key', async () => {
       expect((await load({})).pluginIsolation).toBeUndefined();
     });
@@ -323,6 +339,12 @@ describe('loadServerConfig', () => {
       ['a name that is no folder name', { plugins: [{ name: '../etc' }] }, 'plugins[0].name', /name must be a plugin folder name/],
       ['an unknown key', { plugins: [{ name: 'p', threads: 2 }] }, 'plugins[0].threads', /./],
       ['a plugin listed twice', { plugins: [{ name: 'p' }, { name: 'p', workers: 2 }] }, 'plugins[1].name', /plugin p is listed twice/],
+      ['a nice that is not a number', { plugin_defaults: { nice: 'low' } }, 'plugin_defaults.nice', /nice must be an integer/],
+      ['a fractional nice', { plugins: [{ name: 'p', nice: 2.5 }] }, 'plugins[0].nice', /nice must be an integer/],
+      ['a negative nice (a higher priority)', { plugins: [{ name: 'p', nice: -1 }] }, 'plugins[0].nice', /nice must not be less than 0/],
+      ['a nice past 19', { plugin_defaults: { nice: 20 } }, 'plugin_defaults.nice', /nice must not be greater than 19/],
+      ['nice on a plugin with isolation: none', { plugins: [{ name: 'fast', isolation: 'none', nice: 5 }] }, 'plugins[0].nice', /runs with isolation: none, in the server's own thread; nice applies to worker threads only/],
+      ['nice on a plugin that takes isolation: none from the defaults', { plugin_defaults: { isolation: 'none' }, plugins: [{ name: 'fast', nice: 0 }] }, 'plugins[0].nice', /plugin fast runs with isolation: none/],
     ])('refuses %s, naming the key', async (_what, content, path, message) => {
       expect(problemsOf(await refusal(content))).toContainEqual({ path, message: expect.stringMatching(message) });
     });

@@ -71,6 +71,10 @@ function pluginIsolation(defaults: PluginLimitsSchema | undefined, plugins: read
   const byName = new Map<string, Partial<PluginRunSettings>>();
   plugins.forEach((entry, index) => {
     if (byName.has(entry.name)) throw new ConfigError([{ file, path: `plugins[${index}].name`, message: `plugin ${entry.name} is listed twice` }]);
+    // In the server's own thread a lower priority would slow every request, not just the plugin's.
+    if (entry.nice !== undefined && (entry.isolation ?? defaults?.isolation) === 'none') {
+      throw new ConfigError([{ file, path: `plugins[${index}].nice`, message: `plugin ${entry.name} runs with isolation: none, in the server's own thread; nice applies to worker threads only (lowering the server thread would slow every request)` }]);
+    }
     byName.set(entry.name, runSettings(entry));
   });
   return { defaults: defaults ? runSettings(defaults) : {}, byName };
@@ -83,6 +87,7 @@ function runSettings(limits: PluginLimitsSchema): Partial<PluginRunSettings> {
     callTimeoutMs: limits.call_timeout_ms,
     maxHeapMb: limits.max_heap_mb,
     maxQueuedCalls: limits.max_queued_calls,
+    nice: limits.nice,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }

@@ -287,6 +287,13 @@ export class PluginLimitsSchema {
   @IsInt()
   @IsOptional()
   max_queued_calls?: number;
+
+  /** How much lower than the server's thread the workers' CPU priority is (Linux nice steps). */
+  @Max(19)
+  @Min(0)
+  @IsInt()
+  @IsOptional()
+  nice?: number;
 }
 
 /** One plugin's own limits, by its folder name. */

@@ -38,6 +38,8 @@ export interface PluginRunSettings {
   readonly callTimeoutMs: number;
   readonly maxHeapMb: number;
   readonly maxQueuedCalls: number;
+  /** Workers' nice value above the server thread's (Linux only; 0: the same priority). */
+  readonly nice: number;
 }
 
 export interface WindowLimitSettings {

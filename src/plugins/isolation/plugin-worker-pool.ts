@@ -14,13 +14,16 @@ import { ServiceUnavailableError, StsError } from '../../errors/sts-errors';
 import type { ReplayGuard, StsRealmContext } from '../../plugin-api/token-contract';
 import { RealmKeys } from '../../keys/realm-keys';
 import { PluginLoadError } from '../plugin-manifest';
-import { packError, packKey, REALMS_KEPT, unpackError, type FromWorker, type PluginDescription, type RealmData, type Role, type ToWorker, type WorkerStart } from './worker-protocol';
+import { workerThreadNice } from './thread-priority';
+import { packError, packKey, REALMS_KEPT, unpackError, type FromWorker, type PluginDescription, type RealmData, type Role, type ToWorker, type WorkerData, type WorkerStart } from './worker-protocol';
 
 export interface PluginLimits {
   readonly workers: number;
   readonly callTimeoutMs: number;
   readonly maxHeapMb: number;
   readonly maxQueuedCalls: number;
+  /** Workers run this many nice steps below the thread that starts them (Linux; 0: not lowered). */
+  readonly nice: number;
 }
 
 export type RestartReason = 'timeout' | 'out_of_memory' | 'crashed';
@@ -71,6 +74,7 @@ export class PluginWorkerPool {
   private respawnTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private whenIdle: (() => void) | undefined;
+  private priorityWarned = false;
 
   constructor(
     private readonly start: WorkerStart,
@@ -174,8 +178,9 @@ export class PluginWorkerPool {
   private spawn(index: number): Slot {
     // A version being retired starts no workers; its successor serves new calls.
     if (index < 0 || this.closing) throw new ServiceUnavailableError(`Plugin ${this.start.name} has no worker running.`, { code: 'plugin_unavailable' });
+    const workerData: WorkerData = { ...this.start, threadNice: workerThreadNice(this.limits.nice) };
     const worker = new Worker(WORKER_FILE, {
-      workerData: this.start,
+      workerData,
       resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb },
     });
     let described!: (description: PluginDescription) => void;
@@ -189,6 +194,8 @@ export class PluginWorkerPool {
         case 'ready':
           slot.started = true;
           return described(message.description);
+        case 'priority-refused':
+          return this.priorityRefused(message.message);
         case 'load-error':
           refused(new PluginLoadError(message.message));
           return this.end(slot, 'closed');
@@ -206,6 +213,13 @@ export class PluginWorkerPool {
       this.exited(slot, code);
     });
     return slot;
+  }
+
+  /** Once per pool: every worker of a plugin would say the same. */
+  private priorityRefused(reason: string): void {
+    if (this.priorityWarned) return;
+    this.priorityWarned = true;
+    this.logger.warn(`Its worker threads could not lower their CPU priority (${reason}); they run at the server's priority`);
   }
 
   private realmRef(slot: Slot, realm: StsRealmContext): { id: number; data?: RealmData } {

@@ -7,16 +7,15 @@
  * An error no call catches (a rejection left behind, a throw from a timer) is written to stderr
  * and ends this thread; the server answers its calls in flight and starts another worker.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { RealmKey, StsPluginManifest, StsRealmContext } from '../../plugin-api/token-contract';
 import { manifestFromModule } from '../plugin-manifest';
-import { packError, REALMS_KEPT, unpackError, unpackKey, type FromWorker, type PluginDescription, type RealmData, type RpcTarget, type ToWorker, type WorkerStart } from './worker-protocol';
-
+import { lowerThisThread } from './thread-priority';
+import { packError, REALMS_KEPT, unpackError, unpackKey, type FromWorker, type PluginDescription, type RealmData, type RpcTarget, type ToWorker, type WorkerData } from './worker-protocol';
 
 const port = parentPort!;
-const start = workerData as WorkerStart;
+const start = workerData as WorkerData;
 const realms = new Map<number, { data: RealmData; keys: ReadonlyMap<string, RealmKey> }>();
 const rpcs = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextRpc = 1;
@@ -30,16 +29,9 @@ function fatal(kind: string, error: unknown): void {
 }
 process.on('unhandledRejection', (reason) => fatal('unhandled rejection', reason));
 
-/**
- * Plugin work yields the CPU to the thread that serves HTTP: on Linux a nice value set with pid 0
- * applies to the calling thread only, so a CPU-heavy plugin slows its own calls, not the server's.
- */
-const PLUGIN_THREAD_NICE = 10;
-try {
-  setPriority(0, PLUGIN_THREAD_NICE);
-} catch {
-  // Not permitted or not supported here: the plugin runs at the server's priority.
-}
+// Before the plugin's code runs: its CPU-heavy work then yields to the thread that serves HTTP.
+const priorityRefused = lowerThisThread(start.threadNice);
+if (priorityRefused !== undefined) post({ type: 'priority-refused', message: priorityRefused });
 process.on('uncaughtException', (error) => fatal('uncaught exception', error));
 
 /** The contract's methods; a handler's other members stay in the worker. */

@@ -59,6 +59,8 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'ready'; readonly description: PluginDescription }
   | { readonly type: 'load-error'; readonly message: string }
+  /** The worker could not lower its CPU priority (it runs on at the server's). */
+  | { readonly type: 'priority-refused'; readonly message: string }
   | { readonly type: 'result'; readonly id: number; readonly value: unknown }
   | { readonly type: 'error'; readonly id: number; readonly error: PackedError }
   | { readonly type: 'rpc'; readonly id: number; readonly callId: number; readonly target: RpcTarget; readonly args: readonly unknown[] };
@@ -72,6 +74,11 @@ export interface WorkerStart {
   readonly entry: string;
   /** The entry as named in load errors (`index.js`). */
   readonly entryName: string;
+}
+
+/** The worker's workerData: the plugin, and the nice value to take before loading it (none: unchanged). */
+export interface WorkerData extends WorkerStart {
+  readonly threadNice?: number;
 }
 
 /** StsErrors keep status and code; anything else keeps its message only (for the server log). */
