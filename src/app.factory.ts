@@ -47,6 +47,9 @@ export async function createApp(
     ...(log ? { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger } : { logger: false }),
     genReqId: requestIdOf,
     requestIdHeader: false,
+    // No Nest middleware is used (hooks do that work), so @fastify/middie, which runs on every
+    // request even with nothing registered, is left out.
+    skipMiddie: true,
     // OpenID Connect Discovery lives below each issuer's path; one route serves them all.
     rewriteUrl: (request: IncomingMessage) => rewriteDiscoveryUrl(request.url ?? '/'),
     ...nodeServerOptions(settings),

@@ -61,7 +61,8 @@ class EchoController {
 class EchoModule {}
 
 async function startWorker(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(EchoModule, new FastifyAdapter({ logger: false }), { logger: false });
+  // skipMiddie as the STS: neither uses Nest middleware.
+  const app = await NestFactory.create<NestFastifyApplication>(EchoModule, new FastifyAdapter({ logger: false, skipMiddie: true }), { logger: false });
   await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
   // An orderly exit on SIGTERM, so a CPU profile (bench:cpu --cpu-prof) gets written.
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,7 +1,8 @@
 /**
  * Splits a compact JWS and decodes its header and payload, before any key is looked up: size
  * first, then strict base64url, JSON objects only, no duplicate member names. The payload read here
- * is unverified and serves only to find the issuer; claims are read again from verified bytes.
+ * is unverified until the signature over this same segment has been checked; before that only its
+ * issuer may be read (to choose the keys).
  */
 import { jsonDepthExceeds } from '../../common/json-depth';
 import { InvalidRequestError } from '../../errors/sts-errors';

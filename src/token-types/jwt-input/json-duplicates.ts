@@ -13,10 +13,16 @@ export function findDuplicateMember(json: string): string | undefined {
     const c = json[i];
     if (c === '"') {
       let end = i + 1;
-      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      let escaped = false;
+      while (json[end] !== '"') {
+        if (json[end] === '\\') {
+          escaped = true;
+          end += 2;
+        } else end += 1;
+      }
       if (expectName) {
-        // Decoded, so "a" and "\u0061" count as the same name.
-        const name = JSON.parse(json.slice(i, end + 1)) as string;
+        // Decoded, so "a" and "\u0061" count as the same name; a name without escapes is its text.
+        const name = escaped ? (JSON.parse(json.slice(i, end + 1)) as string) : json.slice(i + 1, end);
         const names = open[open.length - 1]!;
         if (names.has(name)) return name;
         names.add(name);

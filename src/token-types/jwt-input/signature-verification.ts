@@ -61,11 +61,6 @@ export interface VerifiedJws {
   readonly key: JWK;
 }
 
-/** The payload bytes of a compact JWS whose signature was verified before (the verified-input cache). */
-export function signedPayload(token: string): Uint8Array {
-  return Buffer.from(token.split('.')[1], 'base64url');
-}
-
 export async function verifySignature(token: string, alg: string, kid: unknown, candidates: readonly JWK[]): Promise<Uint8Array> {
   return (await verifyWithIssuerKeys(token, alg, kid, candidates)).payload;
 }
