@@ -81,7 +81,9 @@ it('answers 503 (never 500) during the failover, recovers by itself and loses no
   };
   console.log(`Sentinel failover figures: ${JSON.stringify(figures)}`);
 
-  expect(await sentinels.primaryPort()).not.toBe(oldPrimary);
+  // The promotion was seen above (the loop waits for it). Which process is primary now is not
+  // asserted: on a loaded machine the sentinels may fail over again, back to the restarted one,
+  // which is as correct; what must hold is below.
   expect(failed.map((o) => `${o.status} ${o.error}`).filter((s) => s !== '503 token_store_unavailable')).toEqual([]);
   expect(figures.slowestRequestMs).toBeLessThan(REQUEST_BOUND_MS);
   expect(load.outcomes.filter((o) => o.instance === 'persisted').slice(-20).every((o) => o.status === 200)).toBe(true);
