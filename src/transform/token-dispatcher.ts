@@ -145,13 +145,12 @@ export class TokenDispatcher {
 
   private async issue(transform: Transform, outputs: readonly NamedOutput[]): Promise<Issued[]> {
     // Named fields, not a rest object: copying the rest out cost more than the rest of this function.
-    const { target, inputTokenState, request, client, issuedTo } = transform;
-    const exchange = { actorTokenState: transform.actorTokenState, decide: transform.decide };
+    const { target, inputTokenState, request, client, issuedTo, actorTokenState, decide } = transform;
     const { realm, instance } = target;
     const inputTokenType = tokenTypeOf(inputTokenState, 'input_token_state');
     const validator = ready(this.registry.resolveValidator(instance.settings, inputTokenType), inputTokenType, target, 'input');
     // An actor token is an input too: the instance must accept its type for every output.
-    const actorTokenType = exchange.actorTokenState && tokenTypeOf(exchange.actorTokenState, 'actor_token_state');
+    const actorTokenType = actorTokenState && tokenTypeOf(actorTokenState, 'actor_token_state');
     const actorValidator = actorTokenType ? ready(this.registry.resolveValidator(instance.settings, actorTokenType), actorTokenType, target, 'input') : undefined;
     const planned = outputs.map((output) => {
       const outputTokenType = tokenTypeOf(output.state, output.field);
@@ -173,8 +172,8 @@ export class TokenDispatcher {
         return isThenable(validated) ? Promise.resolve(validated).then(checkedValidationResult) : checkedValidationResult(validated);
       });
     const result = await validate(inputTokenType, inputTokenState, validator);
-    const actor = actorValidator ? await validate(actorTokenType!, exchange.actorTokenState!, actorValidator) : undefined;
-    const context = exchange.decide?.(result, actor);
+    const actor = actorValidator ? await validate(actorTokenType!, actorTokenState!, actorValidator) : undefined;
+    const context = decide?.(result, actor);
     // token_fulfillment: lookups, computed attributes and subject, issuance criteria; before any token exists.
     const { principal, session } = target.fulfillment
       ? await this.guarded('token_fulfillment_failed', () =>

@@ -77,10 +77,22 @@ export interface FailoverFigures {
   readonly tokensLost: number;
   readonly statelessRequests: number;
   readonly statelessNot200: number;
+  readonly promotionSecondsAfterKill: number;
+  readonly recoverySecondsAfterRestart?: number;
+  readonly failedBeforeRestart: number;
+  readonly failedAfterRestart: number;
+}
+
+/** When the test killed the primary, saw its replica promoted and restarted the killed process. */
+export interface FailoverTimes {
+  readonly killedAt: number;
+  readonly promotedAt: number;
+  readonly restartedAt: number;
 }
 
 /** Counts what the load saw and validates every token answered with 200 again (`validateStatuses`: the statuses of those validations). */
-export async function measureFailover(node: TestServer, outcomes: readonly FailoverOutcome[], killedAt: number): Promise<{ figures: FailoverFigures; failed: FailoverOutcome[]; validateStatuses: number[] }> {
+export async function measureFailover(node: TestServer, outcomes: readonly FailoverOutcome[], times: FailoverTimes): Promise<{ figures: FailoverFigures; failed: FailoverOutcome[]; validateStatuses: number[] }> {
+  const { killedAt, promotedAt, restartedAt } = times;
   const persisted = outcomes.filter((o) => o.instance === 'persisted');
   const stateless = outcomes.filter((o) => o.instance === 'default');
   const failed = persisted.filter((o) => o.status !== 200);
@@ -98,13 +110,19 @@ export async function measureFailover(node: TestServer, outcomes: readonly Failo
     persistedRequests: persisted.length,
     failed: failed.length,
     failedStatuses: [...new Set(failed.map((o) => `${o.status} ${o.error}`))],
-    ...(recoveredAt !== undefined && { recoverySecondsAfterKill: (recoveredAt - killedAt) / 1000 }),
+    ...(recoveredAt !== undefined && {
+      recoverySecondsAfterKill: (recoveredAt - killedAt) / 1000,
+      recoverySecondsAfterRestart: (recoveredAt - restartedAt) / 1000,
+    }),
     ...(lastFailure !== undefined && { lastFailureSecondsAfterKill: (lastFailure.startedAt - killedAt) / 1000 }),
     slowestRequestMs: Math.max(...outcomes.map((o) => o.ms)),
     tokensAnswered200: issued.length,
     tokensLost: lost,
     statelessRequests: stateless.length,
     statelessNot200: stateless.filter((o) => o.status !== 200).length,
+    promotionSecondsAfterKill: (promotedAt - killedAt) / 1000,
+    failedBeforeRestart: failed.filter((o) => o.startedAt < restartedAt).length,
+    failedAfterRestart: failed.filter((o) => o.startedAt >= restartedAt).length,
   };
   return { figures, failed, validateStatuses: [...validateStatuses] };
 }

@@ -5,32 +5,13 @@
  */
 import { Logger } from '@nestjs/common';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PluginWorkerPool, type PluginLimits } from './plugin-worker-pool';
 import * as threadPriority from './thread-priority';
+import { threadNice, threadNices } from '../../../test/support/thread-nice';
 
 const LIMITS: PluginLimits = { workers: 2, callTimeoutMs: 5000, maxHeapMb: 64, maxQueuedCalls: 100, nice: 10 };
-
-/** Field 19 of /proc/<pid>/task/<tid>/stat (counted after the command name, which may hold spaces). */
-function niceOfThread(tid: string): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
-/** tid -> nice of every thread of this process. */
-function threadNices(): Map<string, number> {
-  const nices = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      nices.set(tid, niceOfThread(tid));
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return nices;
-}
 
 describe('plugin worker threads: CPU priority (Linux)', () => {
   let dir: string;
@@ -78,7 +59,7 @@ describe('plugin worker threads: CPU priority (Linux)', () => {
   it('by default lowers exactly the worker threads by 10; the thread that started them keeps its priority', async () => {
     const tids = await workerTids(await started({ workers: 2 }), 2);
     expect(tids.size).toBe(2);
-    const nices = threadNices();
+    const nices = threadNices('self');
     const loweredThreads = [...nices].filter(([, nice]) => nice !== base).map(([tid]) => tid);
     expect(loweredThreads.sort()).toEqual([...tids].sort());
     for (const tid of tids) expect(nices.get(tid)).toBe(lowered(10));
@@ -87,12 +68,12 @@ describe('plugin worker threads: CPU priority (Linux)', () => {
 
   it('leaves the workers at the server thread’s priority with nice 0', async () => {
     const [tid] = await workerTids(await started({ workers: 1, nice: 0 }), 1);
-    expect(niceOfThread(tid)).toBe(base);
+    expect(threadNice('self', tid)).toBe(base);
   });
 
   it('takes the lowest priority, 19, with nice 19', async () => {
     const [tid] = await workerTids(await started({ workers: 1, nice: 19 }), 1);
-    expect(niceOfThread(tid)).toBe(19);
+    expect(threadNice('self', tid)).toBe(19);
   });
 
   it('lowers the replacement of a worker that crashed, and of one ended for its time limit', async () => {
@@ -101,11 +82,11 @@ describe('plugin worker threads: CPU priority (Linux)', () => {
     await expect(tidOf(p, { quit: true })).rejects.toMatchObject({ status: 503, code: 'plugin_crashed' });
     const afterCrash = await tidOf(p);
     expect(afterCrash).not.toBe(first);
-    expect(niceOfThread(afterCrash)).toBe(lowered(12));
+    expect(threadNice('self', afterCrash)).toBe(lowered(12));
     await expect(tidOf(p, { spin_ms: 3000 })).rejects.toMatchObject({ status: 504, code: 'token_processing_timeout' });
     const afterTimeout = await tidOf(p);
     expect(afterTimeout).not.toBe(afterCrash);
-    expect(niceOfThread(afterTimeout)).toBe(lowered(12));
+    expect(threadNice('self', afterTimeout)).toBe(lowered(12));
   });
 
   it('warns once when the workers cannot lower their priority, and serves at the server’s priority', async () => {
@@ -114,7 +95,7 @@ describe('plugin worker threads: CPU priority (Linux)', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const tids = await workerTids(await started({ workers: 2 }), 2);
     expect(tids.size).toBe(2);
-    for (const tid of tids) expect(niceOfThread(tid)).toBe(base);
+    for (const tid of tids) expect(threadNice('self', tid)).toBe(base);
     const warnings = warn.mock.calls.filter(([message]) => /could not lower their CPU priority/.test(String(message)));
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0][0])).toMatch(/they run at the server's priority/);

@@ -41,7 +41,7 @@ export async function validateInputJwt(params: TokenValidatorParams, field: stri
   // A one-time token is verified every time: its replay check must not be the only check left.
   const cache = config.cache_verified_tokens && !config.one_time_use ? verifiedTokens : undefined;
   const cachedKey = cache?.verifiedKey(config, token, candidates, Date.now());
-  const key = cachedKey ?? (await verifyWithIssuerKeys(token, alg, kid, candidates)).key;
+  const key = cachedKey ?? (await verifyWithIssuerKeys(token, alg, kid, candidates));
   // The signature covers the very payload segment decodeCompactJwt parsed (the same characters of
   // the same token string), and only its iss was read since: those claims are the signed ones.
   // Parsing the segment again cost as much as the first parse and could not give another answer.

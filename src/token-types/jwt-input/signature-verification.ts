@@ -55,17 +55,14 @@ function readableParts(token: string): string[] | undefined {
   return parts.length === 3 && parts.every((part) => BASE64URL.test(part) && part.length % 4 !== 1) ? parts : undefined;
 }
 
-export interface VerifiedJws {
-  readonly payload: Uint8Array;
-  /** The issuer key that verified it. */
-  readonly key: JWK;
-}
-
+/** The payload bytes of `token` once its signature verified with one of `candidates`. */
 export async function verifySignature(token: string, alg: string, kid: unknown, candidates: readonly JWK[]): Promise<Uint8Array> {
-  return (await verifyWithIssuerKeys(token, alg, kid, candidates)).payload;
+  await verifyWithIssuerKeys(token, alg, kid, candidates);
+  return Buffer.from(token.split('.')[1], 'base64url');
 }
 
-export async function verifyWithIssuerKeys(token: string, alg: string, kid: unknown, candidates: readonly JWK[]): Promise<VerifiedJws> {
+/** The issuer key (of `candidates`) that verifies `token`'s signature; refuses the token when none does. */
+export async function verifyWithIssuerKeys(token: string, alg: string, kid: unknown, candidates: readonly JWK[]): Promise<JWK> {
   if (candidates.length === 0) {
     throw jwtRejected('jwt_key_not_found', `The issuer has no key ${kid === undefined ? '' : `with kid ${quoted(kid)} `}for this JWT.`);
   }
@@ -79,7 +76,7 @@ export async function verifyWithIssuerKeys(token: string, alg: string, kid: unkn
     const signature = Buffer.from(parts[2], 'base64url');
     for (const jwk of fitting) {
       const key = verificationKey(jwk, alg as JwsAlgorithmName)!;
-      if (await verifyJws(alg as JwsAlgorithmName, key, signingInput, signature)) return { payload: Buffer.from(parts[1], 'base64url'), key: jwk };
+      if (await verifyJws(alg as JwsAlgorithmName, key, signingInput, signature)) return jwk;
     }
   }
   throw jwtRejected('jwt_signature_invalid', 'The JWT signature does not verify with the issuer\'s keys.');

@@ -4,12 +4,12 @@
  * lowered, by their `nice` (default 10), replacements too; the thread serving HTTP, Node's thread
  * pool and the rest keep the server's priority. `nice` on an `isolation: none` plugin stops the start.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootRealm } from '../../support/realm-fixtures';
 import { killAll, spawnMain, startSpawnedServer, within, type SpawnedServer } from '../../support/spawned-server';
 import { writeConfigDir } from '../../support/test-server';
+import { threadNice, threadNices } from '../../support/thread-nice';
 
 /** A plugin whose validator answers the id of the thread it runs on (after `ms`), or exits. */
 function tidPlugin(name: string, type: string): string {
@@ -44,25 +44,6 @@ function instanceFor(type: string, plugin: string): object {
   return { supported_token_transforms: [{ from: type, to: type }], custom_token_validators: { [type]: plugin }, custom_token_providers: { [type]: plugin } };
 }
 
-/** Field 19 of a thread's stat file (counted after the command name, which may hold spaces). */
-function niceOf(pid: number, tid: string): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
-/** tid -> nice of every thread of the process. */
-function threadNices(pid: number): Map<string, number> {
-  const nices = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      nices.set(tid, niceOf(pid, tid));
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return nices;
-}
-
 describe('plugin worker threads at a lower CPU priority (built server, Linux)', () => {
   const roots: string[] = [];
   let server: SpawnedServer;
@@ -83,7 +64,7 @@ describe('plugin worker threads at a lower CPU priority (built server, Linux)', 
     }
     server = await startSpawnedServer(dir.root, { STS_CONFIG_DIR: dir.configDir, STS_DATA_DIR: dir.dataDir, STS_PLUGINS_DIR: pluginsDir });
     pid = server.child.pid!;
-    base = niceOf(pid, String(pid));
+    base = threadNice(pid, String(pid));
   }, 30_000);
 
   afterAll(async () => {
@@ -121,7 +102,7 @@ describe('plugin worker threads at a lower CPU priority (built server, Linux)', 
     const after = await workerTids('usual', 2);
     const replacement = after.filter((tid) => !before.includes(tid));
     expect(replacement).toHaveLength(1);
-    expect(niceOf(pid, replacement[0])).toBe(lowered(10));
+    expect(threadNice(pid, replacement[0])).toBe(lowered(10));
   });
 
   it('does not start with nice on an isolation: none plugin, naming file, key and why', async () => {
