@@ -37,6 +37,8 @@ export interface PluginStatus {
 
 /** Heap of each plugin worker, unless server.yaml says otherwise. */
 const DEFAULT_MAX_HEAP_MB = 256;
+/** Young generation of each plugin worker: V8's default grows to 48 MiB per worker under load. */
+const DEFAULT_MAX_YOUNG_HEAP_MB = 8;
 const DEFAULT_MAX_QUEUED_CALLS = 1000;
 /** Plugin workers' nice steps below the server thread: CPU-heavy plugins yield to HTTP. */
 const DEFAULT_NICE = 10;
@@ -97,6 +99,7 @@ export class PluginManager implements OnModuleInit, OnModuleDestroy, OnApplicati
       workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
       callTimeoutMs: this.settings.tokenTimeoutMs,
       maxHeapMb: DEFAULT_MAX_HEAP_MB,
+      maxYoungHeapMb: DEFAULT_MAX_YOUNG_HEAP_MB,
       maxQueuedCalls: DEFAULT_MAX_QUEUED_CALLS,
       nice: DEFAULT_NICE,
       ...configured?.defaults,

@@ -298,14 +298,14 @@ describe('loadServerConfig', () => {
   describe('plugin_defaults and plugins', () => {
     it('reads the defaults and each plugin entry, leaving out what is not set', async () => {
       const config = await load({
-        plugin_defaults: { workers: 3, call_timeout_ms: 2000, max_heap_mb: 128, max_queued_calls: 50 },
-        plugins: [{ name: 'fast', isolation: 'none' }, { name: 'heavy', workers: 8, max_heap_mb: 1024 }],
+        plugin_defaults: { workers: 3, call_timeout_ms: 2000, max_heap_mb: 128, max_young_heap_mb: 4, max_queued_calls: 50 },
+        plugins: [{ name: 'fast', isolation: 'none' }, { name: 'heavy', workers: 8, max_heap_mb: 1024, max_young_heap_mb: 64 }],
       });
       expect(config.pluginIsolation).toEqual({
-        defaults: { workers: 3, callTimeoutMs: 2000, maxHeapMb: 128, maxQueuedCalls: 50 },
+        defaults: { workers: 3, callTimeoutMs: 2000, maxHeapMb: 128, maxYoungHeapMb: 4, maxQueuedCalls: 50 },
         byName: new Map([
           ['fast', { isolation: 'none' }],
-          ['heavy', { workers: 8, maxHeapMb: 1024 }],
+          ['heavy', { workers: 8, maxHeapMb: 1024, maxYoungHeapMb: 64 }],
         ]),
       });
     });
@@ -334,6 +334,10 @@ describe('loadServerConfig', () => {
       ['an unknown isolation', { plugin_defaults: { isolation: 'process' } }, 'plugin_defaults.isolation', /isolation must be one of: worker, none/],
       ['no workers', { plugin_defaults: { workers: 0 } }, 'plugin_defaults.workers', /workers must not be less than 1/],
       ['a tiny heap', { plugins: [{ name: 'p', max_heap_mb: 8 }] }, 'plugins[0].max_heap_mb', /max_heap_mb must not be less than 16/],
+      ['a young heap below 2 MiB', { plugin_defaults: { max_young_heap_mb: 1 } }, 'plugin_defaults.max_young_heap_mb', /max_young_heap_mb must not be less than 2/],
+      ['a young heap past 1024 MiB', { plugins: [{ name: 'p', max_young_heap_mb: 2048 }] }, 'plugins[0].max_young_heap_mb', /max_young_heap_mb must not be greater than 1024/],
+      ['a fractional young heap', { plugins: [{ name: 'p', max_young_heap_mb: 8.5 }] }, 'plugins[0].max_young_heap_mb', /max_young_heap_mb must be an integer/],
+      ['a young heap given as text', { plugin_defaults: { max_young_heap_mb: '8MB' } }, 'plugin_defaults.max_young_heap_mb', /max_young_heap_mb must be an integer/],
       ['a time limit that is not a number', { plugins: [{ name: 'p', call_timeout_ms: 'soon' }] }, 'plugins[0].call_timeout_ms', /call_timeout_ms must be an integer/],
       ['an entry without a name', { plugins: [{ workers: 2 }] }, 'plugins[0].name', /name must be/],
       ['a name that is no folder name', { plugins: [{ name: '../etc' }] }, 'plugins[0].name', /name must be a plugin folder name/],

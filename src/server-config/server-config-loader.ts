@@ -86,6 +86,7 @@ function runSettings(limits: PluginLimitsSchema): Partial<PluginRunSettings> {
     workers: limits.workers,
     callTimeoutMs: limits.call_timeout_ms,
     maxHeapMb: limits.max_heap_mb,
+    maxYoungHeapMb: limits.max_young_heap_mb,
     maxQueuedCalls: limits.max_queued_calls,
     nice: limits.nice,
   };

@@ -282,6 +282,13 @@ export class PluginLimitsSchema {
   @IsOptional()
   max_heap_mb?: number;
 
+  /** V8 young generation of each worker, where new objects live until their first collections. */
+  @Max(1024)
+  @Min(2)
+  @IsInt()
+  @IsOptional()
+  max_young_heap_mb?: number;
+
   @Max(100_000)
   @Min(1)
   @IsInt()

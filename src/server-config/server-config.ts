@@ -37,6 +37,7 @@ export interface PluginRunSettings {
   readonly workers: number;
   readonly callTimeoutMs: number;
   readonly maxHeapMb: number;
+  readonly maxYoungHeapMb: number;
   readonly maxQueuedCalls: number;
   /** Workers' nice value above the server thread's (Linux only; 0: the same priority). */
   readonly nice: number;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PluginWorkerPool } from './plugin-worker-pool';
 
-const LIMITS = { workers: 2, callTimeoutMs: 2000, maxHeapMb: 64, maxQueuedCalls: 100, nice: 10 };
+const LIMITS = { workers: 2, callTimeoutMs: 2000, maxHeapMb: 64, maxYoungHeapMb: 8, maxQueuedCalls: 100, nice: 10 };
 
 describe('PluginWorkerPool', () => {
   let dir: string;

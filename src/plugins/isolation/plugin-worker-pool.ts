@@ -21,6 +21,8 @@ export interface PluginLimits {
   readonly workers: number;
   readonly callTimeoutMs: number;
   readonly maxHeapMb: number;
+  /** Young generation (where new objects start) of each worker. */
+  readonly maxYoungHeapMb: number;
   readonly maxQueuedCalls: number;
   /** Workers run this many nice steps below the thread that starts them (Linux; 0: not lowered). */
   readonly nice: number;
@@ -181,7 +183,7 @@ export class PluginWorkerPool {
     const workerData: WorkerData = { ...this.start, threadNice: workerThreadNice(this.limits.nice) };
     const worker = new Worker(WORKER_FILE, {
       workerData,
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb, maxYoungGenerationSizeMb: this.limits.maxYoungHeapMb },
     });
     let described!: (description: PluginDescription) => void;
     let refused!: (error: Error) => void;

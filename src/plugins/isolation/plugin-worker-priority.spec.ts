@@ -11,7 +11,7 @@ import { PluginWorkerPool, type PluginLimits } from './plugin-worker-pool';
 import * as threadPriority from './thread-priority';
 import { threadNice, threadNices } from '../../../test/support/thread-nice';
 
-const LIMITS: PluginLimits = { workers: 2, callTimeoutMs: 5000, maxHeapMb: 64, maxQueuedCalls: 100, nice: 10 };
+const LIMITS: PluginLimits = { workers: 2, callTimeoutMs: 5000, maxHeapMb: 64, maxYoungHeapMb: 8, maxQueuedCalls: 100, nice: 10 };
 
 describe('plugin worker threads: CPU priority (Linux)', () => {
   let dir: string;

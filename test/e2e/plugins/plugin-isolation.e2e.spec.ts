@@ -33,6 +33,17 @@ function plugin(name: string, type: string, body: string): string {
 });`;
 }
 
+/**
+ * Makes short-lived objects for `state.churn_ms` (some kept a while, as a busy plugin does), then
+ * answers its worker's young-generation limit and how large V8 let the young generation grow.
+ */
+const YOUNG_HEAP_REPORT = `const { resourceLimits } = require('node:worker_threads');
+    let kept = [];
+    const end = Date.now() + state.churn_ms;
+    while (Date.now() < end) { for (let i = 0; i < 1000; i++) kept.push({ text: 'x'.repeat(50) + i, list: [i] }); if (kept.length > 20000) kept = []; }
+    const young = require('node:v8').getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    return { principal: resourceLimits.maxYoungGenerationSizeMb + ':' + young.space_size / 1048576 };`;
+
 const PLUGINS: Record<string, string> = {
   busy: plugin('busy', 'BUSY', `if (state.spin_ms) { const end = Date.now() + state.spin_ms; while (Date.now() < end); } return { principal: 'busy:' + state.who };`),
   hog: plugin('hog', 'HOG', `if (state.alloc) { const kept = []; for (;;) kept.push(new Array(1e6).fill(kept.length)); } return { principal: 'hog:ok' };`),
@@ -69,6 +80,8 @@ const PLUGINS: Record<string, string> = {
   inproc: plugin('inproc', 'INPROC', `return { principal: 'thread:' + (require('node:worker_threads').isMainThread ? 'main' : 'worker') };`),
   narrow: plugin('narrow', 'NARROW', `await new Promise((r) => setTimeout(r, 400)); return { principal: 'narrow:' + state.who };`),
   reloaded: plugin('reloaded', 'RELOADED', `return { principal: 'v1' };`),
+  compact: plugin('compact', 'COMPACT', YOUNG_HEAP_REPORT),
+  roomy: plugin('roomy', 'ROOMY', YOUNG_HEAP_REPORT),
 };
 
 const SERVER_YAML = {
@@ -77,6 +90,8 @@ const SERVER_YAML = {
     { name: 'inproc', isolation: 'none' },
     { name: 'narrow', workers: 1, max_queued_calls: 2 },
     { name: 'hog', workers: 1, max_heap_mb: 32 },
+    { name: 'compact', workers: 1 },
+    { name: 'roomy', workers: 1, max_young_heap_mb: 32 },
   ],
 };
 
@@ -149,6 +164,16 @@ describe('plugins isolated in worker threads (built server)', () => {
     expect((await oidcLogin()).status).toBe(200);
     expect(principalOf(await translate('hog'))).toBe('hog:ok');
     expect(await restarts('hog', 'out_of_memory')).toBe(1);
+  });
+
+  it('bounds each worker’s young generation: 8 MiB by default, max_young_heap_mb where set', async () => {
+    const [limit, grown] = principalOf(await translate('compact', { churn_ms: 400 })).split(':').map(Number);
+    expect(limit).toBe(8);
+    expect(grown).toBeLessThanOrEqual(8);
+    // The same churn under a larger limit grows past the default's bound: the limit is what held it.
+    const [roomyLimit, roomyGrown] = principalOf(await translate('roomy', { churn_ms: 400 })).split(':').map(Number);
+    expect(roomyLimit).toBe(32);
+    expect(roomyGrown).toBeGreaterThan(8);
   });
 
   it('a plugin that calls process.exit: 503 plugin_crashed, only its worker ends', async () => {
