@@ -41,41 +41,63 @@ function faultOf(error: unknown, code: string): unknown {
 interface Pending {
   readonly at: number;
   readonly expire: () => void;
+  previous?: Pending;
+  next?: Pending;
+  queued: boolean;
 }
 
 /**
  * The calls waiting under one timeout, behind one timer instead of a timer each: with the same
  * timeout, deadlines fall in the order the calls started, so the oldest pending call is next.
+ * A list through the entries rather than a Set: a Set's table, reallocated as calls come and go,
+ * kept finished calls reachable long enough for V8 to move their requests' objects to the old
+ * generation.
  */
 class Deadlines {
-  private readonly pending = new Set<Pending>();
+  private first: Pending | undefined;
+  private last: Pending | undefined;
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly timeoutMs: number) {}
 
   add(expire: () => void): Pending {
-    const entry = { at: performance.now() + this.timeoutMs, expire };
-    this.pending.add(entry);
+    const entry: Pending = { at: performance.now() + this.timeoutMs, expire, previous: this.last, next: undefined, queued: true };
+    if (this.last) this.last.next = entry;
+    else this.first = entry;
+    this.last = entry;
+    this.count++;
     if (this.timer === undefined) this.timer = setTimeout(this.fire, this.timeoutMs);
     // A pending call keeps the process alive, as its own timer did.
-    else if (this.pending.size === 1) this.timer.ref();
+    else if (this.count === 1) this.timer.ref();
     return entry;
   }
 
   remove(entry: Pending): void {
-    this.pending.delete(entry);
-    if (this.pending.size === 0) this.timer?.unref();
+    if (!entry.queued) return;
+    this.unlink(entry);
+    if (this.count === 0) this.timer?.unref();
+  }
+
+  private unlink(entry: Pending): void {
+    entry.queued = false;
+    if (entry.previous) entry.previous.next = entry.next;
+    else this.first = entry.next;
+    if (entry.next) entry.next.previous = entry.previous;
+    else this.last = entry.previous;
+    entry.previous = entry.next = undefined;
+    this.count--;
   }
 
   private readonly fire = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    for (const entry of this.pending) {
+    for (let entry = this.first; entry; entry = this.first) {
       if (entry.at > now) {
         this.timer = setTimeout(this.fire, Math.ceil(entry.at - now));
         return;
       }
-      this.pending.delete(entry);
+      this.unlink(entry);
       entry.expire();
     }
   };

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StsRealmContext } from '../../plugin-api/token-contract';
 import { PluginWorkerPool } from './plugin-worker-pool';
 
 const LIMITS = { workers: 2, callTimeoutMs: 2000, maxHeapMb: 64, maxYoungHeapMb: 8, maxQueuedCalls: 100, nice: 10 };
@@ -26,6 +27,22 @@ describe('PluginWorkerPool', () => {
         async validateToken({ inputTokenState }) { await new Promise((r) => setTimeout(r, inputTokenState.ms)); return { principal: 'slow:' + inputTokenState.ms }; },
       } } };`,
     );
+    // Answers at once and uses the replay guard 50 ms later (a plugin's stray timer); `report` answers how that went.
+    writeFileSync(
+      join(dir, 'late-guard.js'),
+      `let late = 'not yet';
+      module.exports = { name: 'slow', contractVersion: '1.0', validators: { LATE: {
+        async validateToken({ inputTokenState: state, replayGuard }) {
+          if (state.report) return { principal: late };
+          if (state.late) {
+            setTimeout(() => replayGuard.firstUse('k', new Date(Date.now() + 60000)).then((v) => (late = 'served ' + v), (e) => (late = 'refused: ' + e.message)), 50);
+            return { principal: 'answered' };
+          }
+          await new Promise((r) => setTimeout(r, 200));
+          return { principal: 'waited' };
+        },
+      } } };`,
+    );
     writeFileSync(join(dir, 'bad.js'), `module.exports = { name: 'other-name', contractVersion: '1.0', validators: { X: { validateToken() {} } } };`);
     writeFileSync(join(dir, 'throws.js'), `throw new Error('cannot start');`);
   });
@@ -39,6 +56,22 @@ describe('PluginWorkerPool', () => {
     return pool;
   };
   const call = (pool: PluginWorkerPool, ms: number) => pool.call('validators', 'SLOW', 'validateToken', [{ inputTokenState: { ms } }]);
+
+  it("refuses a plugin's use of the replay guard after its call was answered, though a later call took its place", async () => {
+    const pool = new PluginWorkerPool({ name: 'slow', entry: join(dir, 'late-guard.js'), entryName: 'late-guard.js' }, { ...LIMITS, workers: 1 });
+    pools.push(pool);
+    await pool.load();
+    const realm = { path: '/', settings: {} } as unknown as StsRealmContext;
+    const guardOf = () => ({ firstUse: jest.fn(async () => true) });
+    const [answered, later] = [guardOf(), guardOf()];
+    const late = (state: object, replayGuard: ReturnType<typeof guardOf>) => pool.call('validators', 'LATE', 'validateToken', [{ inputTokenState: state, realm, replayGuard }]);
+    await expect(late({ late: true }, answered)).resolves.toEqual({ principal: 'answered' });
+    // Waits in the worker while the first call's stray request comes in.
+    await expect(late({}, later)).resolves.toEqual({ principal: 'waited' });
+    await expect(late({ report: true }, guardOf())).resolves.toEqual({ principal: 'refused: the call has ended' });
+    expect(answered.firstUse).not.toHaveBeenCalled();
+    expect(later.firstUse).not.toHaveBeenCalled();
+  });
 
   it("describes the plugin's types and contract methods", async () => {
     await expect(poolOf('slow.js').load()).resolves.toEqual({

@@ -14,6 +14,7 @@ import { ServiceUnavailableError, StsError } from '../../errors/sts-errors';
 import type { ReplayGuard, StsRealmContext } from '../../plugin-api/token-contract';
 import { RealmKeys } from '../../keys/realm-keys';
 import { PluginLoadError } from '../plugin-manifest';
+import { PendingCalls } from './pending-calls';
 import { workerThreadNice } from './thread-priority';
 import { packError, packKey, REALMS_KEPT, unpackError, type FromWorker, type PluginDescription, type RealmData, type Role, type ToWorker, type WorkerData, type WorkerStart } from './worker-protocol';
 
@@ -44,7 +45,7 @@ const WORKER_FILE = [join(__dirname, 'plugin-worker.js'), join(__dirname, '..', 
 interface PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
   readonly realm?: StsRealmContext;
   readonly replayGuard?: ReplayGuard;
 }
@@ -52,7 +53,7 @@ interface PendingCall {
 interface Slot {
   readonly worker: Worker;
   readonly ready: Promise<PluginDescription>;
-  readonly calls: Map<number, PendingCall>;
+  readonly calls: PendingCalls<PendingCall>;
   /** Realm ids this worker has been sent, oldest first (it keeps the same window). */
   readonly realmsSent: Set<number>;
   /** Set once the worker has loaded the plugin: calls' clocks run from then. */
@@ -69,7 +70,6 @@ let nextRealmId = 1;
 export class PluginWorkerPool {
   private readonly logger: Logger;
   private readonly slots: (Slot | undefined)[];
-  private nextCallId = 1;
   private crashes: number[] = [];
   private unavailableUntil = 0;
   private backoffMs = FIRST_BACKOFF_MS;
@@ -117,25 +117,26 @@ export class PluginWorkerPool {
     } catch (error) {
       return Promise.reject(error);
     }
-    const id = this.nextCallId++;
     const [first, ...rest] = args;
     const params = typeof first === 'object' && first !== null && 'realm' in first ? (first as { realm: StsRealmContext; replayGuard?: ReplayGuard }) : undefined;
     const { realm: _realm, replayGuard: _guard, ...plain } = params ?? {};
-    const message: ToWorker = {
-      type: 'call',
-      id,
-      role,
-      tokenType,
-      method,
-      args: params ? [plain, ...rest] : args,
-      ...(params && { realm: this.realmRef(slot, params.realm) }),
-      replayGuard: params?.replayGuard !== undefined,
-    };
+    const realm = params && this.realmRef(slot, params.realm);
     return new Promise((resolve, reject) => {
+      const pending: PendingCall = { resolve, reject, realm: params?.realm, replayGuard: params?.replayGuard };
+      const id = slot.calls.add(pending);
       // A worker that is still starting (after a restart, on a busy machine) is not the plugin being slow.
       const arm = (ms: number) => setTimeout(() => this.timedOut(slot, id), ms);
-      const timer = arm(slot.started ? this.limits.callTimeoutMs : this.limits.callTimeoutMs + WORKER_START_ALLOWANCE_MS);
-      slot.calls.set(id, { resolve, reject, timer, realm: params?.realm, replayGuard: params?.replayGuard });
+      pending.timer = arm(slot.started ? this.limits.callTimeoutMs : this.limits.callTimeoutMs + WORKER_START_ALLOWANCE_MS);
+      const message: ToWorker = {
+        type: 'call',
+        id,
+        role,
+        tokenType,
+        method,
+        args: params ? [plain, ...rest] : args,
+        ...(realm && { realm }),
+        replayGuard: params?.replayGuard !== undefined,
+      };
       if (!slot.started) {
         slot.ready.then(
           () => {
@@ -189,7 +190,7 @@ export class PluginWorkerPool {
     let refused!: (error: Error) => void;
     const ready = new Promise<PluginDescription>((resolve, reject) => ((described = resolve), (refused = reject)));
     ready.catch(() => undefined); // later workers: a failure shows as an exit
-    const slot: Slot = { worker, ready, calls: new Map(), realmsSent: new Set() };
+    const slot: Slot = { worker, ready, calls: new PendingCalls(), realmsSent: new Set() };
     this.slots[index] = slot;
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
@@ -264,9 +265,8 @@ export class PluginWorkerPool {
   }
 
   private settle(slot: Slot, id: number, outcome: (call: PendingCall) => void): void {
-    const call = slot.calls.get(id);
+    const call = slot.calls.take(id);
     if (!call) return; // already answered (timed out)
-    slot.calls.delete(id);
     clearTimeout(call.timer);
     outcome(call);
     if (this.closing && this.inFlight === 0) this.whenIdle?.();
@@ -292,7 +292,7 @@ export class PluginWorkerPool {
       reason === 'out_of_memory'
         ? new ServiceUnavailableError(`Plugin ${this.start.name} ran out of memory; its worker was replaced.`, { code: 'plugin_memory_exceeded' })
         : new ServiceUnavailableError(`Plugin ${this.start.name} stopped while working on this call; its worker was replaced.`, { code: 'plugin_crashed' });
-    for (const id of [...slot.calls.keys()]) this.settle(slot, id, (call) => call.reject(error));
+    for (const id of slot.calls.waiting()) this.settle(slot, id, (call) => call.reject(error));
     if (slot.ending) return this.forget(slot); // ended here: replaced already, or closing
     this.replace(slot, reason, reason === 'out_of_memory' ? 'went past its heap limit' : `stopped (${slot.fault?.message ?? `exit code ${code}`})`);
   }

@@ -11,14 +11,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { RealmKey, StsPluginManifest, StsRealmContext } from '../../plugin-api/token-contract';
 import { manifestFromModule } from '../plugin-manifest';
+import { PendingCalls } from './pending-calls';
 import { lowerThisThread } from './thread-priority';
 import { packError, REALMS_KEPT, unpackError, unpackKey, type FromWorker, type PluginDescription, type RealmData, type RpcTarget, type ToWorker, type WorkerData } from './worker-protocol';
 
 const port = parentPort!;
 const start = workerData as WorkerData;
 const realms = new Map<number, { data: RealmData; keys: ReadonlyMap<string, RealmKey> }>();
-const rpcs = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-let nextRpc = 1;
+/** Requests to the server waiting for its answer (the replay guard, the identity store). */
+const rpcs = new PendingCalls<{ resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let manifest: StsPluginManifest | undefined;
 
 const post = (message: FromWorker) => port.postMessage(message);
@@ -50,9 +51,8 @@ function describe(loaded: StsPluginManifest): PluginDescription {
 }
 
 function rpc(callId: number, target: RpcTarget, args: unknown[]): Promise<unknown> {
-  const id = nextRpc++;
   return new Promise((resolve, reject) => {
-    rpcs.set(id, { resolve, reject });
+    const id = rpcs.add({ resolve, reject });
     post({ type: 'rpc', id, callId, target, args });
   });
 }
@@ -108,9 +108,8 @@ async function runCall(message: Extract<ToWorker, { type: 'call' }>): Promise<vo
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'call') return void runCall(message);
-  const pending = rpcs.get(message.id);
+  const pending = rpcs.take(message.id);
   if (!pending) return;
-  rpcs.delete(message.id);
   if (message.type === 'rpc-result') pending.resolve(message.value);
   else pending.reject(unpackError(message.error));
 });

@@ -34,13 +34,12 @@ function plugin(name: string, type: string, body: string): string {
 }
 
 /**
- * Makes short-lived objects for `state.churn_ms` (some kept a while, as a busy plugin does), then
+ * Makes `state.churn` thousand short-lived objects (some kept a while, as a busy plugin does), then
  * answers its worker's young-generation limit and how large V8 let the young generation grow.
  */
 const YOUNG_HEAP_REPORT = `const { resourceLimits } = require('node:worker_threads');
     let kept = [];
-    const end = Date.now() + state.churn_ms;
-    while (Date.now() < end) { for (let i = 0; i < 1000; i++) kept.push({ text: 'x'.repeat(50) + i, list: [i] }); if (kept.length > 20000) kept = []; }
+    for (let round = 0; round < state.churn; round++) { for (let i = 0; i < 1000; i++) kept.push({ text: 'x'.repeat(50) + i, list: [i] }); if (kept.length > 20000) kept = []; }
     const young = require('node:v8').getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     return { principal: resourceLimits.maxYoungGenerationSizeMb + ':' + young.space_size / 1048576 };`;
 
@@ -167,11 +166,11 @@ describe('plugins isolated in worker threads (built server)', () => {
   });
 
   it('bounds each worker’s young generation: 8 MiB by default, max_young_heap_mb where set', async () => {
-    const [limit, grown] = principalOf(await translate('compact', { churn_ms: 400 })).split(':').map(Number);
+    const [limit, grown] = principalOf(await translate('compact', { churn: 600 })).split(':').map(Number);
     expect(limit).toBe(8);
     expect(grown).toBeLessThanOrEqual(8);
     // The same churn under a larger limit grows past the default's bound: the limit is what held it.
-    const [roomyLimit, roomyGrown] = principalOf(await translate('roomy', { churn_ms: 400 })).split(':').map(Number);
+    const [roomyLimit, roomyGrown] = principalOf(await translate('roomy', { churn: 600 })).split(':').map(Number);
     expect(roomyLimit).toBe(32);
     expect(roomyGrown).toBeGreaterThan(8);
   });
