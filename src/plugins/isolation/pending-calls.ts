@@ -3,7 +3,7 @@
  * plugin, a plugin's requests to the server), by the id each was sent with. The table grows to the
  * most calls ever waiting at once and is never reallocated after: with a Map, whose table V8
  * reallocates as calls come and go, finished calls stayed reachable long enough for V8 to move
- * them, and every object of their requests, to the old generation (about 2 KB per call), which
+ * them, and every object of their requests, to the old generation (about 3 KB per request), which
  * then grew until a full collection. An id names one call only: it holds the call's index and a
  * sequence number, so an answer or a request from the worker about a call that has ended finds
  * nothing, even once its index serves another call.
