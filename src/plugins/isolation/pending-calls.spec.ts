@@ -3,7 +3,7 @@
  * from an ended call, or anything else a worker might send, finds nothing, even after its index
  * serves another call.
  */
-import { PendingCalls } from './pending-calls';
+import { LAST_SEQUENCE, PendingCalls } from './pending-calls';
 
 describe('PendingCalls', () => {
   it('finds each call by its id while it waits, and counts them', () => {
@@ -46,6 +46,17 @@ describe('PendingCalls', () => {
     }
     expect(calls.size).toBe(0);
     expect(Math.max(...[...seen].map((id) => id % 2 ** 17))).toBe(2);
+  });
+
+  it('starts its sequence again at the end of the exact integers: ids stay exact, distinct and found', () => {
+    const calls = new PendingCalls<number>(LAST_SEQUENCE - 2);
+    const ids = [0, 1, 2, 3].map((n) => {
+      const id = calls.add(n);
+      expect(calls.take(id)).toBe(n);
+      return id;
+    });
+    expect(ids.every(Number.isSafeInteger)).toBe(true);
+    expect(new Set(ids).size).toBe(4);
   });
 
   it.each([

@@ -11,6 +11,8 @@
 
 /** Indexes per table: above the calls `max_queued_calls` lets wait at once (100,000). */
 const INDEXES = 2 ** 17;
+/** The sequence starts again after this, so ids stay exact integers however long a worker serves. */
+export const LAST_SEQUENCE = Math.floor(Number.MAX_SAFE_INTEGER / INDEXES) - 1;
 const FREE = -1;
 
 export class PendingCalls<T> {
@@ -20,8 +22,10 @@ export class PendingCalls<T> {
   /** Free indexes as a chain through this array, from `firstFree`. */
   private readonly nextFree: number[] = [];
   private firstFree = FREE;
-  private sequence = 0;
   private count = 0;
+
+  /** `sequence`: of the call before the first (only tests start elsewhere than 0). */
+  constructor(private sequence = 0) {}
 
   get size(): number {
     return this.count;
@@ -39,7 +43,9 @@ export class PendingCalls<T> {
     } else {
       this.firstFree = this.nextFree[index];
     }
-    const id = ++this.sequence * INDEXES + index;
+    // Wrapping around could only confuse a call with one from 2^36 calls before.
+    this.sequence = this.sequence >= LAST_SEQUENCE ? 1 : this.sequence + 1;
+    const id = this.sequence * INDEXES + index;
     this.ids[index] = id;
     this.calls[index] = call;
     this.count++;
