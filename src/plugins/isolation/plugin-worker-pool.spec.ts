@@ -38,7 +38,7 @@ describe('PluginWorkerPool', () => {
             setTimeout(() => replayGuard.firstUse('k', new Date(Date.now() + 60000)).then((v) => (late = 'served ' + v), (e) => (late = 'refused: ' + e.message)), 50);
             return { principal: 'answered' };
           }
-          await new Promise((r) => setTimeout(r, 200));
+          await new Promise((r) => setTimeout(r, 500));
           return { principal: 'waited' };
         },
       } } };`,
