@@ -37,7 +37,7 @@ export interface PluginStatus {
 
 /** Heap of each plugin worker, unless server.yaml says otherwise. */
 const DEFAULT_MAX_HEAP_MB = 256;
-/** Young generation of each plugin worker: V8's default grows to 48 MiB per worker under load. */
+/** Young generation of each plugin worker: without a bound V8 lets a busy worker's grow to 32 MiB. */
 const DEFAULT_MAX_YOUNG_HEAP_MB = 8;
 const DEFAULT_MAX_QUEUED_CALLS = 1000;
 /** Plugin workers' nice steps below the server thread: CPU-heavy plugins yield to HTTP. */
