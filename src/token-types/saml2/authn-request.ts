@@ -115,7 +115,7 @@ function fromPost(message: string, sp: ServiceProvider): Element {
     }
     // A signature the SP gave no certificate for cannot be checked; it is then no signature at all.
     if (sp.signingCertificates.length === 0) return document.documentElement!;
-    return verifyRootSignature(xml, document, signature, sp.signingCertificates.map((certificate) => certificate.publicKey));
+    return verifyRootSignature(document, signature, sp.signingCertificates.map((certificate) => certificate.publicKey));
   } catch (error) {
     throw signatureError(error);
   }

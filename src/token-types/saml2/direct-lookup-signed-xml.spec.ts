@@ -1,9 +1,11 @@
 /**
  * DirectLookupSignedXml must end exactly where xml-crypto's SignedXml ends, on well-formed and
  * hostile documents alike: same loaded signature, same verdict, same error, same references after
- * checkSignature (before it, only xml-crypto has read them: checkSignature reads them anew).
+ * checkSignature (before it, only xml-crypto has read them: checkSignature reads them anew), whether
+ * it checks the text (checkSignature) or the document the signature was loaded from
+ * (checkDocumentSignature), and that document is left as it was.
  */
-import { DOMParser, type Element } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,20 +19,32 @@ const ID = '_d1f2';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-function signed(): string {
-  const xml =
+interface SigningChoices {
+  readonly transforms?: string[];
+  readonly canonicalization?: string;
+  readonly prefixList?: string[];
+  /** The assertion inside a Response declaring more namespaces, which canonicalization reads as ancestors. */
+  readonly inResponse?: boolean;
+}
+
+function signed({ transforms = [`${DS}enveloped-signature`, EXC_C14N], canonicalization = EXC_C14N, prefixList, inResponse }: SigningChoices = {}): string {
+  const assertion =
     `<saml:Assertion xmlns:saml="${SAML}" ID="${ID}" Version="2.0"><saml:Issuer>https://idp.test</saml:Issuer>` +
     `<saml:Subject><saml:NameID>alice</saml:NameID></saml:Subject><saml:Advice/></saml:Assertion>`;
+  const xml = inResponse
+    ? `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="_r1">${assertion}</samlp:Response>`
+    : assertion;
   const signer = new SignedXml({
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }),
     publicCert: publicKey.export({ type: 'spki', format: 'pem' }),
-    canonicalizationAlgorithm: EXC_C14N,
+    canonicalizationAlgorithm: canonicalization,
     signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   });
   signer.addReference({
     xpath: "//*[local-name(.)='Assertion']",
-    transforms: [`${DS}enveloped-signature`, EXC_C14N],
+    transforms,
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    ...(prefixList && { inclusiveNamespacesPrefixList: prefixList }),
   });
   signer.computeSignature(xml, { prefix: 'ds', location: { reference: "//*[local-name(.)='Issuer']", action: 'after' } });
   return signer.getSignedXml();
@@ -41,9 +55,21 @@ const signatureXml = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(original)![0];
 const keyInfoXml = /<ds:KeyInfo>[\s\S]*<\/ds:KeyInfo>/.exec(original)?.[0] ?? '<ds:KeyInfo/>';
 const signatureValue = /<ds:SignatureValue>([^<]*)<\/ds:SignatureValue>/.exec(original)![1];
 
+const C14N = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
+
+/** Signed other ways, each a path of canonicalization with or without xml-crypto's copy of the node. */
+const signedOtherwise: Record<string, string> = {
+  'signed inside a Response that declares more namespaces': signed({ inResponse: true }),
+  'signed with inclusive canonicalization': signed({ transforms: [`${DS}enveloped-signature`, C14N], canonicalization: C14N, inResponse: true }),
+  'signed with the enveloped transform alone': signed({ transforms: [`${DS}enveloped-signature`] }),
+  'signed with a prefix list': signed({ prefixList: ['xs'], inResponse: true }),
+  'signed, then a comment added': original.replace('<saml:Advice/>', '<saml:Advice><!-- not signed --></saml:Advice>'),
+};
+
 /** A signed assertion and changes to it, each taking one path of the look-ups. */
 const documents: Record<string, string> = {
   'as signed': original,
+  ...signedOtherwise,
   'content changed': original.replace('alice', 'mallory'),
   'signature value changed': original.replace(signatureValue, `${signatureValue[1]}${signatureValue[0]}${signatureValue.slice(2)}`),
   'second element with the ID': original.replace('<saml:Advice/>', `<saml:Advice ID="${ID}"/>`),
@@ -69,6 +95,23 @@ const documents: Record<string, string> = {
   'SignedInfo without Reference': original.replace(/<ds:Reference [\s\S]*<\/ds:Reference>/, ''),
   'two SignedInfo': original.replace(/(<ds:SignedInfo>[\s\S]*<\/ds:SignedInfo>)/, '$1$1'),
   'no SignatureMethod': original.replace(/<ds:SignatureMethod [^>]*\/>/, ''),
+  'a comment and a processing instruction in the assertion': original.replace('<saml:Advice/>', '<saml:Advice><!-- note --><?pi data?></saml:Advice>'),
+  'prefix list on the reference': original.replace(
+    `<ds:Transform Algorithm="${EXC_C14N}"/>`,
+    `<ds:Transform Algorithm="${EXC_C14N}"><ec:InclusiveNamespaces xmlns:ec="${EXC_C14N}" PrefixList="saml xs"/></ds:Transform>`,
+  ),
+  'prefix list on SignedInfo': original.replace(
+    `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"/>`,
+    `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"><ec:InclusiveNamespaces xmlns:ec="${EXC_C14N}" PrefixList="saml"/></ds:CanonicalizationMethod>`,
+  ),
+  'canonicalization with comments': original.replace(`<ds:Transform Algorithm="${EXC_C14N}"/>`, `<ds:Transform Algorithm="${EXC_C14N}WithComments"/>`),
+  'only the enveloped transform': original.replace(`<ds:Transform Algorithm="${EXC_C14N}"/>`, ''),
+  'canonicalization before the enveloped transform': original.replace(
+    `<ds:Transform Algorithm="${DS}enveloped-signature"/><ds:Transform Algorithm="${EXC_C14N}"/>`,
+    `<ds:Transform Algorithm="${EXC_C14N}"/><ds:Transform Algorithm="${DS}enveloped-signature"/>`,
+  ),
+  'no transforms': original.replace(/<ds:Transforms>[\s\S]*<\/ds:Transforms>/, ''),
+  'signature outside the signed element': original.replace(signatureXml, '').replace('</saml:Assertion>', `</saml:Assertion>`).replace(/^/, '<w:Wrapper xmlns:w="urn:w">').replace(/$/, `${signatureXml}</w:Wrapper>`),
   'deeply nested content': original.replace('<saml:Advice/>', `<saml:Advice>${'<x:e xmlns:x="urn:x">'.repeat(500)}${'</x:e>'.repeat(500)}</saml:Advice>`),
   'in a Response, a look-alike SignedInfo first': `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:p="urn:p"><p:SignedInfo xmlns:q="urn:q"/>${original}</samlp:Response>`,
 };
@@ -91,7 +134,10 @@ function snapshot(verifier: SignedXml, withReferences = true): unknown {
   };
 }
 
-function outcome(Verifier: typeof SignedXml, xml: string, key: KeyObject, idAttributes?: string[]): Outcome {
+/** How the verifier is asked: checkSignature on the text, or checkDocumentSignature on the parsed document. */
+type Check = 'text' | 'document';
+
+function outcome(Verifier: typeof SignedXml, xml: string, key: KeyObject, idAttributes?: string[], check: Check = 'text'): Outcome {
   const document = new DOMParser().parseFromString(xml, 'text/xml');
   const signature = document.getElementsByTagNameNS(DS, 'Signature')[0] as Element;
   const verifier = new Verifier({ publicCert: key, getCertFromKeyInfo: () => null });
@@ -99,10 +145,13 @@ function outcome(Verifier: typeof SignedXml, xml: string, key: KeyObject, idAttr
   try {
     verifier.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
     const loaded = snapshot(verifier, false);
-    const verdict = verifier.checkSignature(xml);
+    const verdict = check === 'text' ? verifier.checkSignature(xml) : (verifier as DirectLookupSignedXml).checkDocumentSignature(document);
     return { loaded, verdict, after: snapshot(verifier), signedReferences: verifier.getSignedReferences() };
   } catch (error) {
     return { error: (error as Error).message, signedReferences: verifier.getSignedReferences() };
+  } finally {
+    // Taking the enveloped signature out for canonicalization and putting it back leaves no trace.
+    expect(new XMLSerializer().serializeToString(document)).toBe(new XMLSerializer().serializeToString(new DOMParser().parseFromString(xml, 'text/xml')));
   }
 }
 
@@ -113,14 +162,28 @@ describe('DirectLookupSignedXml', () => {
     expect(version).toBe('6.3.2');
   });
 
-  it('verifies the untouched assertion', () => {
-    expect(outcome(DirectLookupSignedXml, original, publicKey, ['ID'])).toMatchObject({ verdict: true, signedReferences: [expect.stringContaining('alice')] });
+  it('verifies the untouched assertion, from its text and from its document', () => {
+    for (const check of ['text', 'document'] as const) {
+      expect(outcome(DirectLookupSignedXml, original, publicKey, ['ID'], check)).toMatchObject({ verdict: true, signedReferences: [expect.stringContaining('alice')] });
+    }
+  });
+
+  for (const [name, xml] of Object.entries(signedOtherwise)) {
+    it(`verifies from its document: ${name}`, () => {
+      expect(outcome(DirectLookupSignedXml, xml, publicKey, ['ID'], 'document')).toMatchObject({ verdict: true, signedReferences: [expect.stringContaining('alice')] });
+    });
+  }
+
+  it('refuses a changed assertion from its document', () => {
+    expect(outcome(DirectLookupSignedXml, original.replace('alice', 'mallory'), publicKey, ['ID'], 'document')).toMatchObject({ verdict: false, signedReferences: [] });
   });
 
   for (const [name, xml] of Object.entries(documents)) {
     it(`ends as xml-crypto does: ${name}`, () => {
       for (const idAttributes of [['ID'], undefined]) {
-        expect(outcome(DirectLookupSignedXml, xml, publicKey, idAttributes)).toEqual(outcome(SignedXml, xml, publicKey, idAttributes));
+        const expected = outcome(SignedXml, xml, publicKey, idAttributes);
+        expect(outcome(DirectLookupSignedXml, xml, publicKey, idAttributes)).toEqual(expected);
+        expect(outcome(DirectLookupSignedXml, xml, publicKey, idAttributes, 'document')).toEqual(expected);
       }
     });
   }

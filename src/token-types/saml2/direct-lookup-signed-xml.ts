@@ -1,17 +1,24 @@
 /**
- * xml-crypto's SignedXml for verifying with checkSignature, with the look-ups it makes through the
- * `xpath` package done by walking the DOM: each override selects the nodes the XPath expression it
- * replaces selects (quoted beside it), without compiling and running that expression on every
- * call; those look-ups were half the cost of verifying an assertion. loadSignature also skips a
- * reading of the references that checkSignature discards. Everything else (parsing,
- * canonicalization, transforms, digests, the signature check, the wrapping refusals) stays
- * xml-crypto's. The methods replaced are private ones of xml-crypto 6.3, so the spec beside this
- * file pins that version and compares both classes on the same documents: read the overrides
- * against the new version's code before upgrading.
+ * xml-crypto's SignedXml for verifying, with the work it repeats done once:
+ * - the look-ups it makes through the `xpath` package are done by walking the DOM: each override
+ *   selects the nodes the XPath expression it replaces selects (quoted beside it), without
+ *   compiling and running that expression on every call; those look-ups were half the cost of
+ *   verifying an assertion. loadSignature also skips a reading of the references that
+ *   checkSignature discards.
+ * - checkDocumentSignature is checkSignature on the document the signature was loaded from (the one
+ *   the caller parsed and checked), where checkSignature parses the text once more with its own
+ *   copy of xmldom; the digest is then computed over the very nodes the caller's checks read.
+ * - canonicalize leaves out xml-crypto's deep copy of the node when the steps cannot change the
+ *   document (an enveloped signature taken out and put back, then one canonicalization without a
+ *   prefix list); copying the DOM cost more than canonicalizing it.
+ * Everything else (canonicalization, transforms, digests, the signature check, the wrapping
+ * refusals) stays xml-crypto's. The methods replaced are private ones of xml-crypto 6.3, so the
+ * spec beside this file pins that version and compares both classes on the same documents: read
+ * the overrides against the new version's code before upgrading.
  */
-import type { Attr, Document, Element, Node } from '@xmldom/xmldom';
+import { DOMParser, type Attr, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { findAncestorNsForElement, findChildren, validateDigestValue } from 'xml-crypto/lib/utils';
+import { findAncestorNsForElement, findChildren, isDescendantOf, validateDigestValue } from 'xml-crypto/lib/utils';
 import { DS_NS } from './assertion-namespaces';
 
 const ELEMENT_NODE = 1;
@@ -19,6 +26,9 @@ const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
 const DOCUMENT_NODE = 9;
 const INCLUSIVE_C14N = ['http://www.w3.org/TR/2001/REC-xml-c14n-20010315', 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments'];
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+/** Canonicalizations that only read the DOM when no prefix list is given (the #WithComments ones need the copy: comments are taken out of it). */
+const READ_ONLY_C14N: ReadonlySet<string> = new Set([INCLUSIVE_C14N[0], 'http://www.w3.org/2001/10/xml-exc-c14n#']);
 
 /** The private members of xml-crypto 6.3's SignedXml that the overrides read or call. */
 interface Reference {
@@ -30,9 +40,19 @@ interface Reference {
   inclusiveNamespacesPrefixList: string[];
   ancestorNamespaces?: unknown[];
   validationError?: Error;
+  signedReference?: string;
+}
+interface CanonicalizationOptions {
+  inclusiveNamespacesPrefixList?: string[];
+  defaultNsForPrefix?: Record<string, string>;
+  signatureNode?: Node | null;
 }
 interface Internals {
   signatureNode: Node | null;
+  references: Reference[];
+  signedReferences: string[];
+  publicCert?: unknown;
+  privateKey?: unknown;
   signatureXml: string;
   signatureValue: string;
   canonicalizationAlgorithm: string;
@@ -41,7 +61,14 @@ interface Internals {
   idAttributes: string[];
   canonicalize(transforms: string[], node: Node, options: object, flags: { discardComments: boolean }): string;
   findHashAlgorithm(name: string): { getHash(xml: string): string };
+  findSignatureAlgorithm(name: string): { verifySignature(material: string, key: unknown, signatureValue: string): boolean };
+  findCanonicalizationAlgorithm(name: string): { process(node: Node, options: object): string | Node };
   getCanonXml(transforms: string[], node: Node, options?: object): string;
+  getCanonSignedInfoXml(doc: Document): string;
+  getCertFromKeyInfo(keyInfo: Node | null): string | null;
+  loadReference(reference: Node): void;
+  validateReference(ref: Reference, doc: Document): string | undefined;
+  findLoadedSignature(node: Node): Node | null;
 }
 
 /** `root`'s descendants (not itself), every node type, in document order; no recursion, so any depth costs linear time. */
@@ -103,14 +130,91 @@ function elementsCarrying(doc: Node, name: string, value: string): Element[] {
   return found;
 }
 
-export class DirectLookupSignedXml extends SignedXml {}
+export class DirectLookupSignedXml extends SignedXml {
+  /**
+   * checkSignature (without a callback) on `document`, the document the node given to
+   * loadSignature belongs to, as parsed and checked by the caller; it must not have been changed
+   * since. True when it verifies; false or an error as checkSignature answers.
+   */
+  declare checkDocumentSignature: (document: Document) => boolean;
+}
 
 /** xml-crypto's own implementation of a method overridden here. */
 function superMethod(name: string): (...args: unknown[]) => unknown {
   return (SignedXml.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
 }
 
+/** The CanonicalizationMethod of `node` (SignedInfo) names a prefix list: exclusive canonicalization would then add declarations to `node`. */
+function namesPrefixList(node: Node): boolean {
+  const method = findChildren(node as never, 'CanonicalizationMethod')[0] as unknown as Node | undefined;
+  return method !== undefined && findChildren(method as never, 'InclusiveNamespaces').length > 0;
+}
+
 const overrides = {
+  /** xml-crypto's checkSignature without a callback, its first step (parsing `xml` anew) left out: see checkDocumentSignature. */
+  checkDocumentSignature(this: Internals, doc: Document): boolean {
+    const earlierSignedReferences = this.signedReferences;
+    this.signedReferences = [];
+    this.references = [];
+    const unverifiedSignedInfoCanon = this.getCanonSignedInfoXml(doc);
+    if (!unverifiedSignedInfoCanon) throw new Error('Canonical signed info cannot be empty');
+    const unverifiedSignedInfoDoc = new DOMParser().parseFromString(unverifiedSignedInfoCanon, 'text/xml').documentElement;
+    if (!unverifiedSignedInfoDoc) throw new Error('Could not parse unverifiedSignedInfoCanon into a document');
+    const references = findChildren(unverifiedSignedInfoDoc as never, 'Reference') as unknown as Node[];
+    if (references.length === 0) throw new Error('could not find any Reference elements');
+    for (const reference of references) this.loadReference(reference);
+    const canonReferences: string[] = [];
+    for (const ref of this.references) {
+      const canonXml = this.validateReference(ref, doc);
+      if (canonXml === undefined) return false;
+      canonReferences.push(canonXml);
+    }
+    const signer = this.findSignatureAlgorithm(this.signatureAlgorithm);
+    const key = this.getCertFromKeyInfo(this.keyInfo) || this.publicCert || this.privateKey;
+    if (key == null) throw new Error('KeyInfo or publicCert or privateKey is required to validate signature');
+    if (signer.verifySignature(unverifiedSignedInfoCanon, key, this.signatureValue) !== true) {
+      throw new Error(`invalid signature: the signature value ${this.signatureValue} is incorrect`);
+    }
+    this.signedReferences = [...earlierSignedReferences, ...canonReferences];
+    this.references.forEach((ref, index) => {
+      ref.signedReference = canonReferences[index];
+    });
+    return true;
+  },
+
+  /**
+   * xml-crypto's canonicalize without its deep copy when the steps are an optional enveloped
+   * signature and then one canonicalization that only reads the DOM: the loaded signature is taken
+   * out of `node` for the canonicalization and put back in its place after, whatever happens.
+   * Anything else (other steps, a prefix list, whose namespaces exclusive canonicalization adds
+   * to the node, a signature outside `node`) is left to xml-crypto.
+   */
+  canonicalize(this: Internals, transforms: string[], node: Node, options: CanonicalizationOptions, flags: { discardComments: boolean }): string {
+    const enveloped = transforms[0] === ENVELOPED;
+    const steps = enveloped ? transforms.slice(1) : transforms;
+    const algorithm = steps.length === 0 ? INCLUSIVE_C14N[0] : steps[0];
+    const signature = enveloped ? this.findLoadedSignature(node) : null;
+    if (
+      steps.length > 1 ||
+      !READ_ONLY_C14N.has(algorithm) ||
+      (options.inclusiveNamespacesPrefixList?.length ?? 0) > 0 ||
+      namesPrefixList(node) ||
+      (enveloped && !isDescendantOf(signature as never, node as never))
+    ) {
+      return superMethod('canonicalize').call(this, transforms, node, options, flags) as string;
+    }
+    options.defaultNsForPrefix = options.defaultNsForPrefix ?? (SignedXml as unknown as { defaultNsForPrefix: Record<string, string> }).defaultNsForPrefix;
+    options.signatureNode = this.signatureNode;
+    const parent = signature?.parentNode;
+    const next = signature?.nextSibling ?? null;
+    if (signature) parent!.removeChild(signature);
+    try {
+      return this.findCanonicalizationAlgorithm(algorithm).process(node, options).toString();
+    } finally {
+      if (signature) parent!.insertBefore(signature, next);
+    }
+  },
+
   /**
    * xml-crypto's loadSignature for a node, its four XPath look-ups done by walking the signature,
    * for checkSignature to use: the references are only read there (getReferences() is empty before).
@@ -190,10 +294,14 @@ const overrides = {
     return canonXml;
   },
 
-  /** xml-crypto's findLoadedSignature; the candidates are `.//*[local-name(.)='Signature' and namespace-uri(.)=DS_NS]`. */
+  /**
+   * xml-crypto's findLoadedSignature; the candidates are `.//*[local-name(.)='Signature' and
+   * namespace-uri(.)=DS_NS]`. In the loaded signature's own document too, where xml-crypto returns
+   * it at once: checkDocumentSignature then refuses a copy of it, as checkSignature does in its copy.
+   */
   findLoadedSignature(this: Internals, node: Node): Node | null {
     const doc = node.ownerDocument ?? node;
-    if (this.signatureNode == null || this.signatureNode.ownerDocument === doc) return this.signatureNode;
+    if (this.signatureNode == null) return null;
     const signatureValueOf = (signature: Node) => (findChildren(signature as never, 'SignatureValue')[0] as unknown as Element | undefined)?.textContent;
     const signatureValue = signatureValueOf(this.signatureNode);
     if (!signatureValue) return null;

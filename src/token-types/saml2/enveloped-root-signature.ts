@@ -28,12 +28,12 @@ export function rootSignatureOf(document: Document): Element | undefined {
  * Verifies `signature` (from rootSignatureOf) with each of `keys` of the signature method's family
  * and returns the root exactly as signed. Throws SignatureRefusedError when nothing verifies.
  */
-export function verifyRootSignature(xml: string, document: Document, signature: Element, keys: readonly KeyObject[]): Element {
+export function verifyRootSignature(document: Document, signature: Element, keys: readonly KeyObject[]): Element {
   const root = document.documentElement!;
   const name = root.localName ?? 'root element';
   // Metadata and AuthnRequests: some SP software signs with inclusive canonicalization.
   checkSignatureShape(signature, signedIdOf(root, name), { name, inclusiveC14n: true });
-  const signed = verifySignedElement(xml, signature, root, keys, name);
+  const signed = verifySignedElement(signature, root, keys, name);
   if (!signed) throw new SignatureRefusedError(`The ${name}'s signature does not verify with the configured certificate(s).`);
   return signed;
 }

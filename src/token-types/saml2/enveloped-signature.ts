@@ -109,8 +109,9 @@ export function checkSignatureShape(signature: Element, id: string, rules: Signe
 /**
  * Verifies `signature` (shape already checked) over `signed` with each of `keys` of the signature
  * method's family and returns the element exactly as signed, or undefined when no key verifies.
+ * Both are in the document the caller parsed and checked, unchanged since.
  */
-export function verifySignedElement(xml: string, signature: Element, signed: Element, keys: readonly KeyObject[], name: string): Element | undefined {
+export function verifySignedElement(signature: Element, signed: Element, keys: readonly KeyObject[], name: string): Element | undefined {
   const method = single(single(signature, 'SignedInfo'), 'SignatureMethod').getAttribute('Algorithm') ?? '';
   // An EC key never checks a value labelled RSA, nor an RSA key one labelled ECDSA.
   const keyType = ECDSA_ALGORITHMS.has(method) ? 'ec' : 'rsa';
@@ -123,7 +124,7 @@ export function verifySignedElement(xml: string, signature: Element, signed: Ele
     let signedReferences: string[];
     try {
       verifier.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
-      if (verifier.checkSignature(xml) !== true) continue;
+      if (verifier.checkDocumentSignature(signed.ownerDocument!) !== true) continue;
       signedReferences = verifier.getSignedReferences();
     } catch {
       continue;

@@ -28,7 +28,7 @@ export function verifyIssuedAssertion(token: string, signingKey: RealmKey | unde
       const signature = childElements(root, DS_NS, 'Signature');
       if (signature.length > 0) {
         if (!signingKey?.publicKey || signature.length > 1) return false;
-        verifyRootSignature(xml, document, signature[0], [signingKey.publicKey]);
+        verifyRootSignature(document, signature[0], [signingKey.publicKey]);
       }
       const assertions = [...childElements(root, SAML_NS, 'Assertion'), ...childElements(root, SAML_NS, 'EncryptedAssertion')];
       if (assertions.length !== 1) return false;
@@ -61,6 +61,6 @@ function assertionVerifies(xml: string, assertion: Element, signingKey: RealmKey
   if (childElements(assertion, DS_NS, 'Signature').length === 0) return true;
   if (!signingKey?.publicKey) return false;
   const pending = locateAssertion(xml);
-  verifyAssertion(xml, pending, [signingKey.publicKey]);
+  verifyAssertion(pending, [signingKey.publicKey]);
   return pending.claimedIssuer === issuer;
 }

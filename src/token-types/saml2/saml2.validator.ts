@@ -59,10 +59,10 @@ export class Saml2TokenValidator implements TokenValidator {
     if (envelope.encryptedAssertion) {
       if (!key) throw encryptedWithoutKey('EncryptedAssertion');
       const { plaintext, authenticated } = await decryptElement(envelope.encryptedAssertion, key, 'EncryptedAssertion');
-      const open = () => verifyAssertionIn(plaintext, decryptedAssertionDocument(plaintext, config.max_document_bytes), config);
+      const open = () => verifyAssertionIn(decryptedAssertionDocument(plaintext, config.max_document_bytes), config);
       verified = authenticated ? open() : withoutDetail(open);
     } else {
-      verified = verifyAssertionIn(xml, document, config);
+      verified = verifyAssertionIn(document, config);
     }
     const { pending, signed } = verified;
     await decryptSignedParts(signed, key);
@@ -100,8 +100,8 @@ export class Saml2TokenValidator implements TokenValidator {
   }
 }
 
-/** The one assertion of `document` (parsed from `xml`), its signature verified with its issuer's configured keys. */
-function verifyAssertionIn(xml: string, document: Document, config: Saml2ValidationConfig): VerifiedAssertion {
+/** The one assertion of `document`, its signature verified with its issuer's configured keys. */
+function verifyAssertionIn(document: Document, config: Saml2ValidationConfig): VerifiedAssertion {
   const pending = locateAssertionIn(document);
   // Before the signature: a hostile assertion costs no verification.
   const attributeCount =
@@ -118,7 +118,7 @@ function verifyAssertionIn(xml: string, document: Document, config: Saml2Validat
       code: 'saml_untrusted_issuer',
     });
   }
-  return { pending, signed: verifyAssertion(xml, pending, keys) };
+  return { pending, signed: verifyAssertion(pending, keys) };
 }
 
 /** The decrypted plaintext as a document of its own: within the size limit, no DTD, one saml:Assertion. */

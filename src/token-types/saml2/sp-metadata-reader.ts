@@ -57,7 +57,7 @@ export function readSpMetadata(bytes: Uint8Array, options: ReadSpMetadataOptions
     throw new SpMetadataError('not UTF-8 text');
   }
   const document = parse(text);
-  const root = options.signer ? verified(text, document, options.signer) : document.documentElement!;
+  const root = options.signer ? verified(document, options.signer) : document.documentElement!;
 
   if (root.namespaceURI !== MD_NS || (root.localName !== 'EntityDescriptor' && root.localName !== 'EntitiesDescriptor')) {
     throw new SpMetadataError(`its root element is ${root.localName}, not md:EntityDescriptor`);
@@ -110,11 +110,11 @@ function parserReason(cause: unknown): string {
 }
 
 /** The root as its signature covers it, verified with the configured certificate only. */
-function verified(text: string, document: Document, signer: X509Certificate): Element {
+function verified(document: Document, signer: X509Certificate): Element {
   try {
     const signature = rootSignatureOf(document);
     if (!signature) throw new SignatureRefusedError('it is not signed, and saml2.sp_metadata.certificate_file requires a signature');
-    return verifyRootSignature(text, document, signature, [signer.publicKey]);
+    return verifyRootSignature(document, signature, [signer.publicKey]);
   } catch (error) {
     if (error instanceof SignatureRefusedError) throw new SpMetadataError(`signature refused: ${error.message}`);
     throw error;

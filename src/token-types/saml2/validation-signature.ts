@@ -114,8 +114,8 @@ export function locateAssertionIn(document: Document): PendingAssertion {
  * Verifies the signature with each configured key of the issuer (never KeyInfo) and returns the
  * Assertion exactly as signed: xml-crypto's canonical XML of the one verified reference.
  */
-export function verifyAssertion(xml: string, pending: PendingAssertion, keys: readonly KeyObject[]): Element {
-  const signed = refusedAs401(() => verifySignedElement(xml, pending.signature, pending.assertion, keys, ASSERTION_RULES.name));
+export function verifyAssertion(pending: PendingAssertion, keys: readonly KeyObject[]): Element {
+  const signed = refusedAs401(() => verifySignedElement(pending.signature, pending.assertion, keys, ASSERTION_RULES.name));
   if (!signed) throw signatureInvalid('The Assertion signature does not verify with any certificate configured for its issuer.');
   return signed;
 }

@@ -54,7 +54,7 @@ function ecdsa(uri: string): new () => SignatureAlgorithm {
 const CLASSES: ReadonlyArray<[string, new () => SignatureAlgorithm]> = [...ECDSA_ALGORITHMS].map((uri) => [uri, ecdsa(uri)]);
 
 /** Registers the ECDSA signature methods on this SignedXml instance and returns it. */
-export function withEcdsa(signedXml: SignedXml): SignedXml {
+export function withEcdsa<T extends SignedXml>(signedXml: T): T {
   for (const [uri, algorithm] of CLASSES) signedXml.SignatureAlgorithms[uri] = algorithm;
   return signedXml;
 }
