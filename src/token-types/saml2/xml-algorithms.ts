@@ -9,7 +9,7 @@
 export const SIGNATURE_ALGORITHMS = {
   'rsa-sha256': { uri: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', family: 'RSA' },
   'rsa-sha512': { uri: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', family: 'RSA' },
-  // Produced by the methods xml-ecdsa.ts registers.
+  // Signed as r || s (XML-DSig 1.1), verified with the methods xml-ecdsa.ts registers.
   'ecdsa-sha256': { uri: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256', family: 'EC' },
   'ecdsa-sha384': { uri: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384', family: 'EC' },
   'ecdsa-sha512': { uri: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512', family: 'EC' },

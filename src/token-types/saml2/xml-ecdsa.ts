@@ -1,11 +1,11 @@
 /**
- * ECDSA signature methods for xml-crypto (which ships none): an adapter over node:crypto's
- * sign/verify, no cryptography of our own. XML-DSig 1.1 (RFC 6931 / xmldsig-core1 6.4.3) writes
+ * ECDSA signature methods for verifying with xml-crypto (which ships none): an adapter over
+ * node:crypto's verify, no cryptography of our own; the STS signs through xml-async-signature.ts. XML-DSig 1.1 (RFC 6931 / xmldsig-core1 6.4.3) writes
  * the SignatureValue as base64 of r || s, each the curve's field size, which node:crypto produces
  * and checks with `dsaEncoding: 'ieee-p1363'`. Only EC keys are ever used with these methods, so
  * an RSA key can never verify a value labelled ECDSA.
  */
-import { createPrivateKey, createPublicKey, KeyObject, sign, verify, type BinaryLike, type KeyLike } from 'node:crypto';
+import { createPublicKey, KeyObject, verify, type KeyLike } from 'node:crypto';
 import { createOptionalCallbackFunction, type SignatureAlgorithm, type SignedXml } from 'xml-crypto';
 
 export const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
@@ -23,8 +23,8 @@ export const ECDSA_FOR_CURVE: Readonly<Record<string, string>> = { 'P-256': ECDS
 /** OpenSSL curve names of the EC keys accepted for XML signatures (P-256, P-384, P-521). */
 export const XML_EC_CURVES: ReadonlySet<string> = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
-function ecKey(key: KeyLike, kind: 'private' | 'public'): KeyObject {
-  const object = key instanceof KeyObject ? key : kind === 'private' ? createPrivateKey(key) : createPublicKey(key);
+function ecKey(key: KeyLike): KeyObject {
+  const object = key instanceof KeyObject ? key : createPublicKey(key);
   if (object.asymmetricKeyType !== 'ec') throw new Error(`ECDSA needs an EC key, not ${object.asymmetricKeyType ?? object.type}`);
   return object;
 }
@@ -32,15 +32,14 @@ function ecKey(key: KeyLike, kind: 'private' | 'public'): KeyObject {
 function ecdsa(uri: string): new () => SignatureAlgorithm {
   const hash = HASH_OF[uri];
   return class EcdsaSignatureAlgorithm implements SignatureAlgorithm {
-    getSignature = createOptionalCallbackFunction((signedInfo: BinaryLike, privateKey: KeyLike): string => {
-      const data = typeof signedInfo === 'string' ? Buffer.from(signedInfo, 'utf8') : signedInfo;
-      return sign(hash, data, { key: ecKey(privateKey, 'private'), dsaEncoding: 'ieee-p1363' }).toString('base64');
-    }) as SignatureAlgorithm['getSignature'];
+    getSignature = (): never => {
+      throw new Error('ECDSA signatures are made through a KeySigner (xml-async-signature.ts)');
+    };
 
     verifySignature = createOptionalCallbackFunction((material: string, key: KeyLike, signatureValue: string): boolean => {
       let publicKey: KeyObject;
       try {
-        publicKey = ecKey(key, 'public');
+        publicKey = ecKey(key);
       } catch {
         return false;
       }

@@ -10,8 +10,9 @@ import { SignedXml } from 'xml-crypto';
 import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract';
 import type { Saml2Config } from '../../realms/schema/saml2-config';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './xml-algorithms';
-import { ECDSA_FOR_CURVE, withEcdsa } from './xml-ecdsa';
-import { withTokenSignature } from './xml-token-signature';
+import { ECDSA_FOR_CURVE } from './xml-ecdsa';
+import { keyObjectSigner } from '../../keys/key-object-signer';
+import { withAsyncSignature } from './xml-async-signature';
 
 const RSA_SHA256 = SIGNATURE_ALGORITHMS['rsa-sha256'].uri;
 const SHA256 = DIGEST_ALGORITHMS.sha256;
@@ -81,26 +82,25 @@ export interface EnvelopedSignatureOptions {
 
 /**
  * Signs the root element of the document `xml` (which carries an `ID`) with an enveloped
- * signature and returns the signed document. A key in a PKCS#11 token signs through its token
- * (off the event loop; a token that does not answer rejects with 503 key_unavailable).
+ * signature and returns the signed document, signed off the event loop: a key in a PKCS#11 token
+ * through its token (one that does not answer rejects with 503 key_unavailable), any other key
+ * with node:crypto on the libuv pool.
  */
 export async function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedSignatureOptions): Promise<string> {
   const base64 = key.certificate!.raw.toString('base64');
   const signatureAlgorithm = options.signatureAlgorithm ?? xmlSignatureAlgorithmFor(key);
-  const signer = withEcdsa(
-    new SignedXml({
-      // xml-crypto insists on a private key; a token key's signature method does not read it.
-      privateKey: key.privateKey ?? TOKEN_HELD,
-      signatureAlgorithm,
-      canonicalizationAlgorithm: EXC_C14N,
-      // KeyInfo written from the certificate loaded (and checked) with the key: given a PEM as
-      // publicCert, xml-crypto would parse the certificate twice per signature to publish it.
-      getKeyInfoContent: ({ prefix } = {}) => {
-        const p = prefix ? `${prefix}:` : '';
-        return `<${p}X509Data><${p}X509Certificate>${base64}</${p}X509Certificate></${p}X509Data>`;
-      },
-    }),
-  );
+  const signer = new SignedXml({
+    // xml-crypto insists on a private key; the signature method registered below signs through a KeySigner instead.
+    privateKey: key.privateKey ?? TOKEN_HELD,
+    signatureAlgorithm,
+    canonicalizationAlgorithm: EXC_C14N,
+    // KeyInfo written from the certificate loaded (and checked) with the key: given a PEM as
+    // publicCert, xml-crypto would parse the certificate twice per signature to publish it.
+    getKeyInfoContent: ({ prefix } = {}) => {
+      const p = prefix ? `${prefix}:` : '';
+      return `<${p}X509Data><${p}X509Certificate>${base64}</${p}X509Certificate></${p}X509Data>`;
+    },
+  });
   signer.addReference({
     xpath: '/*',
     transforms: [ENVELOPED, EXC_C14N],
@@ -110,11 +110,8 @@ export async function signEnvelopedXml(xml: string, key: RealmKey, options: Enve
     options.placement === 'after-issuer'
       ? { reference: "/*/*[local-name()='Issuer']", action: 'after' as const }
       : { reference: '/*', action: 'prepend' as const };
-  if (!key.signer) {
-    signer.computeSignature(xml, { prefix: 'ds', location });
-    return signer.getSignedXml();
-  }
-  withTokenSignature(signer, signatureAlgorithm, key.signer);
+  // Signed off the event loop: by the key's token, or on the libuv pool.
+  withAsyncSignature(signer, signatureAlgorithm, key.signer ?? keyObjectSigner(key.privateKey!));
   await new Promise<void>((resolve, reject) => signer.computeSignature(xml, { prefix: 'ds', location }, (error) => (error ? reject(error) : resolve())));
   return signer.getSignedXml();
 }

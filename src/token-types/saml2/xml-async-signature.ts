@@ -1,8 +1,8 @@
 /**
- * xml-crypto's signing hook for a key held in a PKCS#11 token: a signature method whose
- * getSignature hands the canonical SignedInfo to the key's signer (asynchronously, through
- * xml-crypto's callback flow). The token returns ECDSA as r || s, which is what XML-DSig 1.1
- * writes (as xml-ecdsa.ts does for file keys).
+ * xml-crypto's signing hook for signing off the event loop: a signature method whose getSignature
+ * hands the canonical SignedInfo to a KeySigner (asynchronously, through xml-crypto's callback
+ * flow): a PKCS#11 token's, or node:crypto on the libuv pool for a key the STS holds. Both return
+ * ECDSA as r || s, which is what XML-DSig 1.1 writes (as xml-ecdsa.ts reads it).
  */
 import type { BinaryLike } from 'node:crypto';
 import type { ErrorFirstCallback, SignatureAlgorithm, SignedXml } from 'xml-crypto';
@@ -18,12 +18,12 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
 };
 
 /** Registers, on this SignedXml only, the signature method `uri` as made by `signer`; returns it. */
-export function withTokenSignature(signedXml: SignedXml, uri: string, signer: KeySigner): SignedXml {
+export function withAsyncSignature(signedXml: SignedXml, uri: string, signer: KeySigner): SignedXml {
   const scheme = SCHEMES[uri];
-  if (!scheme) throw new Error(`signature method ${uri} is not available for a key in a token`);
-  signedXml.SignatureAlgorithms[uri] = class TokenSignatureAlgorithm {
+  if (!scheme) throw new Error(`signature method ${uri} is not available for signing`);
+  signedXml.SignatureAlgorithms[uri] = class AsyncSignatureAlgorithm {
     getSignature(signedInfo: BinaryLike, _privateKey: unknown, callback?: ErrorFirstCallback<string>): string | void {
-      if (!callback) throw new Error('a key in a token signs asynchronously');
+      if (!callback) throw new Error('this signature method signs asynchronously');
       const data = typeof signedInfo === 'string' ? Buffer.from(signedInfo, 'utf8') : Buffer.from(signedInfo as Uint8Array);
       signer.sign(scheme!, data).then(
         (signature) => callback(null, signature.toString('base64')),
