@@ -2,7 +2,7 @@
  * Output type JWT: an RFC 9068 access token, configured with PingFederate's JSON token
  * management options (`access_token:`), optionally encrypted (nested JWT).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from '../../common/random-identifier';
 import { InvalidRequestError } from '../../errors/sts-errors';
 import { encrypterFor, prepareEncryption } from '../../keys/encryption/encryption-setup';
 import { signJwt } from '../../keys/jwt-signer';
@@ -236,5 +236,5 @@ function lifetimeExtension(value: JsonValue | undefined): number {
 }
 
 function randomId(length: number): string {
-  return randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+  return randomBase64url(Math.ceil((length * 3) / 4)).slice(0, length);
 }

@@ -1,7 +1,7 @@
 /**
  * Output type OPENIDCONNECT: a signed OpenID Connect ID token (`oidc:` instance settings).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from '../../common/random-identifier';
 import { InvalidRequestError } from '../../errors/sts-errors';
 import { encrypterFor, prepareEncryption } from '../../keys/encryption/encryption-setup';
 import { signJwt } from '../../keys/jwt-signer';
@@ -56,7 +56,7 @@ export class OidcTokenProvider implements TokenProvider {
       iat: now,
       exp: now + oidc.token_lifetime_seconds,
       auth_time: session ? Math.floor(session.authenticatedAt.getTime() / 1000) : now,
-      jti: randomBytes(16).toString('base64url'),
+      jti: randomBase64url(16),
       ...(nonce !== undefined && { nonce }),
       // A plugin's session is not type-checked: only a non-empty string is an acr.
       ...(typeof session?.acr === 'string' && session.acr !== '' && { acr: session.acr }),

@@ -3,8 +3,9 @@
  * from a request, the identity store or the configuration goes in as a text node or attribute
  * value, so the serializer escapes it; nothing is assembled from strings.
  */
-import { randomBytes, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { DOMImplementation, type Document, type Element } from '@xmldom/xmldom';
+import { randomHex } from '../../common/random-identifier';
 import { InvalidRequestError } from '../../errors/sts-errors';
 import { DS_NS, SAML_NS, SUBJECT_CONFIRMATION_METHODS, XMLNS_NS, XS_NS, XSI_NS, type SubjectConfirmation } from './assertion-namespaces';
 import type { OutputAttribute } from './attribute-release';
@@ -39,7 +40,7 @@ export interface AssertionInput {
 
 /** `_` + 32 hex digits: an xs:ID (an NCName cannot start with a digit) with 128 random bits. */
 export function randomSamlId(): string {
-  return `_${randomBytes(16).toString('hex')}`;
+  return `_${randomHex(16)}`;
 }
 
 /** xs:dateTime in UTC with whole seconds, as SAML deployments conventionally write it. */

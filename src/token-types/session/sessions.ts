@@ -2,8 +2,8 @@
  * Sessions over the token store: open one for a validated principal, and turn a presented session
  * token back into its record when (and only when) the store says it is alive for this instance.
  */
-import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { randomBase64url } from '../../common/random-identifier';
 import { InternalStsError } from '../../errors/sts-errors';
 import type { JsonValue } from '../../plugin-api/json';
 import type { PrincipalSession, StsInstanceContext, StsRealmContext } from '../../plugin-api/token-contract';
@@ -78,7 +78,7 @@ export class Sessions {
       sub: principal,
       ...(config.audience.length > 0 && { aud: config.audience.length === 1 ? config.audience[0] : [...config.audience] }),
       usage: SESSION_USAGE,
-      jti: randomBytes(16).toString('base64url'),
+      jti: randomBase64url(16),
       iat: seconds,
       exp: maxExpiresAt / 1000,
       auth_time: Math.floor(authTime / 1000),
