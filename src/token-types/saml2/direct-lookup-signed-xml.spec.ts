@@ -188,3 +188,48 @@ describe('DirectLookupSignedXml', () => {
     });
   }
 });
+
+describe('DirectLookupSignedXml signing', () => {
+  const assertion = `<saml:Assertion xmlns:saml="${SAML}" ID="_a1" Version="2.0"><saml:Issuer>https://idp.test</saml:Issuer><saml:Subject><saml:NameID>alice</saml:NameID></saml:Subject></saml:Assertion>`;
+  const response = (inner: string) =>
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="_r1"><saml:Issuer xmlns:saml="${SAML}">https://idp.test</saml:Issuer>${inner}</samlp:Response>`;
+
+  interface Case {
+    readonly xml: string;
+    readonly transforms?: string[];
+    readonly prefixList?: string[];
+    readonly location: { reference: string; action: 'after' | 'prepend' };
+  }
+  const afterIssuer = { reference: "/*/*[local-name()='Issuer']", action: 'after' } as const;
+  const cases: Record<string, Case> = {
+    'an assertion, after its Issuer': { xml: assertion, location: afterIssuer },
+    'an assertion, first child': { xml: assertion, location: { reference: '/*', action: 'prepend' } },
+    'a Response around a signed assertion': { xml: response(signed()), location: afterIssuer },
+    'with inclusive canonicalization': { xml: response(assertion), transforms: [`${DS}enveloped-signature`, C14N], location: afterIssuer },
+    'with a prefix list': { xml: response(assertion), prefixList: ['xs'], location: afterIssuer },
+    'with a comment in the signed element': { xml: assertion.replace('</saml:Subject>', '</saml:Subject><!-- c -->'), location: afterIssuer },
+  };
+
+  function signWith(Signer: typeof SignedXml, { xml, transforms = [`${DS}enveloped-signature`, EXC_C14N], prefixList, location }: Case): string {
+    const signer = new Signer({
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      canonicalizationAlgorithm: EXC_C14N,
+      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    });
+    signer.addReference({ xpath: '/*', transforms, digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256', ...(prefixList && { inclusiveNamespacesPrefixList: prefixList }) });
+    signer.computeSignature(xml, { prefix: 'ds', location });
+    return signer.getSignedXml();
+  }
+
+  for (const [name, each] of Object.entries(cases)) {
+    it(`writes what xml-crypto writes, and it verifies: ${name}`, () => {
+      const ours = signWith(DirectLookupSignedXml, each);
+      expect(ours).toBe(signWith(SignedXml, each));
+      const document = new DOMParser().parseFromString(ours, 'text/xml');
+      const verifier = new DirectLookupSignedXml({ publicCert: publicKey, getCertFromKeyInfo: () => null });
+      verifier.loadSignature(document.documentElement!.getElementsByTagNameNS(DS, 'Signature')[0] as never);
+      // The outer signature comes first in document order: the Response's, when there are two.
+      expect(verifier.checkDocumentSignature(document)).toBe(true);
+    });
+  }
+});

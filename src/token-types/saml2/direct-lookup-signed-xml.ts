@@ -1,5 +1,5 @@
 /**
- * xml-crypto's SignedXml for verifying, with the work it repeats done once:
+ * xml-crypto's SignedXml for verifying and signing, with the work it repeats done once:
  * - the look-ups it makes through the `xpath` package are done by walking the DOM: each override
  *   selects the nodes the XPath expression it replaces selects (quoted beside it), without
  *   compiling and running that expression on every call; those look-ups were half the cost of
@@ -184,25 +184,28 @@ const overrides = {
 
   /**
    * xml-crypto's canonicalize without its deep copy when the steps are an optional enveloped
-   * signature and then one canonicalization that only reads the DOM: the loaded signature is taken
-   * out of `node` for the canonicalization and put back in its place after, whatever happens.
+   * signature and then one canonicalization that only reads the DOM: the loaded signature, when
+   * it is in `node`, is taken out for the canonicalization and put back in its place after,
+   * whatever happens (while signing, it is not in the document yet, and nothing is taken out).
    * Anything else (other steps, a prefix list, whose namespaces exclusive canonicalization adds
-   * to the node, a signature outside `node`) is left to xml-crypto.
+   * to the node, an enveloped transform with no signature loaded, where xml-crypto takes out
+   * whichever child is a signature) is left to xml-crypto.
    */
   canonicalize(this: Internals, transforms: string[], node: Node, options: CanonicalizationOptions, flags: { discardComments: boolean }): string {
     const enveloped = transforms[0] === ENVELOPED;
     const steps = enveloped ? transforms.slice(1) : transforms;
     const algorithm = steps.length === 0 ? INCLUSIVE_C14N[0] : steps[0];
-    const signature = enveloped ? this.findLoadedSignature(node) : null;
     if (
       steps.length > 1 ||
       !READ_ONLY_C14N.has(algorithm) ||
       (options.inclusiveNamespacesPrefixList?.length ?? 0) > 0 ||
       namesPrefixList(node) ||
-      (enveloped && !isDescendantOf(signature as never, node as never))
+      (enveloped && this.signatureNode == null)
     ) {
       return superMethod('canonicalize').call(this, transforms, node, options, flags) as string;
     }
+    const loaded = enveloped ? this.findLoadedSignature(node) : null;
+    const signature = loaded && isDescendantOf(loaded as never, node as never) ? loaded : null;
     options.defaultNsForPrefix = options.defaultNsForPrefix ?? (SignedXml as unknown as { defaultNsForPrefix: Record<string, string> }).defaultNsForPrefix;
     options.signatureNode = this.signatureNode;
     const parent = signature?.parentNode;

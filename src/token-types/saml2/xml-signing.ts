@@ -6,12 +6,12 @@
  * canonicalisation, KeyInfo with the signing certificate, the ds:Signature placed right after
  * saml:Issuer as the schema requires.
  */
-import { SignedXml } from 'xml-crypto';
+import { keyObjectSigner } from '../../keys/key-object-signer';
 import type { RealmKey, RealmKeyResolver } from '../../plugin-api/token-contract';
 import type { Saml2Config } from '../../realms/schema/saml2-config';
+import { DirectLookupSignedXml } from './direct-lookup-signed-xml';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type SignatureAlgorithmName } from './xml-algorithms';
 import { ECDSA_FOR_CURVE } from './xml-ecdsa';
-import { keyObjectSigner } from '../../keys/key-object-signer';
 import { withAsyncSignature } from './xml-async-signature';
 
 const RSA_SHA256 = SIGNATURE_ALGORITHMS['rsa-sha256'].uri;
@@ -89,7 +89,7 @@ export interface EnvelopedSignatureOptions {
 export async function signEnvelopedXml(xml: string, key: RealmKey, options: EnvelopedSignatureOptions): Promise<string> {
   const base64 = key.certificate!.raw.toString('base64');
   const signatureAlgorithm = options.signatureAlgorithm ?? xmlSignatureAlgorithmFor(key);
-  const signer = new SignedXml({
+  const signer = new DirectLookupSignedXml({
     // xml-crypto insists on a private key; the signature method registered below signs through a KeySigner instead.
     privateKey: key.privateKey ?? TOKEN_HELD,
     signatureAlgorithm,
