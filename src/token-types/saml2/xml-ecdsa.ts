@@ -1,9 +1,10 @@
 /**
  * ECDSA signature methods for verifying with xml-crypto (which ships none): an adapter over
- * node:crypto's verify, no cryptography of our own; the STS signs through xml-async-signature.ts. XML-DSig 1.1 (RFC 6931 / xmldsig-core1 6.4.3) writes
- * the SignatureValue as base64 of r || s, each the curve's field size, which node:crypto produces
- * and checks with `dsaEncoding: 'ieee-p1363'`. Only EC keys are ever used with these methods, so
- * an RSA key can never verify a value labelled ECDSA.
+ * node:crypto's verify, no cryptography of our own (the STS signs through xml-async-signature.ts).
+ * XML-DSig 1.1 (RFC 6931 / xmldsig-core1 6.4.3) writes the SignatureValue as base64 of r || s,
+ * each the curve's field size, which node:crypto produces and checks with
+ * `dsaEncoding: 'ieee-p1363'`. Only EC keys are ever used with these methods, so an RSA key can
+ * never verify a value labelled ECDSA.
  */
 import { createPublicKey, KeyObject, verify, type KeyLike } from 'node:crypto';
 import { createOptionalCallbackFunction, type SignatureAlgorithm, type SignedXml } from 'xml-crypto';
