@@ -1,9 +1,10 @@
 /**
  * The one way the STS signs with an asymmetric key whose private half it may not hold: a key in
  * a PKCS#11 token carries a KeySigner (RealmKey.signer), a key from a file or generated keeps its
- * KeyObject and is signed with node:crypto directly. Each user (JWS, XML-DSig, X.509) names the
- * hash and padding; the signer returns the signature as JWS and XML-DSig 1.1 carry it (ECDSA:
- * r || s), so X.509 converts it as it does WebCrypto's.
+ * KeyObject and is signed with node:crypto directly (through keyObjectSigner where a user's hook
+ * takes a KeySigner: XML-DSig). Each user (JWS, XML-DSig, X.509) names the hash and padding; the
+ * signer returns the signature as JWS and XML-DSig 1.1 carry it (ECDSA: r || s), so X.509
+ * converts it as it does WebCrypto's.
  */
 import { jwsSignatureScheme, type JwsAlgorithmName } from './jws-algorithms';
 

@@ -45,7 +45,6 @@ interface Reference {
 interface CanonicalizationOptions {
   inclusiveNamespacesPrefixList?: string[];
   defaultNsForPrefix?: Record<string, string>;
-  signatureNode?: Node | null;
 }
 interface Internals {
   signatureNode: Node | null;
@@ -207,7 +206,6 @@ const overrides = {
     const loaded = enveloped ? this.findLoadedSignature(node) : null;
     const signature = loaded && isDescendantOf(loaded as never, node as never) ? loaded : null;
     options.defaultNsForPrefix = options.defaultNsForPrefix ?? (SignedXml as unknown as { defaultNsForPrefix: Record<string, string> }).defaultNsForPrefix;
-    options.signatureNode = this.signatureNode;
     const parent = signature?.parentNode;
     const next = signature?.nextSibling ?? null;
     if (signature) parent!.removeChild(signature);
