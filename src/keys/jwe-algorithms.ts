@@ -22,7 +22,7 @@ type KeyManagementRequirement =
   /** ECDH-ES: an EC or X25519 public key. */
   | { family: 'ECDH'; curves: readonly string[] };
 
-// X448 is left out: jose (WebCrypto) cannot do ECDH-ES with it.
+// X448 is left out: jose 6 (WebCrypto), which decrypts these tokens, cannot do ECDH-ES with it.
 const ECDH_CURVES = ['P-256', 'P-384', 'P-521', 'X25519'] as const;
 const ecdh: KeyManagementRequirement = { family: 'ECDH', curves: ECDH_CURVES };
 const aes = (bits: number): KeyManagementRequirement => ({ family: 'oct', secretBytes: bits / 8 });
