@@ -61,7 +61,7 @@ export function stopAllRedisServers(): void {
 async function launch(port: number): Promise<ChildProcess> {
   const args = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning'];
   // cwd in tmp: should it ever write a dump file, not into the repository.
-  return launchServerProcess(`redis-server on port ${port}`, REDIS_SERVER, args, { cwd: tmpdir(), running, timeoutMs: START_TIMEOUT_MS, ready: () => answersOnPort(port, { send: 'PING\r\n', reply: '+PONG' }) });
+  return launchServerProcess(`redis-server on port ${port}`, REDIS_SERVER, args, { cwd: tmpdir(), running, timeoutMs: START_TIMEOUT_MS, ready: () => answersOnPort(port, { send: 'PING\r\n', reply: '+PONG' }), ports: [port] });
 }
 
 function terminate(child: ChildProcess): Promise<void> {

@@ -176,6 +176,7 @@ async function launch(conf: string, port: number, tlsPort: number | undefined): 
     running,
     timeoutMs: START_TIMEOUT_MS,
     ready: async () => (await answersOnPort(port)) && (tlsPort === undefined || (await answersOnPort(tlsPort))),
+    ports: tlsPort === undefined ? [port] : [port, tlsPort],
   });
 }
 

@@ -4,7 +4,7 @@
  * loader (jest's sandbox cannot run a native dynamic import()).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../bench/free-port';
@@ -67,7 +67,7 @@ export async function launchServerProcess(
   name: string,
   command: string,
   args: string[],
-  options: { cwd?: string; running: Set<ChildProcess>; timeoutMs: number; ready: () => Promise<boolean> },
+  options: { cwd?: string; running: Set<ChildProcess>; timeoutMs: number; ready: () => Promise<boolean>; ports?: readonly number[] },
 ): Promise<ChildProcess> {
   const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   options.running.add(child);
@@ -81,7 +81,10 @@ export async function launchServerProcess(
   });
   child.once('error', () => (exited = true));
   const deadline = Date.now() + options.timeoutMs;
-  while (!(await options.ready())) {
+  // Ready only once the answers come from this child: a server restarted on its old port must not
+  // pass for started because another test's server took the port meanwhile (this one then exits).
+  const ownsPorts = () => (options.ports ?? []).every((port) => listensOn(child.pid!, port));
+  while (!((await options.ready()) && ownsPorts())) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not start:\n${output}`);
@@ -89,6 +92,33 @@ export async function launchServerProcess(
     await new Promise((r) => setTimeout(r, 50));
   }
   return child;
+}
+
+/** Whether process `pid` holds a listening TCP socket on `port` (Linux: /proc/net/tcp*, /proc/<pid>/fd). */
+export function listensOn(pid: number, port: number): boolean {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const rows = existsSync(table) ? readFileSync(table, 'utf8').split('\n').slice(1) : [];
+    for (const row of rows) {
+      // sl local_address rem_address st ... inode: the local port is hex after the colon, 0A is LISTEN.
+      const fields = row.trim().split(/\s+/);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // exited
+  }
+  return fds.some((fd) => {
+    try {
+      return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** SIGTERM (after SIGCONT, so a frozen server can act on it), SIGKILL after 5 s; resolves once it exited. */
