@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { compactVerify } from 'jose';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encrypterFor, prepareEncryption } from '../keys/encryption/encryption-setup';
+import { JWS_ALGORITHM_NAMES, keyProblemForAlgorithm } from '../keys/jws-algorithms';
 import { signJwt } from '../keys/jwt-signer';
 import type { LoadedKey } from '../keys/loaded-key';
 import { RealmKeys } from '../keys/realm-keys';
@@ -101,6 +103,73 @@ describe('verifyIssuedJwt', () => {
   });
 
   itAnswersFalseForGarbage((token) => verifyIssuedJwt(token, realmWith([ec], keyDir.dir), expectations('ec-1')));
+
+  describe('decides as jose compactVerify does (what it used before node:crypto)', () => {
+    const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+    /** A JWS over exactly these header and payload texts, signed (or not) as `alg` says, with `key`. */
+    function jws(header: unknown, payload: unknown, signWith?: { alg: 'ES256' | 'HS256'; key: KeyObject | Buffer }): string {
+      const input = `${b64(header)}.${b64(payload)}`;
+      if (!signWith) return `${input}.`;
+      const signature =
+        signWith.alg === 'HS256'
+          ? createHmac('sha256', signWith.key).update(input).digest()
+          : sign('sha256', Buffer.from(input), { key: signWith.key as KeyObject, dsaEncoding: 'ieee-p1363' });
+      return `${input}.${signature.toString('base64url')}`;
+    }
+    /** The previous implementation: jose with the algorithms the key suits, then the issuer. */
+    async function joseDecides(token: string, key: LoadedKey): Promise<boolean> {
+      try {
+        const algorithms = JWS_ALGORITHM_NAMES.filter((alg) => keyProblemForAlgorithm(alg, key) === undefined);
+        const { payload } = await compactVerify(token, key.family === 'oct' ? key.privateKey! : key.publicKey!, { algorithms });
+        const parsed: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && (parsed as { iss?: unknown }).iss === ISSUER;
+      } catch {
+        return false;
+      }
+    }
+
+    const es = () => ({ alg: 'ES256' as const, key: ec.privateKey! });
+    const cases: [string, () => string, () => LoadedKey][] = [
+      ['a genuine ES256 token', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()), () => ec],
+      ['a genuine HS256 token', () => jws({ alg: 'HS256', kid: 'hs-1' }, claims(), { alg: 'HS256', key: hs.privateKey! }), () => hs],
+      ['alg none, no signature', () => jws({ alg: 'none', kid: 'ec-1' }, claims()), () => ec],
+      ['HS256 keyed with the EC public key (algorithm confusion)', () => jws({ alg: 'HS256', kid: 'ec-1' }, claims(), { alg: 'HS256', key: Buffer.from(ec.publicKey!.export({ type: 'spki', format: 'pem' })) }), () => ec],
+      ['ES384 named over an ES256 signature', () => jws({ alg: 'ES384', kid: 'ec-1' }, claims(), es()), () => ec],
+      ['ES256 named with the HMAC key', () => jws({ alg: 'ES256', kid: 'hs-1' }, claims(), es()), () => hs],
+      ['an unknown alg', () => jws({ alg: 'ES999', kid: 'ec-1' }, claims(), es()), () => ec],
+      ['alg missing', () => jws({ kid: 'ec-1' }, claims(), es()), () => ec],
+      ['alg not a string', () => jws({ alg: ['ES256'], kid: 'ec-1' }, claims(), es()), () => ec],
+      ['a crit header', () => jws({ alg: 'ES256', kid: 'ec-1', crit: ['exp'], exp: 1 }, claims(), es()), () => ec],
+      ['an empty crit', () => jws({ alg: 'ES256', kid: 'ec-1', crit: [] }, claims(), es()), () => ec],
+      ['b64 false with crit', () => jws({ alg: 'ES256', kid: 'ec-1', b64: false, crit: ['b64'] }, claims(), es()), () => ec],
+      ['b64 true without crit (means nothing there)', () => jws({ alg: 'ES256', kid: 'ec-1', b64: true }, claims(), es()), () => ec],
+      ['b64 false without crit (means nothing there)', () => jws({ alg: 'ES256', kid: 'ec-1', b64: false }, claims(), es()), () => ec],
+      ['a header that is an array', () => jws(['ES256'], claims(), es()), () => ec],
+      ['a header that is not JSON', () => jws('{"alg":"ES256"', claims(), es()), () => ec],
+      ['a payload that is an array', () => jws({ alg: 'ES256', kid: 'ec-1' }, [ISSUER], es()), () => ec],
+      ['a payload that is not JSON', () => jws({ alg: 'ES256', kid: 'ec-1' }, 'not json', es()), () => ec],
+      ['a payload of another issuer', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims({ iss: 'https://other.test' }), es()), () => ec],
+      ['a DER (not r || s) ECDSA signature', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()).replace(/\.[^.]*$/, () => '.' + sign('sha256', Buffer.from('x'), ec.privateKey!).toString('base64url')), () => ec],
+      ['a signature with base64 padding', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()) + '=', () => ec],
+      ['a signature in base64 (+ and /)', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()).replace(/\.([^.]*)$/, (_, s: string) => '.' + Buffer.from(s, 'base64url').toString('base64')), () => ec],
+      ['a signature one character too long (a lone base64url character)', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()) + 'A', () => ec],
+      ['a signature cut short', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()).slice(0, -4), () => ec],
+      ['four segments', () => jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es()) + '.AAAA', () => ec],
+      ['whitespace around the token', () => ` ${jws({ alg: 'ES256', kid: 'ec-1' }, claims(), es())}`, () => ec],
+    ];
+
+    it.each(cases)('%s: the same answer', async (_, token, key) => {
+      const made = token();
+      const expected = await joseDecides(made, key());
+      expect(await verifyIssuedJwt(made, realmWith([key()], keyDir.dir), expectations(key().kid))).toBe(expected);
+    });
+
+    it('only the genuine tokens verify: every tampered one is refused', async () => {
+      const answers = await Promise.all(cases.map(([, token, key]) => verifyIssuedJwt(token(), realmWith([key()], keyDir.dir), expectations(key().kid))));
+      const genuine = ['a genuine ES256 token', 'a genuine HS256 token', 'b64 true without crit (means nothing there)', 'b64 false without crit (means nothing there)'];
+      expect(cases.filter((_, index) => answers[index]).map(([name]) => name)).toEqual(genuine);
+    });
+  });
 
   describe('nested in a JWE', () => {
     const encryption = (source: Partial<EncryptionConfig>) =>

@@ -49,8 +49,8 @@ function verificationKey(jwk: JWK, alg: JwsAlgorithmName): KeyObject | null {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** Strict base64url, as jose decodes it: no length that leaves a lone character. */
-function readableParts(token: string): string[] | undefined {
+/** The three parts of a compact JWS in strict base64url, as jose decodes it: no length that leaves a lone character. */
+export function readableParts(token: string): string[] | undefined {
   const parts = token.split('.');
   return parts.length === 3 && parts.every((part) => BASE64URL.test(part) && part.length % 4 !== 1) ? parts : undefined;
 }
