@@ -4,9 +4,10 @@
  * checked for dev dependencies and started the way the image starts, in production mode.
  *
  * Two departures from a real build, to stay within a minute: npm reads the local cache first
- * (prefer-offline) and runs no install scripts, and where Docker would compile the native modules
- * (better-sqlite3, pkcs11js: `npm ci` without --ignore-scripts) the test copies in the ones this
- * checkout's own `npm ci` compiled, after checking they are the same versions.
+ * (prefer-offline) and runs no install scripts, and where Docker would run them (`npm ci` without
+ * --ignore-scripts) the test copies in the native modules this checkout's own `npm ci` compiled
+ * (better-sqlite3, pkcs11js), after checking they are the same versions, and then runs the
+ * project's own postinstall as npm would.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,8 +43,8 @@ async function buildContext(): Promise<string> {
   return context;
 }
 
-/** Where Docker compiles the native modules, puts in the builds this checkout's npm ci made. */
-async function nativeModulesInstead(step: Instruction, cwd: string): Promise<void> {
+/** Where Docker runs install scripts: the builds this checkout's npm ci made, then our postinstall. */
+async function installScriptsInstead(step: Instruction, cwd: string): Promise<void> {
   if (!/^npm ci\b/.test(step.args) || step.args.includes('--ignore-scripts')) return;
   const version = async (dir: string) => (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   for (const { dir, binary } of NATIVE_MODULES) {
@@ -53,6 +54,8 @@ async function nativeModulesInstead(step: Instruction, cwd: string): Promise<voi
     if ((await version(installed)) !== (await version(ours))) throw new Error(`${dir} differs from this checkout's; run npm ci`);
     await cp(join(ours, binary), join(installed, binary));
   }
+  const { scripts } = JSON.parse(await readFile(join(cwd, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  await exec('sh', ['-c', scripts.postinstall], { cwd });
 }
 
 /** The image's environment, with its absolute directories moved into the replayed tree. */
@@ -92,7 +95,7 @@ beforeAll(async () => {
     context: await buildContext(),
     workDir: join(scratch, 'stages'),
     runEnv: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? scratch, npm_config_prefer_offline: 'true', npm_config_ignore_scripts: 'true' },
-    afterRun: nativeModulesInstead,
+    afterRun: installScriptsInstead,
   });
   runtime = replayed.get(stages[stages.length - 1].name)!;
   app = join(runtime.root, runtime.workdir);
@@ -121,6 +124,15 @@ describe('deploy/Dockerfile', () => {
     expect(existsSync(join(app, 'src'))).toBe(false);
     for (const { dir, binary } of NATIVE_MODULES) expect(existsSync(join(app, dir, binary))).toBe(true);
     expect(existsSync(join(app, 'dist', 'main.js'))).toBe(true);
+  });
+
+  it('ships the dependencies as scripts/patch-dependencies.js edits them', async () => {
+    const { EDITS } = require(join(REPO, 'scripts', 'patch-dependencies.js')) as { EDITS: { package: string; file: string; replace: { to: string }[] }[] };
+    expect(EDITS.length).toBeGreaterThan(0);
+    for (const edit of EDITS) {
+      const text = await readFile(join(app, 'node_modules', ...edit.package.split('/'), edit.file), 'utf8');
+      for (const { to } of edit.replace) expect(text).toContain(to);
+    }
   });
 
   it('starts with CMD in production mode on a configuration without demo material; HEALTHCHECK passes, then fails once it stopped', async () => {

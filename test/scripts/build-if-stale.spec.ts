@@ -2,14 +2,12 @@
  * scripts/build-if-stale.js (prestart, prestart:prod) on a throw-away copy of the layout it reads:
  * file times are set explicitly, so the decision never depends on how fast the machine is.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runNodeScript } from '../support/node-script';
 import { REPO } from '../support/spawned-server';
 
-const run = promisify(execFile);
 const BEFORE = new Date('2020-01-01T00:00:00Z');
 const BUILT = new Date('2021-01-01T00:00:00Z');
 const AFTER = new Date('2022-01-01T00:00:00Z');
@@ -33,15 +31,9 @@ async function project(build = "node -e \"require('fs').writeFileSync('dist/main
   return root;
 }
 
-/** Runs the script; resolves with its exit code and output, also when it fails. */
-async function script(root: string, ...args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'scripts', 'build-if-stale.js'), ...args], { cwd: root });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, out: failed.stdout + failed.stderr };
-  }
+/** Runs the script in `root`. */
+function script(root: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  return runNodeScript(join(root, 'scripts', 'build-if-stale.js'), args, root);
 }
 
 afterAll(async () => {

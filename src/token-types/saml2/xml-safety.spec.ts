@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decodeSamlDocument, parseStrictXml, refuseDtd } from './xml-safety';
 
 const code = (work: () => unknown): string | undefined => {
@@ -41,8 +42,25 @@ describe('refuseDtd', () => {
     '<!doctype a><a/>',
     '<?xml version="1.0"?>\n<!DOCTYPE a SYSTEM "http://evil.test/a.dtd"><a/>',
     '<a><!ELEMENT b ANY></a>',
-  ])('refuses %s', (xml) => {
+    '<! DOCTYPE a><a/>',
+    '<a><!\tentity x "y"></a>',
+    '<a><!-x--></a>',
+    '<a><![INCLUDE[ x ]]></a>',
+    '<a><![CDATA x]]></a>',
+  ])('refuses %j', (xml) => {
     expect(code(() => refuseDtd(xml))).toBe('saml_dtd_forbidden');
+  });
+
+  it('refuses every text that names a DOCTYPE or ENTITY after `<!`, as a separate test for those words would', () => {
+    const names = (text: string) => /<!\s*(DOCTYPE|ENTITY)/i.test(text);
+    const pieces = fc.constantFrom('<!', '<!--', '-->', '<![CDATA[', ']]>', 'DOCTYPE', 'entity', ' ', '\n', '<a>', '</a>', 'x', '-', '[');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        if (names(text)) expect(code(() => refuseDtd(text))).toBe('saml_dtd_forbidden');
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('lets comments and CDATA through (the assertion checks refuse comments later)', () => {
@@ -61,4 +79,31 @@ describe('parseStrictXml', () => {
       expect(code(() => parseStrictXml(xml))).toBe('malformed_saml');
     },
   );
+
+  // The installed parser checks end tags with a RegExp built once (scripts/patch-dependencies.js):
+  // the same answers as the release, which builds it for every end tag.
+  it.each(['<a></a >', '<a></a\n>', '<a></a\t\r\n>', '<p:a xmlns:p="urn:x"><p:b></p:b></p:a>'])('reads the end tag of %p', (xml) => {
+    expect(parseStrictXml(xml).documentElement?.localName).toBe('a');
+  });
+
+  it.each([
+    ['<a></a b>', 'end tag name contains invalid characters'],
+    ['<a></ a>', 'end tag name contains invalid characters'],
+    ['<a></a$>', 'end tag name contains invalid characters'],
+    ['<a></a:>', 'end tag name contains invalid characters'],
+    ['<a></1a>', 'end tag name contains invalid characters'],
+    ['<a></a', 'end tag name contains invalid characters'],
+    ['<a></a\nb>', 'end tag name is followed by a line break and trailing content'],
+    ['<a></>', 'end tag name missing'],
+    ['<a></b>', 'Opening and ending tag mismatch'],
+  ])('refuses the end tag of %p (%s)', (xml, reason) => {
+    let refusal: { code?: string; cause?: Error } | undefined;
+    try {
+      parseStrictXml(xml);
+    } catch (error) {
+      refusal = error as typeof refusal;
+    }
+    expect(refusal?.code).toBe('malformed_saml');
+    expect(refusal?.cause?.message).toContain(reason);
+  });
 });
