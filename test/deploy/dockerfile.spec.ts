@@ -54,8 +54,8 @@ async function installScriptsInstead(step: Instruction, cwd: string): Promise<vo
     if ((await version(installed)) !== (await version(ours))) throw new Error(`${dir} differs from this checkout's; run npm ci`);
     await cp(join(ours, binary), join(installed, binary));
   }
-  const { scripts } = JSON.parse(await readFile(join(cwd, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  await exec('sh', ['-c', scripts.postinstall], { cwd });
+  const { scripts } = JSON.parse(await readFile(join(cwd, 'package.json'), 'utf8')) as { scripts: Record<string, string | undefined> };
+  if (scripts.postinstall) await exec('sh', ['-c', scripts.postinstall], { cwd });
 }
 
 /** The image's environment, with its absolute directories moved into the replayed tree. */
