@@ -71,7 +71,8 @@ const documents: Record<string, string> = {
   'as signed': original,
   ...signedOtherwise,
   'content changed': original.replace('alice', 'mallory'),
-  'signature value changed': original.replace(signatureValue, `${signatureValue[1]}${signatureValue[0]}${signatureValue.slice(2)}`),
+  // Another first character, always (swapping the first two left it unchanged when they were equal).
+  'signature value changed': original.replace(signatureValue, `${signatureValue[0] === 'A' ? 'B' : 'A'}${signatureValue.slice(1)}`),
   'second element with the ID': original.replace('<saml:Advice/>', `<saml:Advice ID="${ID}"/>`),
   'ID in a namespace declaration': original.replace('<saml:Advice/>', `<saml:Advice xmlns:ID="${ID}"/>`),
   'ID in a namespaced attribute': original.replace('<saml:Advice/>', `<saml:Advice xmlns:x="urn:x" x:ID="${ID}"/>`),
